@@ -1,0 +1,245 @@
+#!/usr/bin/env python3
+"""Load benchmark of a release glassgate build, on this machine, over loopback only.
+
+Measures what BENCHMARKS.md records:
+  * throughput with 64 connections on a warm route served by the Rust `lambda_runtime`
+    example (provided.al2023) and by a trivial Python handler;
+  * the gateway's own overhead per request (total gateway latency minus the handler's
+    time, from the JSON traces), at p50/p90/p99, with one connection;
+  * idle RSS of the gateway, at start and after load;
+  * time from `glassgate serve` start to "Listening on" for a 500-route template.
+
+Usage: python3 bench/load.py [--duration 10] [--connections 64] [--pin]
+Needs wrk (installed with apt-get when run as root). Every run is bounded in time and only
+talks to 127.0.0.1.
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RELEASE = os.path.join(ROOT, "target", "release")
+GLASSGATE = os.path.join(RELEASE, "glassgate")
+RUST_EXAMPLE = os.path.join(RELEASE, "examples", "provided-rust")
+
+PY_HANDLER = """\
+def handler(event, context):
+    return {"statusCode": 200, "headers": {"content-type": "text/plain"}, "body": "ok"}
+"""
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def build():
+    log("==> cargo build --release (glassgate + provided-rust example)")
+    subprocess.run(
+        ["cargo", "build", "--release", "--bin", "glassgate", "--example", "provided-rust"],
+        cwd=ROOT,
+        check=True,
+    )
+
+
+def ensure_wrk():
+    if shutil.which("wrk"):
+        return
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        log("==> installing wrk")
+        subprocess.run(["apt-get", "update", "-qq"], check=True)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
+        return
+    sys.exit("error: wrk is needed (apt-get install wrk)")
+
+
+def write_bench_template(tmp, routes_extra=0):
+    py = os.path.join(tmp, "py")
+    rs = os.path.join(tmp, "rs")
+    os.makedirs(py, exist_ok=True)
+    os.makedirs(rs, exist_ok=True)
+    with open(os.path.join(py, "app.py"), "w") as f:
+        f.write(PY_HANDLER)
+    link = os.path.join(rs, "bootstrap")
+    if not os.path.exists(link):
+        os.symlink(RUST_EXAMPLE, link)
+    lines = [
+        "Resources:",
+        "  Py:",
+        "    Type: AWS::Serverless::Function",
+        "    Properties:",
+        "      Runtime: python3.12",
+        f"      CodeUri: {py}",
+        "      Handler: app.handler",
+        "      Events:",
+        "        E: {Type: Api, Properties: {Path: /py, Method: get}}",
+        "  Rs:",
+        "    Type: AWS::Serverless::Function",
+        "    Properties:",
+        "      Runtime: provided.al2023",
+        f"      CodeUri: {rs}",
+        "      Events:",
+        "        E: {Type: Api, Properties: {Path: /rs, Method: get}}",
+    ]
+    for i in range(routes_extra):
+        lines.append(f"        R{i}: {{Type: Api, Properties: {{Path: /r{i // 10}/x{i}/{{id}}, Method: get}}}}")
+    path = os.path.join(tmp, "template.yaml")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return path
+
+
+class Server:
+    def __init__(self, template, extra, pin):
+        cmd = [GLASSGATE, "serve", template, "--port", "0", "--quiet-handlers"] + extra
+        if pin:
+            cmd = ["taskset", "-c", "0"] + cmd
+        self.started = time.monotonic()
+        self.proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        self.url = None
+        for line in self.proc.stdout:
+            m = re.match(r"Listening on (http://\S+)", line.strip())
+            if m:
+                self.ready_after = time.monotonic() - self.started
+                self.url = m.group(1)
+                break
+        if not self.url:
+            sys.exit("glassgate did not start:\n" + self.proc.stderr.read())
+
+    def rss_kb(self):
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        return 0
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            out, err = self.proc.communicate(timeout=40)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            out, err = self.proc.communicate()
+        return err
+
+
+def get(url):
+    with urllib.request.urlopen(url, timeout=30) as r:
+        return r.status
+
+
+def wrk(url, connections, duration, pin):
+    cmd = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{duration}s", "--latency", url]
+    if pin:
+        cmd = ["taskset", "-c", "1"] + cmd
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=duration + 60).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    lat = {}
+    for p in ("50", "90", "99"):
+        m = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", out)
+        if m:
+            v = float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
+            lat[p] = v
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return rps, lat, int(errors.group(1)) if errors else 0
+
+
+def pct(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(len(values) * p / 100))]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--duration", type=int, default=10)
+    ap.add_argument("--connections", type=int, default=64)
+    ap.add_argument("--pin", action="store_true", help="gateway on core 0, wrk on core 1")
+    ap.add_argument("--no-build", action="store_true")
+    args = ap.parse_args()
+    if not args.no_build:
+        build()
+    ensure_wrk()
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        template = write_bench_template(tmp)
+        # Throughput.
+        srv = Server(template, ["--log-format", "off", "--max-concurrency", "4"], args.pin)
+        results["rss_start_mb"] = srv.rss_kb() / 1024
+        for route in ("rs", "py"):
+            for _ in range(50):
+                get(f"{srv.url}/{route}")
+            log(f"==> wrk {route}: {args.connections} connections, {args.duration}s")
+            rps, lat, bad = wrk(f"{srv.url}/{route}", args.connections, args.duration, args.pin)
+            results[route] = {"rps": rps, "latency_ms": lat, "non_2xx": bad}
+        time.sleep(1)
+        results["rss_after_load_mb"] = srv.rss_kb() / 1024
+        srv.stop()
+
+        # Gateway overhead from the traces: one connection, so queueing is not counted.
+        srv = Server(template, ["--log-format", "json", "--max-concurrency", "1"], args.pin)
+        for _ in range(50):
+            get(f"{srv.url}/rs")
+        log("==> overhead: 1 connection, 5s")
+        wrk(f"{srv.url}/rs", 1, 5, args.pin)
+        err = srv.stop()
+        overhead = []
+        for line in err.splitlines():
+            try:
+                t = json.loads(line)
+            except ValueError:
+                continue
+            inv = t.get("invocation") or {}
+            if t.get("status") == 200 and "durationMs" in inv:
+                overhead.append(t["latencyMs"] - inv["durationMs"])
+        overhead = overhead[50:]  # skip warm-up
+        results["overhead_ms"] = {
+            "n": len(overhead),
+            "p50": pct(overhead, 50),
+            "p90": pct(overhead, 90),
+            "p99": pct(overhead, 99),
+        }
+
+        # Startup with 500 routes.
+        big = tempfile.mkdtemp(dir=tmp)
+        big_template = write_bench_template(big, routes_extra=498)
+        ready = []
+        for _ in range(5):
+            s = Server(big_template, ["--log-format", "off"], False)
+            ready.append(s.ready_after * 1000)
+            s.stop()
+        results["startup_500_routes_ms"] = statistics.median(ready)
+
+    cpu = "unknown"
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    print(f"## {time.strftime('%Y-%m-%d')} on {platform.node()}: {os.cpu_count()} cores, {cpu}")
+    print(f"pinned: {args.pin}; connections: {args.connections}; duration: {args.duration}s\n")
+    print("| measure | value |")
+    print("|---|---|")
+    for route, name in (("rs", "Rust lambda_runtime route"), ("py", "Python route")):
+        r = results[route]
+        lat = r["latency_ms"]
+        print(f"| {name}: requests/s | {r['rps']:.0f} (non-2xx: {r['non_2xx']}) |")
+        print(f"| {name}: latency p50 / p90 / p99 | {lat.get('50', 0):.2f} / {lat.get('90', 0):.2f} / {lat.get('99', 0):.2f} ms |")
+    o = results["overhead_ms"]
+    print(f"| gateway overhead over handler time, p50 / p90 / p99 (n={o['n']}) | {o['p50']:.3f} / {o['p90']:.3f} / {o['p99']:.3f} ms |")
+    print(f"| gateway RSS at start / after load | {results['rss_start_mb']:.1f} / {results['rss_after_load_mb']:.1f} MB |")
+    print(f"| serve ready, 500 routes (median of 5) | {results['startup_500_routes_ms']:.1f} ms |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Every check and test of glassgate, as CI runs them (.ci/run calls this script).
+#
+# Installs what the tests need when it is missing (python3 and node run the handler
+# fixtures), then: formatting, clippy with warnings as errors, and all tests (unit,
+# integration with real handler processes on loopback, golden files, examples build).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+have() { command -v "$1" >/dev/null 2>&1; }
+
+missing=()
+have python3 || missing+=(python3)
+have node || missing+=(nodejs)
+if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ] && have apt-get; then
+        echo "==> installing ${missing[*]}"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+    else
+        echo "error: the tests need ${missing[*]} on PATH (install them, or run as root to let this script do it)" >&2
+        exit 1
+    fi
+fi
+have cargo || { echo "error: cargo is needed (https://rustup.rs)" >&2; exit 1; }
+
+echo "==> cargo fmt --check"
+cargo fmt --all --check
+echo "==> cargo clippy"
+cargo clippy --all-targets --locked -- -D warnings
+echo "==> cargo test"
+# Integration tests mostly wait on child processes, so more threads than cores is right.
+cargo test --all-targets --locked -- --test-threads="${GLASSGATE_TEST_THREADS:-8}"

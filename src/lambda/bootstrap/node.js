@@ -1,0 +1,545 @@
+'use strict';
+/*
+ * glassgate runtime client for nodejs* Lambda functions.
+ *
+ * glassgate embeds this file in its binary, writes it out as `bootstrap.js`
+ * and starts one `node bootstrap.js` process per concurrent function
+ * instance, with the function's code folder as working directory. The process
+ * speaks the AWS Lambda Runtime API (served by glassgate on loopback) over a
+ * single keep-alive HTTP/1.1 connection and handles one invocation at a time
+ * until it is killed. Only Node's standard library is used.
+ *
+ * Handler resolution follows the AWS Node.js runtime: `_HANDLER` is
+ * `dir/file.export`; the last path segment is split at its FIRST dot, so
+ * `src/index.handler` loads `src/index` and `index.a.b` loads `index` and
+ * resolves the nested export `a.b`. The file is looked up relative to
+ * LAMBDA_TASK_ROOT: extensionless, then `.js` (require, or import() when the
+ * nearest package.json says "type": "module"), `.mjs` (import()), `.cjs`
+ * (require), then Node's own resolution (node_modules) from the task root.
+ *
+ * Invocation semantics:
+ *  - a handler returning a promise (async handler): its outcome is the result;
+ *  - callback(err, result), context.succeed/fail/done: first settlement wins;
+ *  - a non-promise, non-undefined return value from a handler declared with
+ *    fewer than three parameters is taken as the result. This is more lenient
+ *    than AWS, which only honours promises and callbacks;
+ *  - otherwise (undefined returned, or a 3-parameter handler) the invocation
+ *    waits for the callback, and as on AWS ends with null once the event
+ *    loop is empty if the callback is never called;
+ *  - callbackWaitsForEmptyEventLoop is exposed but not honoured: once the
+ *    callback is called the response is posted at once, pending timers or
+ *    sockets do not delay it.
+ *
+ * Errors are posted as {errorType, errorMessage, trace}; a non-Error value
+ * (`throw "Unauthorized"`, `callback("Unauthorized")`) gives
+ * {errorType: typeof value, errorMessage: String(value), trace: []}.
+ * Uncaught exceptions and unhandled rejections are reported for the current
+ * invocation (or as an init error while loading), then the process exits 1.
+ */
+
+const http = require('http');
+const fs = require('fs');
+const path = require('path');
+const { pathToFileURL } = require('url');
+
+const RUNTIME_PREFIX = '/2018-06-01/runtime';
+const NEXT_PATH = RUNTIME_PREFIX + '/invocation/next';
+const RETRY_DELAYS_MS = [0, 10, 50, 100, 200, 300, 500, 700, 1000];
+
+const env = process.env;
+
+// ---------------------------------------------------------------------------
+// Runtime API client: one keep-alive connection, no timeouts (/next long-polls)
+// ---------------------------------------------------------------------------
+
+function parseAddress(address) {
+  const idx = address.lastIndexOf(':');
+  let host = idx >= 0 ? address.slice(0, idx) : address;
+  const port = idx >= 0 ? Number(address.slice(idx + 1)) : 80;
+  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
+  return { host, port };
+}
+
+if (!env.AWS_LAMBDA_RUNTIME_API) {
+  process.stderr.write('glassgate bootstrap: AWS_LAMBDA_RUNTIME_API is not set\n');
+  process.exit(1);
+}
+const { host: API_HOST, port: API_PORT } = parseAddress(env.AWS_LAMBDA_RUNTIME_API);
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+
+class FatalRuntimeError extends Error {}
+
+function requestOnce(method, urlPath, headers, body) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { agent, host: API_HOST, port: API_PORT, method, path: urlPath, headers },
+      (res) => {
+        const chunks = [];
+        res.on('data', (chunk) => chunks.push(chunk));
+        res.on('end', () => {
+          resolve({
+            status: res.statusCode,
+            headers: res.headers,
+            body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks),
+          });
+        });
+        res.on('error', reject);
+      }
+    );
+    req.on('error', reject);
+    if (body === undefined) req.end();
+    else req.end(body);
+  });
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function request(method, urlPath, headers, body) {
+  let lastError;
+  for (const delay of RETRY_DELAYS_MS) {
+    if (delay) await sleep(delay);
+    try {
+      return await requestOnce(method, urlPath, headers, body);
+    } catch (err) {
+      lastError = err;
+    }
+  }
+  throw new FatalRuntimeError(
+    `cannot reach the Runtime API at ${API_HOST}:${API_PORT}: ${lastError && lastError.message}`
+  );
+}
+
+function warnRejected(what, requestId, res) {
+  process.stderr.write(
+    `glassgate bootstrap: posting ${what}${requestId ? ' for ' + requestId : ''} was rejected with HTTP ${res.status}: ${res.body.toString('utf8', 0, 500)}\n`
+  );
+}
+
+async function postResponse(requestId, payload) {
+  const res = await request(
+    'POST',
+    `${RUNTIME_PREFIX}/invocation/${requestId}/response`,
+    { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) },
+    payload
+  );
+  if (res.status >= 300) warnRejected('response', requestId, res);
+}
+
+async function postError(requestId, errorBody) {
+  const payload = JSON.stringify(errorBody);
+  const res = await request(
+    'POST',
+    `${RUNTIME_PREFIX}/invocation/${requestId}/error`,
+    {
+      'Content-Type': 'application/json',
+      'Content-Length': Buffer.byteLength(payload),
+      'Lambda-Runtime-Function-Error-Type': 'Unhandled',
+    },
+    payload
+  );
+  if (res.status >= 300) warnRejected('error', requestId, res);
+}
+
+async function postInitError(errorBody) {
+  const payload = JSON.stringify(errorBody);
+  const res = await request(
+    'POST',
+    `${RUNTIME_PREFIX}/init/error`,
+    {
+      'Content-Type': 'application/json',
+      'Content-Length': Buffer.byteLength(payload),
+      'Lambda-Runtime-Function-Error-Type': String(errorBody.errorType),
+    },
+    payload
+  );
+  if (res.status >= 300) warnRejected('init error', null, res);
+}
+
+// ---------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------
+
+function isError(value) {
+  return value instanceof Error || Object.prototype.toString.call(value) === '[object Error]';
+}
+
+const keepTraceLine = (line) => !line.includes(__filename) && line !== '    at new Promise (<anonymous>)';
+
+function errorBody(err) {
+  try {
+    if (isError(err)) {
+      return {
+        errorType: err.name || 'Error',
+        errorMessage: err.message === undefined ? '' : String(err.message),
+        // drop this bootstrap's own frames (and the `new Promise` frame they wrap)
+        trace: typeof err.stack === 'string' ? err.stack.split('\n').filter(keepTraceLine) : [],
+      };
+    }
+    return { errorType: typeof err, errorMessage: err.toString(), trace: [] };
+  } catch (_) {
+    return {
+      errorType: 'handled',
+      errorMessage:
+        'callback called with Error argument, but there was a problem while retrieving one or more of its message, name, and stack',
+      trace: [],
+    };
+  }
+}
+
+function logError(requestId, label, body) {
+  let json;
+  try {
+    json = JSON.stringify(body);
+  } catch (_) {
+    json = String(body && body.errorMessage);
+  }
+  process.stderr.write(`${new Date().toISOString()}\t${requestId || 'undefined'}\tERROR\t${label} \t${json}\n`);
+}
+
+// Init-time failure with one of Lambda's Runtime.* error types.
+class InitError extends Error {
+  constructor(errorType, message, trace) {
+    super(message);
+    this.body = { errorType, errorMessage: message, trace: trace || [] };
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Handler loading
+// ---------------------------------------------------------------------------
+
+function isFile(p) {
+  try {
+    return fs.statSync(p).isFile();
+  } catch (_) {
+    return false;
+  }
+}
+
+function nearestPackageIsModule(file) {
+  let dir = path.dirname(file);
+  for (;;) {
+    const pj = path.join(dir, 'package.json');
+    if (isFile(pj)) {
+      try {
+        return JSON.parse(fs.readFileSync(pj, 'utf8')).type === 'module';
+      } catch (_) {
+        return false;
+      }
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) return false;
+    dir = parent;
+  }
+}
+
+const importFile = (file) => import(pathToFileURL(file).href);
+
+async function loadModule(appRoot, moduleRoot, moduleName) {
+  const base = path.resolve(appRoot, moduleRoot, moduleName);
+  if (isFile(base)) return require(base);
+  const typeModule = nearestPackageIsModule(base);
+  if (isFile(base + '.js')) return typeModule ? importFile(base + '.js') : require(base + '.js');
+  if (isFile(base + '.mjs')) return importFile(base + '.mjs');
+  if (isFile(base + '.cjs')) return require(base + '.cjs');
+  // Node's own resolution (a directory with index.js, a package in node_modules).
+  // Throws MODULE_NOT_FOUND ("Cannot find module 'index'") when nothing matches.
+  return require(require.resolve(moduleName, { paths: [appRoot, path.join(appRoot, moduleRoot)] }));
+}
+
+async function loadHandler(fullHandler, appRoot) {
+  if (!fullHandler) throw new InitError('Runtime.MalformedHandlerName', "Bad handler: '_HANDLER' is not set");
+  if (fullHandler.includes('..')) {
+    throw new InitError('Runtime.MalformedHandlerName', "'" + fullHandler + "' is not a valid handler name. Use absolute paths when specifying root directories in handler names.");
+  }
+  const handlerString = path.basename(fullHandler);
+  const moduleRoot = fullHandler.slice(0, fullHandler.length - handlerString.length);
+  const match = /^([^.]*)\.(.*)$/.exec(handlerString);
+  if (!match || !match[1] || !match[2]) {
+    throw new InitError('Runtime.MalformedHandlerName', 'Bad handler ' + fullHandler);
+  }
+  const moduleName = match[1];
+  const exportPath = match[2];
+
+  let mod;
+  try {
+    mod = await loadModule(appRoot, moduleRoot, moduleName);
+  } catch (err) {
+    if (err instanceof SyntaxError) {
+      throw new InitError('Runtime.UserCodeSyntaxError', String(err), errorBody(err).trace);
+    }
+    if (err && (err.code === 'MODULE_NOT_FOUND' || err.code === 'ERR_MODULE_NOT_FOUND')) {
+      throw new InitError('Runtime.ImportModuleError', String(err), errorBody(err).trace);
+    }
+    throw err; // any other exception at load time keeps its own type
+  }
+
+  const handler = exportPath.split('.').reduce((obj, key) => (obj == null ? undefined : obj[key]), mod);
+  if (handler === undefined || handler === null) {
+    throw new InitError('Runtime.HandlerNotFound', `${fullHandler} is undefined or not exported`);
+  }
+  if (typeof handler !== 'function') {
+    throw new InitError('Runtime.HandlerNotFound', `${fullHandler} is not a function`);
+  }
+  return handler;
+}
+
+// ---------------------------------------------------------------------------
+// Context
+// ---------------------------------------------------------------------------
+
+const FUNCTION_NAME = env.AWS_LAMBDA_FUNCTION_NAME;
+const FUNCTION_VERSION = env.AWS_LAMBDA_FUNCTION_VERSION || '$LATEST';
+const MEMORY_SIZE = String(env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE || '128');
+const LOG_GROUP = env.AWS_LAMBDA_LOG_GROUP_NAME;
+const LOG_STREAM = env.AWS_LAMBDA_LOG_STREAM_NAME;
+
+class LambdaContext {
+  #deadlineMs;
+
+  constructor(requestId, deadlineMs, arn, clientContext, identity) {
+    this.callbackWaitsForEmptyEventLoop = true;
+    this.functionName = FUNCTION_NAME;
+    this.functionVersion = FUNCTION_VERSION;
+    this.invokedFunctionArn = arn;
+    this.memoryLimitInMB = MEMORY_SIZE;
+    this.awsRequestId = requestId;
+    this.logGroupName = LOG_GROUP;
+    this.logStreamName = LOG_STREAM;
+    this.clientContext = clientContext;
+    this.identity = identity;
+    this.#deadlineMs = deadlineMs;
+    // succeed / fail / done are installed per invocation by invoke().
+  }
+
+  getRemainingTimeInMillis() {
+    return Math.max(this.#deadlineMs - Date.now(), 0);
+  }
+}
+
+function parseJsonHeader(value) {
+  if (!value) return undefined;
+  try {
+    return JSON.parse(value);
+  } catch (_) {
+    return undefined;
+  }
+}
+
+function parseIdentity(value) {
+  const data = parseJsonHeader(value);
+  if (!data || typeof data !== 'object') return undefined;
+  return { cognitoIdentityId: data.cognitoIdentityId, cognitoIdentityPoolId: data.cognitoIdentityPoolId };
+}
+
+// Runs the handler; resolves to [true, result] or [false, error]. First settlement wins.
+function invoke(handler, event, context) {
+  return new Promise((resolve) => {
+    let settled = false;
+    const succeed = (result) => {
+      if (!settled) {
+        settled = true;
+        resolve([true, result]);
+      }
+    };
+    const fail = (err) => {
+      if (!settled) {
+        settled = true;
+        resolve([false, err]);
+      }
+    };
+    const callback = (err, result) => {
+      if (err !== undefined && err !== null) fail(err);
+      else succeed(result);
+    };
+    context.succeed = succeed;
+    context.fail = fail;
+    context.done = callback;
+
+    let ret;
+    try {
+      ret = handler(event, context, callback);
+    } catch (err) {
+      fail(err);
+      return;
+    }
+    if (ret !== null && (typeof ret === 'object' || typeof ret === 'function') && typeof ret.then === 'function') {
+      ret.then(succeed, fail);
+    } else if (ret !== undefined && handler.length < 3) {
+      succeed(ret);
+    } else {
+      // Like Lambda: wait for callback / context.succeed|fail|done; if none
+      // comes, the invocation ends with null once the event loop is empty.
+      whenEventLoopEmpty(() => succeed(null), () => settled);
+    }
+  });
+}
+
+// Polls from a timer until nothing keeps the process alive but stdout/stderr
+// and that timer itself (still counted while its callback runs). The idle
+// keep-alive socket to the Runtime API is unref'ed by http.Agent.
+function busyResources() {
+  let n = process.getActiveResourcesInfo().length - 1;
+  if (n && typeof process._getActiveHandles === 'function') {
+    for (const h of process._getActiveHandles()) {
+      if (h === process.stdout || h === process.stderr) n--;
+    }
+  }
+  return n;
+}
+
+function whenEventLoopEmpty(onEmpty, isSettled) {
+  const check = () => {
+    if (isSettled()) return;
+    if (busyResources() > 0) setTimeout(check, 1);
+    else onEmpty();
+  };
+  setTimeout(check, 0);
+}
+
+// ---------------------------------------------------------------------------
+// Fatal errors: uncaught exceptions / unhandled rejections
+// ---------------------------------------------------------------------------
+
+let initDone = false;
+let currentRequestId = null;
+let dying = false;
+
+function dieWith(body, label) {
+  if (dying) return;
+  dying = true;
+  const requestId = currentRequestId;
+  currentRequestId = null;
+  logError(requestId, label, body);
+  let report;
+  if (requestId) report = postError(requestId, body);
+  else if (!initDone) report = postInitError(body);
+  else report = Promise.resolve();
+  // Never hang around if the Runtime API does not answer.
+  setTimeout(() => process.exit(1), 2000).unref();
+  report.then(
+    () => process.exit(1),
+    () => process.exit(1)
+  );
+}
+
+process.on('uncaughtException', (err) => {
+  if (err instanceof FatalRuntimeError) {
+    process.stderr.write(`glassgate bootstrap: ${err.message}\n`);
+    process.exit(1);
+  }
+  dieWith(errorBody(err), 'Uncaught Exception');
+});
+
+process.on('unhandledRejection', (reason) => {
+  const inner = errorBody(reason);
+  dieWith(
+    {
+      errorType: 'Runtime.UnhandledPromiseRejection',
+      errorMessage: isError(reason) ? `${inner.errorType}: ${inner.errorMessage}` : String(inner.errorMessage),
+      trace: inner.trace,
+    },
+    'Unhandled Promise Rejection'
+  );
+});
+
+// ---------------------------------------------------------------------------
+// Main loop
+// ---------------------------------------------------------------------------
+
+async function run(handler) {
+  for (;;) {
+    const res = await request('GET', NEXT_PATH, undefined, undefined);
+    if (res.status !== 200) {
+      throw new FatalRuntimeError(
+        `GET /runtime/invocation/next returned ${res.status}: ${res.body.toString('utf8', 0, 500)}`
+      );
+    }
+    const h = res.headers;
+    const requestId = h['lambda-runtime-aws-request-id'];
+    if (!requestId) throw new FatalRuntimeError('invocation without Lambda-Runtime-Aws-Request-Id header');
+
+    const traceId = h['lambda-runtime-trace-id'];
+    if (traceId) env._X_AMZN_TRACE_ID = traceId;
+    else if (env._X_AMZN_TRACE_ID !== undefined) delete env._X_AMZN_TRACE_ID;
+
+    let deadlineMs = Number(h['lambda-runtime-deadline-ms']);
+    if (!deadlineMs) deadlineMs = Date.now() + 3000;
+    const cc = h['lambda-runtime-client-context'];
+    const ci = h['lambda-runtime-cognito-identity'];
+    const context = new LambdaContext(
+      requestId,
+      deadlineMs,
+      h['lambda-runtime-invoked-function-arn'],
+      cc ? parseJsonHeader(cc) : undefined,
+      ci ? parseIdentity(ci) : undefined
+    );
+
+    let event;
+    try {
+      event = JSON.parse(res.body.toString('utf8'));
+    } catch (err) {
+      const body = { errorType: 'Runtime.UnmarshalError', errorMessage: 'Unable to parse event: ' + err.message, trace: [] };
+      logError(requestId, 'Invoke Error', body);
+      await postError(requestId, body);
+      continue;
+    }
+
+    currentRequestId = requestId;
+    const [ok, value] = await invoke(handler, event, context);
+    if (dying) return;
+    currentRequestId = null;
+
+    if (ok) {
+      let payload;
+      try {
+        payload = JSON.stringify(value === undefined ? null : value);
+      } catch (err) {
+        const body = {
+          errorType: 'Runtime.MarshalError',
+          errorMessage: 'Unable to stringify response body: ' + (err && err.message),
+          trace: [],
+        };
+        logError(requestId, 'Invoke Error', body);
+        await postError(requestId, body);
+        continue;
+      }
+      // JSON.stringify returns undefined for functions and symbols.
+      await postResponse(requestId, payload === undefined ? 'null' : payload);
+    } else {
+      const body = errorBody(value);
+      logError(requestId, 'Invoke Error', body);
+      await postError(requestId, body);
+    }
+  }
+}
+
+async function main() {
+  const appRoot = env.LAMBDA_TASK_ROOT || process.cwd();
+  let handler;
+  try {
+    handler = await loadHandler(env._HANDLER || '', appRoot);
+  } catch (err) {
+    if (dying) return;
+    const body = err instanceof InitError ? err.body : errorBody(err);
+    dying = true;
+    logError(null, 'Uncaught Exception', body);
+    try {
+      await postInitError(body);
+    } catch (e) {
+      process.stderr.write(`glassgate bootstrap: ${e.message}\n`);
+    }
+    process.exit(1);
+  }
+  initDone = true;
+  await run(handler);
+}
+
+main().catch((err) => {
+  if (err instanceof FatalRuntimeError) {
+    process.stderr.write(`glassgate bootstrap: ${err.message}\n`);
+  } else {
+    process.stderr.write(`glassgate bootstrap: internal error: ${err && err.stack}\n`);
+  }
+  process.exit(1);
+});

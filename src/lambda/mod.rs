@@ -1,0 +1,288 @@
+//! The local Lambda service: every function of the model as warm local processes behind an
+//! embedded Runtime API.
+//!
+//! Owns: the function registry, launching (interpreter and bootstrap per runtime), Lambda's
+//! environment, invocation outcomes. Does not own: events or responses of API Gateway
+//! (see [`crate::pipeline`]); it moves opaque JSON payloads.
+//!
+//! Layout: [`runtime_api`] serves the Runtime API of one process, [`worker`] owns one process,
+//! [`pool`] runs invocations over a function's processes, this module ties them together.
+
+mod bootstrap;
+mod env;
+mod pool;
+mod runtime_api;
+mod worker;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+
+pub use env::{EnvOverrides, EnvVarsError};
+
+use crate::model::{Function, Model};
+use pool::FunctionPool;
+use worker::Launch;
+
+/// How the service runs processes.
+#[derive(Debug, Clone)]
+pub struct LambdaSettings {
+    /// Region for ARNs and `AWS_REGION`.
+    pub region: String,
+    /// Account id for ARNs.
+    pub account_id: String,
+    /// Most processes per function (and so most concurrent invocations of it).
+    pub max_concurrency: usize,
+    /// Idle processes older than this are stopped.
+    pub idle_timeout: Duration,
+    /// `--env-vars` overrides.
+    pub env_overrides: EnvOverrides,
+    /// Whether handler stdout/stderr are echoed (prefixed with the function name).
+    pub echo_output: bool,
+}
+
+impl Default for LambdaSettings {
+    fn default() -> Self {
+        LambdaSettings {
+            region: "us-east-1".into(),
+            account_id: "123456789012".into(),
+            max_concurrency: 16,
+            idle_timeout: Duration::from_secs(300),
+            env_overrides: EnvOverrides::default(),
+            echo_output: true,
+        }
+    }
+}
+
+/// Failures of the service itself (not of a function).
+#[derive(Debug, thiserror::Error)]
+pub enum LambdaError {
+    /// The embedded bootstrap programs could not be written out.
+    #[error("cannot write the runtime bootstraps to {path}: {source}")]
+    Bootstrap {
+        /// Folder that was being written.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// An interpreter the template needs is not installed.
+    #[error("function {function} uses runtime {runtime}, but `{program}` was not found on PATH")]
+    MissingInterpreter {
+        /// Function logical id.
+        function: String,
+        /// Its runtime.
+        runtime: String,
+        /// The program that was looked for.
+        program: String,
+    },
+    /// A function name that is not in the model.
+    #[error("no function named {0}")]
+    UnknownFunction(String),
+}
+
+/// The result of one invocation.
+#[derive(Debug, Clone)]
+pub struct InvokeReport {
+    /// The Lambda request id of the invocation.
+    pub request_id: String,
+    /// What the function produced.
+    pub outcome: InvokeOutcome,
+    /// Time the handler ran (from delivery to answer).
+    pub duration: Duration,
+    /// Whether a new process was started for it.
+    pub cold_start: bool,
+    /// The process that ran it.
+    pub pid: Option<u32>,
+}
+
+/// A function's answer.
+#[derive(Debug, Clone)]
+pub enum InvokeOutcome {
+    /// The payload posted to `/response`.
+    Success(Bytes),
+    /// Anything else; Lambda turns all of these into an error payload.
+    Failure(FunctionFailure),
+}
+
+/// A failed invocation, with what Lambda would report and what we saw.
+#[derive(Debug, Clone)]
+pub struct FunctionFailure {
+    /// Why it failed.
+    pub kind: FailureKind,
+    /// `errorType` of the error document (`ValueError`, `Runtime.ExitError`, ...).
+    pub error_type: String,
+    /// `errorMessage` of the error document.
+    pub error_message: String,
+    /// The error document as Lambda returns it.
+    pub payload: Bytes,
+    /// How the process ended, when it did (`exit status 3`, `signal: killed`).
+    pub exit: Option<String>,
+    /// Last lines the process printed, for diagnosis.
+    pub output_tail: Vec<String>,
+}
+
+/// The ways an invocation fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// The handler raised and the runtime posted an error.
+    Handled,
+    /// The function's `Timeout` passed; the process was killed.
+    Timeout,
+    /// The process exited during the invocation.
+    Crash,
+    /// The process failed during init (import error, bad handler, exit before `/next`).
+    Init,
+    /// Init did not finish within Lambda's 10 s.
+    InitTimeout,
+    /// The process could not be started at all.
+    Spawn,
+}
+
+/// All functions of a model, ready to invoke.
+pub struct LambdaService {
+    pools: HashMap<String, Arc<FunctionPool>>,
+    bootstrap_dir: PathBuf,
+    reaper: tokio::task::JoinHandle<()>,
+}
+
+impl LambdaService {
+    /// Prepare every function of the model. Processes start on first use.
+    ///
+    /// # Errors
+    /// See [`LambdaError`].
+    pub fn new(model: &Model, settings: &LambdaSettings) -> Result<Self, LambdaError> {
+        let bootstrap_dir = bootstrap::write_all()?;
+        let mut pools = HashMap::new();
+        for f in model.functions.values() {
+            let launch = launch_for(f, settings, &bootstrap_dir)?;
+            let arn = f.arn(&settings.region, &settings.account_id);
+            pools.insert(
+                f.logical_id.clone(),
+                Arc::new(FunctionPool::new(
+                    f.clone(),
+                    arn,
+                    launch,
+                    settings.max_concurrency,
+                    settings.idle_timeout,
+                )),
+            );
+        }
+        let weak: Vec<std::sync::Weak<FunctionPool>> = pools.values().map(Arc::downgrade).collect();
+        let tick =
+            (settings.idle_timeout / 4).clamp(Duration::from_millis(50), Duration::from_secs(10));
+        let reaper = tokio::spawn(async move {
+            let mut interval = tokio::time::interval(tick);
+            loop {
+                interval.tick().await;
+                for p in weak.iter().filter_map(std::sync::Weak::upgrade) {
+                    p.reap_idle();
+                }
+            }
+        });
+        Ok(LambdaService {
+            pools,
+            bootstrap_dir,
+            reaper,
+        })
+    }
+
+    /// Invoke a function by logical id. The invocation runs in its own task, so it completes
+    /// (and its process returns to the pool) even if the caller stops waiting, as on Lambda
+    /// when API Gateway's integration timeout fires first.
+    ///
+    /// # Errors
+    /// [`LambdaError::UnknownFunction`].
+    pub fn invoke(
+        &self,
+        function: &str,
+        payload: Bytes,
+    ) -> Result<tokio::sync::oneshot::Receiver<InvokeReport>, LambdaError> {
+        let pool = self
+            .pools
+            .get(function)
+            .ok_or_else(|| LambdaError::UnknownFunction(function.to_owned()))?
+            .clone();
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        tokio::spawn(async move {
+            let report = pool.invoke(payload).await;
+            let _ = tx.send(report);
+        });
+        Ok(rx)
+    }
+
+    /// The function ARN of a logical id.
+    pub fn function_arn(&self, function: &str) -> Option<&str> {
+        self.pools.get(function).map(|p| p.arn.as_str())
+    }
+
+    /// The function of a logical id.
+    pub fn function(&self, function: &str) -> Option<&Function> {
+        self.pools.get(function).map(|p| &p.function)
+    }
+
+    /// Live processes per function logical id.
+    pub fn process_counts(&self) -> HashMap<String, usize> {
+        self.pools
+            .iter()
+            .map(|(k, p)| (k.clone(), p.live_count()))
+            .collect()
+    }
+
+    /// Stop every process and wait for them to end.
+    pub async fn shutdown(&self) {
+        self.reaper.abort();
+        for p in self.pools.values() {
+            p.shutdown().await;
+        }
+        let _ = std::fs::remove_dir_all(&self.bootstrap_dir);
+    }
+}
+
+fn launch_for(
+    f: &Function,
+    settings: &LambdaSettings,
+    bootstrap_dir: &std::path::Path,
+) -> Result<Launch, LambdaError> {
+    let runtime = f.runtime.as_str();
+    let (program, args) = if runtime.starts_with("python") {
+        // `python3` rather than `python3.12`: version-named commands are often shims (pyenv)
+        // that fail at run time; GLASSGATE_PYTHON picks another interpreter.
+        let wanted = std::env::var("GLASSGATE_PYTHON").unwrap_or_else(|_| "python3".into());
+        let program = worker::find_on_path(&wanted)
+            .or_else(|| {
+                Some(PathBuf::from(&wanted)).filter(|p| p.is_absolute() && worker::is_executable(p))
+            })
+            .ok_or_else(|| LambdaError::MissingInterpreter {
+                function: f.logical_id.clone(),
+                runtime: runtime.to_owned(),
+                program: wanted.clone(),
+            })?;
+        (program, vec![bootstrap_dir.join(bootstrap::PYTHON)])
+    } else if runtime.starts_with("nodejs") {
+        let program =
+            worker::find_on_path("node").ok_or_else(|| LambdaError::MissingInterpreter {
+                function: f.logical_id.clone(),
+                runtime: runtime.to_owned(),
+                program: "node".into(),
+            })?;
+        (program, vec![bootstrap_dir.join(bootstrap::NODE)])
+    } else {
+        // `provided*`: the code folder's own `bootstrap`, as Lambda runs it. Its absence is
+        // reported per invocation (Runtime.InvalidEntrypoint) rather than refusing to serve
+        // the other functions.
+        (f.code_dir.join("bootstrap"), Vec::new())
+    };
+    Ok(Launch {
+        program,
+        args,
+        cwd: f.code_dir.clone(),
+        env: env::lambda_environment(f, settings, bootstrap_dir),
+        memory_mb: f.memory_mb,
+        label: f.function_name.clone(),
+        echo_output: settings.echo_output,
+    })
+}

@@ -1,0 +1,263 @@
+//! The embedded Lambda Runtime API, one listener per function process.
+//!
+//! Each process gets its own loopback port in `AWS_LAMBDA_RUNTIME_API`, so every call is
+//! attributable to exactly one process: that is what lets the pool tell a crash during
+//! an invocation from a crash between invocations, and enforce "one invocation per process
+//! at a time". The routes and headers are AWS Lambda's
+//! (`/2018-06-01/runtime/invocation/next`, `.../{id}/response`, `.../{id}/error`,
+//! `/2018-06-01/runtime/init/error`), so real runtime clients run unchanged.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use http::{Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+/// Lambda's synchronous response payload limit (6 MB).
+pub(crate) const MAX_PAYLOAD: usize = 6 * 1024 * 1024;
+
+/// One invocation handed to a process through `/next`.
+pub(crate) struct Pending {
+    pub request_id: String,
+    pub payload: Bytes,
+    pub timeout: Duration,
+    pub trace_id: String,
+    /// Fired when the process has taken the invocation (its timeout starts then).
+    pub delivered: oneshot::Sender<()>,
+    /// Fired with the process's answer.
+    pub reply: oneshot::Sender<RuntimeReply>,
+}
+
+/// What a process answered for one invocation.
+#[derive(Debug)]
+pub(crate) enum RuntimeReply {
+    /// `POST .../response`.
+    Response(Bytes),
+    /// `POST .../error`, or a response the Runtime API had to refuse.
+    Error {
+        /// `Lambda-Runtime-Function-Error-Type` header, if any.
+        error_type: Option<String>,
+        /// The error document as posted.
+        body: Bytes,
+    },
+}
+
+/// An init error posted to `/runtime/init/error`.
+#[derive(Debug, Clone)]
+pub(crate) struct InitError {
+    pub error_type: Option<String>,
+    pub body: Bytes,
+}
+
+/// State shared between one process's Runtime API listener and its worker.
+pub(crate) struct ApiState {
+    inbox: tokio::sync::Mutex<mpsc::Receiver<Pending>>,
+    in_flight: Mutex<HashMap<String, oneshot::Sender<RuntimeReply>>>,
+    init_error: Mutex<Option<InitError>>,
+    function_arn: String,
+}
+
+impl ApiState {
+    /// The init error the process posted, if any.
+    pub(crate) fn init_error(&self) -> Option<InitError> {
+        self.init_error.lock().ok().and_then(|g| g.clone())
+    }
+}
+
+/// A running Runtime API listener; dropping it stops the listener.
+pub(crate) struct RuntimeApi {
+    pub addr: std::net::SocketAddr,
+    pub state: Arc<ApiState>,
+    task: JoinHandle<()>,
+}
+
+impl Drop for RuntimeApi {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl RuntimeApi {
+    /// Bind a listener on a free loopback port.
+    pub(crate) async fn start(
+        function_arn: String,
+        inbox: mpsc::Receiver<Pending>,
+    ) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        let addr = listener.local_addr()?;
+        let state = Arc::new(ApiState {
+            inbox: tokio::sync::Mutex::new(inbox),
+            in_flight: Mutex::new(HashMap::new()),
+            init_error: Mutex::new(None),
+            function_arn,
+        });
+        let st = state.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                let _ = stream.set_nodelay(true);
+                let st = st.clone();
+                tokio::spawn(async move {
+                    let svc = service_fn(move |req| handle(st.clone(), req));
+                    // A client that hangs up mid-request is not our error to report.
+                    let _ = http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), svc)
+                        .await;
+                });
+            }
+        });
+        Ok(RuntimeApi { addr, state, task })
+    }
+}
+
+fn reply(status: StatusCode, body: &'static str) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+const ACCEPTED: &str = r#"{"status":"OK"}"#;
+
+async fn handle(
+    st: Arc<ApiState>,
+    req: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let path = req.uri().path().to_owned();
+    let Some(rest) = path.strip_prefix("/2018-06-01/runtime/") else {
+        return Ok(reply(
+            StatusCode::NOT_FOUND,
+            r#"{"errorMessage":"unknown Runtime API path","errorType":"NotFound"}"#,
+        ));
+    };
+    let method = req.method().clone();
+    if method == Method::GET && rest == "invocation/next" {
+        return Ok(next(&st).await);
+    }
+    if method != Method::POST {
+        return Ok(reply(
+            StatusCode::METHOD_NOT_ALLOWED,
+            r#"{"errorMessage":"method not allowed","errorType":"MethodNotAllowed"}"#,
+        ));
+    }
+    let error_type = req
+        .headers()
+        .get("lambda-runtime-function-error-type")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let body = match Limited::new(req.into_body(), MAX_PAYLOAD).collect().await {
+        Ok(b) => Ok(b.to_bytes()),
+        Err(e) => Err(e),
+    };
+
+    if rest == "init/error" {
+        let body = body.unwrap_or_else(|_| Bytes::from_static(b"{}"));
+        if let Ok(mut g) = st.init_error.lock() {
+            *g = Some(InitError { error_type, body });
+        }
+        return Ok(reply(StatusCode::ACCEPTED, ACCEPTED));
+    }
+    let Some(tail) = rest.strip_prefix("invocation/") else {
+        return Ok(reply(
+            StatusCode::NOT_FOUND,
+            r#"{"errorMessage":"unknown Runtime API path","errorType":"NotFound"}"#,
+        ));
+    };
+    let (id, kind) = match tail.rsplit_once('/') {
+        Some((id, k @ ("response" | "error"))) => (id, k),
+        _ => {
+            return Ok(reply(
+                StatusCode::NOT_FOUND,
+                r#"{"errorMessage":"unknown Runtime API path","errorType":"NotFound"}"#,
+            ));
+        }
+    };
+    let sender = st.in_flight.lock().ok().and_then(|mut m| m.remove(id));
+    let Some(sender) = sender else {
+        return Ok(reply(
+            StatusCode::BAD_REQUEST,
+            r#"{"errorMessage":"Invalid request ID","errorType":"InvalidRequestID"}"#,
+        ));
+    };
+    let (answer, status) = match (kind, body) {
+        ("response", Ok(b)) => (RuntimeReply::Response(b), StatusCode::ACCEPTED),
+        ("response", Err(_)) => (
+            RuntimeReply::Error {
+                error_type: Some("Function.ResponseSizeTooLarge".to_owned()),
+                body: Bytes::from(format!(
+                    r#"{{"errorMessage":"Response payload size exceeded maximum allowed payload size ({MAX_PAYLOAD} bytes).","errorType":"Function.ResponseSizeTooLarge"}}"#
+                )),
+            },
+            StatusCode::PAYLOAD_TOO_LARGE,
+        ),
+        (_, b) => (
+            RuntimeReply::Error {
+                error_type,
+                body: b.unwrap_or_else(|_| Bytes::from_static(b"{}")),
+            },
+            StatusCode::ACCEPTED,
+        ),
+    };
+    let _ = sender.send(answer);
+    Ok(if status == StatusCode::ACCEPTED {
+        reply(status, ACCEPTED)
+    } else {
+        reply(
+            status,
+            r#"{"errorMessage":"Payload too large","errorType":"RequestEntityTooLarge"}"#,
+        )
+    })
+}
+
+async fn next(st: &ApiState) -> Response<Full<Bytes>> {
+    // Holding the inbox lock while waiting is what makes a second concurrent `/next` from the
+    // same process wait its turn instead of stealing work.
+    let pending = {
+        let mut inbox = st.inbox.lock().await;
+        inbox.recv().await
+    };
+    let Some(p) = pending else {
+        // The worker is gone; the process is about to be killed.
+        return reply(
+            StatusCode::GONE,
+            r#"{"errorMessage":"runtime is shutting down","errorType":"Gone"}"#,
+        );
+    };
+    let deadline_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d + p.timeout)
+        .unwrap_or_default()
+        .as_millis();
+    if let Ok(mut m) = st.in_flight.lock() {
+        m.insert(p.request_id.clone(), p.reply);
+    }
+    let _ = p.delivered.send(());
+    let mut r = Response::new(Full::new(p.payload));
+    let h = r.headers_mut();
+    let put = |h: &mut http::HeaderMap, k: &'static str, v: &str| {
+        if let Ok(v) = http::HeaderValue::from_str(v) {
+            h.insert(k, v);
+        }
+    };
+    put(h, "content-type", "application/json");
+    put(h, "lambda-runtime-aws-request-id", &p.request_id);
+    put(h, "lambda-runtime-deadline-ms", &deadline_ms.to_string());
+    put(h, "lambda-runtime-invoked-function-arn", &st.function_arn);
+    put(h, "lambda-runtime-trace-id", &p.trace_id);
+    r
+}

@@ -1,0 +1,236 @@
+//! The REST Lambda proxy event, payload format 1.0 (aws-semantics.md §8.1).
+//!
+//! Shape rules pinned here: query maps and `pathParameters`/`stageVariables` are `null` when
+//! empty; `queryStringParameters` keeps the last value of a repeated key and
+//! `multiValueQueryStringParameters` keeps all; query values are decoded (`+` is a space),
+//! path values are not; `requestContext.path` is `/{stage}{path}`; a body that is not UTF-8
+//! is passed base64-encoded with `isBase64Encoded: true`.
+
+use base64::Engine;
+use indexmap::IndexMap;
+use serde::Serialize;
+use time::OffsetDateTime;
+use time::macros::format_description;
+
+use crate::pipeline::request::GatewayRequest;
+
+/// What the event needs beyond the request itself.
+pub struct EventContext<'a> {
+    /// Resource template (`/users/{id}`).
+    pub resource: &'a str,
+    /// Path variables from routing.
+    pub path_params: &'a IndexMap<String, String>,
+    /// Stage name.
+    pub stage: &'a str,
+    /// Stage variables.
+    pub stage_variables: &'a IndexMap<String, String>,
+    /// API id.
+    pub api_id: &'a str,
+    /// Account id.
+    pub account_id: &'a str,
+    /// `requestContext.authorizer`, when an authorizer ran.
+    pub authorizer: Option<&'a serde_json::Map<String, serde_json::Value>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Event<'a> {
+    resource: &'a str,
+    path: &'a str,
+    http_method: &'a str,
+    headers: Option<IndexMap<&'a str, &'a str>>,
+    multi_value_headers: Option<IndexMap<&'a str, Vec<&'a str>>>,
+    query_string_parameters: Option<IndexMap<String, String>>,
+    multi_value_query_string_parameters: Option<IndexMap<String, Vec<String>>>,
+    path_parameters: Option<&'a IndexMap<String, String>>,
+    stage_variables: Option<&'a IndexMap<String, String>>,
+    request_context: RequestContext<'a>,
+    body: Option<std::borrow::Cow<'a, str>>,
+    is_base64_encoded: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RequestContext<'a> {
+    resource_id: String,
+    resource_path: &'a str,
+    http_method: &'a str,
+    extended_request_id: &'a str,
+    request_time: String,
+    path: String,
+    account_id: &'a str,
+    protocol: &'a str,
+    stage: &'a str,
+    domain_prefix: &'a str,
+    request_time_epoch: i64,
+    request_id: &'a str,
+    identity: Identity<'a>,
+    domain_name: &'a str,
+    api_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    authorizer: Option<&'a serde_json::Map<String, serde_json::Value>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Identity<'a> {
+    cognito_identity_pool_id: Option<&'a str>,
+    account_id: Option<&'a str>,
+    cognito_identity_id: Option<&'a str>,
+    caller: Option<&'a str>,
+    source_ip: String,
+    principal_org_id: Option<&'a str>,
+    access_key: Option<&'a str>,
+    cognito_authentication_type: Option<&'a str>,
+    cognito_authentication_provider: Option<&'a str>,
+    user_arn: Option<&'a str>,
+    user_agent: Option<&'a str>,
+    user: Option<&'a str>,
+}
+
+/// `dd/MMM/yyyy:HH:mm:ss +0000`, as in `requestContext.requestTime`.
+pub fn request_time(t: OffsetDateTime) -> String {
+    t.format(format_description!(
+        "[day]/[month repr:short]/[year]:[hour]:[minute]:[second] +0000"
+    ))
+    .unwrap_or_default()
+}
+
+/// A stable 6-character resource id per resource path, as AWS assigns one per resource.
+pub fn resource_id(resource: &str) -> String {
+    crate::model::api_id_for(resource)[..6].to_owned()
+}
+
+/// Parse a raw query string into (last value, all values) maps; `None` when empty.
+#[allow(clippy::type_complexity)]
+pub fn parse_query(
+    query: Option<&str>,
+) -> (
+    Option<IndexMap<String, String>>,
+    Option<IndexMap<String, Vec<String>>>,
+) {
+    let Some(q) = query.filter(|q| !q.is_empty()) else {
+        return (None, None);
+    };
+    let mut multi: IndexMap<String, Vec<String>> = IndexMap::new();
+    for pair in q.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        multi.entry(decode(k)).or_default().push(decode(v));
+    }
+    if multi.is_empty() {
+        return (None, None);
+    }
+    let single = multi
+        .iter()
+        .filter_map(|(k, v)| v.last().map(|l| (k.clone(), l.clone())))
+        .collect();
+    (Some(single), Some(multi))
+}
+
+fn decode(s: &str) -> String {
+    let plus = s.replace('+', " ");
+    percent_encoding::percent_decode_str(&plus)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+/// Build the event JSON.
+pub fn build(req: &GatewayRequest, ctx: &EventContext<'_>) -> Vec<u8> {
+    let (headers, multi_headers) = if req.headers.is_empty() {
+        (None, None)
+    } else {
+        let mut single: IndexMap<&str, &str> = IndexMap::with_capacity(req.headers.len());
+        let mut multi: IndexMap<&str, Vec<&str>> = IndexMap::with_capacity(req.headers.len());
+        for (k, v) in &req.headers {
+            single.insert(k.as_str(), v.as_str());
+            multi.entry(k.as_str()).or_default().push(v.as_str());
+        }
+        (Some(single), Some(multi))
+    };
+    let (query, multi_query) = parse_query(req.query.as_deref());
+    let (body, is_b64) = if req.body.is_empty() {
+        (None, false)
+    } else {
+        match std::str::from_utf8(&req.body) {
+            Ok(s) => (Some(std::borrow::Cow::Borrowed(s)), false),
+            Err(_) => (
+                Some(std::borrow::Cow::Owned(
+                    base64::engine::general_purpose::STANDARD.encode(&req.body),
+                )),
+                true,
+            ),
+        }
+    };
+    let domain_name = req.header("host").unwrap_or("localhost");
+    let domain_prefix = domain_name.split(['.', ':']).next().unwrap_or(domain_name);
+    let event = Event {
+        resource: ctx.resource,
+        path: &req.path,
+        http_method: &req.method,
+        headers,
+        multi_value_headers: multi_headers,
+        query_string_parameters: query,
+        multi_value_query_string_parameters: multi_query,
+        path_parameters: (!ctx.path_params.is_empty()).then_some(ctx.path_params),
+        stage_variables: (!ctx.stage_variables.is_empty()).then_some(ctx.stage_variables),
+        request_context: RequestContext {
+            resource_id: resource_id(ctx.resource),
+            resource_path: ctx.resource,
+            http_method: &req.method,
+            extended_request_id: &req.extended_request_id,
+            request_time: request_time(req.received_at),
+            path: format!("/{}{}", ctx.stage, req.path),
+            account_id: ctx.account_id,
+            protocol: req.protocol,
+            stage: ctx.stage,
+            domain_prefix,
+            request_time_epoch: (req.received_at.unix_timestamp_nanos() / 1_000_000) as i64,
+            request_id: &req.request_id,
+            identity: Identity {
+                cognito_identity_pool_id: None,
+                account_id: None,
+                cognito_identity_id: None,
+                caller: None,
+                source_ip: req.source_ip.to_string(),
+                principal_org_id: None,
+                access_key: None,
+                cognito_authentication_type: None,
+                cognito_authentication_provider: None,
+                user_arn: None,
+                user_agent: req.header("user-agent"),
+                user: None,
+            },
+            domain_name,
+            api_id: ctx.api_id,
+            authorizer: ctx.authorizer,
+        },
+        body,
+        is_base64_encoded: is_b64,
+    };
+    serde_json::to_vec(&event).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_maps_follow_aws() {
+        let (s, m) = parse_query(Some("a=1&a=2&b=x+y&c=%2B&d"));
+        let s = s.unwrap();
+        let m = m.unwrap();
+        assert_eq!(s["a"], "2");
+        assert_eq!(m["a"], vec!["1", "2"]);
+        assert_eq!(s["b"], "x y");
+        assert_eq!(s["c"], "+");
+        assert_eq!(s["d"], "");
+        assert_eq!(parse_query(Some("")), (None, None));
+        assert_eq!(parse_query(None), (None, None));
+    }
+
+    #[test]
+    fn request_time_has_the_aws_format() {
+        let t = time::macros::datetime!(2026-11-05 07:08:09 UTC);
+        assert_eq!(request_time(t), "05/Nov/2026:07:08:09 +0000");
+    }
+}

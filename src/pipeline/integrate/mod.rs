@@ -1,0 +1,189 @@
+//! Stage `integrate`: build the Lambda proxy (payload 1.0) request, invoke the function under
+//! the integration timeout, and check what came back.
+//!
+//! Input: the request and its [`RouteMatch`](super::route::RouteMatch). Output: a
+//! [`ProxyResponse`](proxy_response::ProxyResponse). Error: a [`Failure`] of layer `backend`
+//! (the function failed or answered badly) or `integration` (the timeout passed first).
+
+pub mod event_v1;
+pub mod proxy_response;
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+
+use super::outcome::{Cause, Failure};
+use crate::lambda::{FailureKind, InvokeOutcome, LambdaService};
+use crate::trace::{InvocationFacts, Trace};
+use proxy_response::ProxyResponse;
+
+/// Longest body or payload quoted in the execution log, as AWS truncates them.
+const LOG_LIMIT: usize = 1000;
+
+/// Quote `s` for a log line, truncated as API Gateway does.
+pub fn truncate_for_log(s: &str) -> String {
+    if s.len() <= LOG_LIMIT {
+        return s.to_owned();
+    }
+    let mut cut = LOG_LIMIT;
+    while !s.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{} [TRUNCATED]", &s[..cut])
+}
+
+/// What to invoke, and with what limits.
+pub struct Target<'a> {
+    /// Function logical id.
+    pub function: &'a str,
+    /// Its ARN (for log lines).
+    pub function_arn: &'a str,
+    /// Region (for the endpoint URI in log lines).
+    pub region: &'a str,
+    /// The integration timeout.
+    pub timeout: Duration,
+}
+
+/// Invoke the function with `event` and parse its answer.
+///
+/// # Errors
+/// A [`Failure`] naming the cause: handler error, crash, timeout, init error, malformed
+/// response, or the integration timeout.
+pub async fn invoke(
+    lambda: &LambdaService,
+    target: &Target<'_>,
+    event: Vec<u8>,
+    redactor: &super::Redactor,
+    trace: &mut Trace,
+) -> Result<ProxyResponse, Failure> {
+    let uri = format!(
+        "https://lambda.{}.amazonaws.com/2015-03-31/functions/{}/invocations",
+        target.region, target.function_arn
+    );
+    trace.log(format!("Endpoint request URI: {uri}"));
+    trace.log(format!(
+        "Endpoint request headers: {{x-amzn-lambda-integration-tag={}, Accept=application/json, User-Agent=AmazonAPIGateway, X-Amz-Source-Arn={}}}",
+        trace.request_id, target.function_arn
+    ));
+    trace.log(format!(
+        "Endpoint request body after transformations: {}",
+        truncate_for_log(&redactor.apply(&String::from_utf8_lossy(&event)))
+    ));
+    trace.log(format!("Sending request to {uri}"));
+    let began = Instant::now();
+    let rx = lambda
+        .invoke(target.function, Bytes::from(event))
+        .map_err(|e| Failure::new(Cause::HandlerInitError, e.to_string()))?;
+    let report = match tokio::time::timeout(target.timeout, rx).await {
+        Err(_) => {
+            trace.log("Execution failed due to a timeout error");
+            return Err(Failure::new(
+                Cause::IntegrationTimeout,
+                format!(
+                    "the function {} did not answer within the integration timeout of {} ms; it keeps running until its own Timeout",
+                    target.function,
+                    target.timeout.as_millis()
+                ),
+            ));
+        }
+        Ok(Err(_)) => {
+            return Err(Failure::new(
+                Cause::HandlerCrash,
+                "the invocation was abandoned (the server is shutting down)",
+            ));
+        }
+        Ok(Ok(r)) => r,
+    };
+    let latency = began.elapsed().as_millis();
+    let mut facts = InvocationFacts {
+        function: target.function.to_owned(),
+        lambda_request_id: report.request_id.clone(),
+        cold_start: report.cold_start,
+        duration_ms: report.duration.as_secs_f64() * 1000.0,
+        pid: report.pid,
+        ..InvocationFacts::default()
+    };
+    let result = match report.outcome {
+        InvokeOutcome::Success(payload) => {
+            trace.log(format!(
+                "Received response. Status: 200, Integration latency: {latency} ms"
+            ));
+            trace.log(format!(
+                "Endpoint response headers: {{Content-Type=application/json, Content-Length={}, x-amzn-RequestId={}, X-Amz-Executed-Version=$LATEST}}",
+                payload.len(),
+                report.request_id
+            ));
+            let text = String::from_utf8_lossy(&payload);
+            trace.log(format!(
+                "Endpoint response body before transformations: {}",
+                truncate_for_log(&text)
+            ));
+            facts.raw_response = Some(truncate_for_log(&text));
+            proxy_response::parse(&payload).map_err(|e| {
+                trace.log(
+                    "Execution failed due to configuration error: Malformed Lambda proxy response",
+                );
+                Failure::new(
+                    Cause::MalformedProxyResponse,
+                    format!(
+                        "the function {} returned a malformed proxy response: {e}",
+                        target.function
+                    ),
+                )
+            })
+        }
+        InvokeOutcome::Failure(f) => {
+            trace.log(format!(
+                "Received response. Status: 200, Integration latency: {latency} ms"
+            ));
+            trace.log(format!(
+                "Endpoint response headers: {{Content-Type=application/json, x-amzn-RequestId={}, X-Amz-Function-Error=Unhandled, X-Amz-Executed-Version=$LATEST}}",
+                report.request_id
+            ));
+            let text = String::from_utf8_lossy(&f.payload).into_owned();
+            trace.log(format!(
+                "Endpoint response body before transformations: {}",
+                truncate_for_log(&text)
+            ));
+            trace.log(format!(
+                "Lambda execution failed with status 200 due to customer function error: {}. Lambda request id: {}",
+                f.error_message, report.request_id
+            ));
+            facts.raw_response = Some(truncate_for_log(&text));
+            facts.error_type = Some(f.error_type.clone());
+            facts.error_message = Some(f.error_message.clone());
+            facts.exit.clone_from(&f.exit);
+            facts.output_tail.clone_from(&f.output_tail);
+            let (cause, what) = match f.kind {
+                FailureKind::Handled => (
+                    Cause::HandlerError,
+                    format!("raised {}: {}", f.error_type, f.error_message),
+                ),
+                FailureKind::Timeout => (
+                    Cause::HandlerTimeout,
+                    format!("ran past its Timeout ({})", f.error_message),
+                ),
+                FailureKind::Crash => (
+                    Cause::HandlerCrash,
+                    format!(
+                        "process exited during the invocation ({})",
+                        f.exit.as_deref().unwrap_or("unknown")
+                    ),
+                ),
+                FailureKind::Init | FailureKind::InitTimeout | FailureKind::Spawn => (
+                    Cause::HandlerInitError,
+                    format!(
+                        "failed to initialise: {}: {}",
+                        f.error_type, f.error_message
+                    ),
+                ),
+            };
+            Err(Failure::new(
+                cause,
+                format!("the function {} {what}", target.function),
+            ))
+        }
+    };
+    trace.invocation = Some(facts);
+    result
+}

@@ -1,0 +1,347 @@
+//! The request lifecycle: route -> (authorize) -> integrate -> respond.
+//!
+//! [`Pipeline::handle`] is the only code that sequences stages. Each stage is a module with
+//! one entry point and a typed result; failures become a [`outcome::Failure`] at the stage
+//! boundary and a client response in [`respond`] only. Nothing here knows about sockets:
+//! the server hands in a [`request::GatewayRequest`] and gets a response and a trace back.
+
+pub mod integrate;
+pub mod outcome;
+pub mod request;
+pub mod respond;
+pub mod route;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::lambda::LambdaService;
+use crate::model::Model;
+use crate::trace::{Stage, Trace};
+use outcome::{Cause, Failure};
+use request::GatewayRequest;
+use respond::GatewayResponse;
+use route::{RouteError, Router};
+
+/// API Gateway's payload limit (10 MB).
+pub const MAX_BODY: usize = 10 * 1024 * 1024;
+
+/// The lifecycle for one model.
+pub struct Pipeline {
+    model: Arc<Model>,
+    router: Router,
+    lambda: Arc<LambdaService>,
+}
+
+/// The response and the trace of one request.
+pub struct Handled {
+    /// What the client gets (without the gateway's id headers, which the server adds).
+    pub response: GatewayResponse,
+    /// What happened.
+    pub trace: Trace,
+}
+
+fn fmt_map<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> String {
+    let inner: Vec<String> = pairs.map(|(k, v)| format!("{k}={v}")).collect();
+    format!("{{{}}}", inner.join(", "))
+}
+
+/// Hides the request's secrets (the `Authorization` header, identity sources) wherever they
+/// would appear in log text, e.g. inside the logged integration request body.
+#[derive(Debug, Default)]
+pub struct Redactor {
+    secrets: Vec<(String, String)>,
+}
+
+impl Redactor {
+    /// Secrets of a request: the values of its `Authorization` headers.
+    pub fn for_request(req: &GatewayRequest) -> Self {
+        let mut r = Redactor::default();
+        for (k, v) in &req.headers {
+            if k.eq_ignore_ascii_case("authorization") {
+                r.add(v);
+            }
+        }
+        r
+    }
+
+    /// Also hide `secret`.
+    pub fn add(&mut self, secret: &str) {
+        if secret.len() < 2 {
+            return;
+        }
+        let masked = mask(secret);
+        // As it appears inside JSON text, too.
+        if let Ok(escaped) = serde_json::to_string(secret) {
+            let inner = escaped.trim_matches('"');
+            if inner != secret {
+                self.secrets.push((inner.to_owned(), masked.clone()));
+            }
+        }
+        self.secrets.push((secret.to_owned(), masked));
+    }
+
+    /// `text` with every secret masked.
+    pub fn apply(&self, text: &str) -> String {
+        let mut out = text.to_owned();
+        for (secret, masked) in &self.secrets {
+            if out.contains(secret.as_str()) {
+                out = out.replace(secret.as_str(), masked);
+            }
+        }
+        out
+    }
+}
+
+/// Mask a secret as AWS does in logs: only the last 4 characters stay visible.
+pub fn mask(value: &str) -> String {
+    let n = value.chars().count();
+    if n <= 4 {
+        return "*".repeat(n);
+    }
+    let tail: String = value.chars().skip(n - 4).collect();
+    format!("{}{tail}", "*".repeat(n - 4))
+}
+
+impl Pipeline {
+    /// Build the pipeline.
+    ///
+    /// # Errors
+    /// A route table API Gateway would not deploy.
+    pub fn new(
+        model: Arc<Model>,
+        lambda: Arc<LambdaService>,
+    ) -> Result<Self, route::RouteTableError> {
+        let router = Router::new(&model.apis)?;
+        Ok(Pipeline {
+            model,
+            router,
+            lambda,
+        })
+    }
+
+    /// The model being served.
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// The Lambda service.
+    pub fn lambda(&self) -> &Arc<LambdaService> {
+        &self.lambda
+    }
+
+    /// A response for a request that never reached routing (e.g. a body over the limit).
+    pub fn reject(&self, req: &GatewayRequest, cause: Cause, detail: &str) -> Handled {
+        let mut trace = Trace::start(
+            &req.request_id,
+            &req.extended_request_id,
+            &req.method,
+            &req.path,
+            req.received_at,
+        );
+        let failure = Failure::new(cause, detail);
+        let response = respond::for_failure(&failure);
+        if let Some(t) = respond::response_type(cause) {
+            trace.log(format!(
+                "Gateway response type: {} with status code: {}",
+                t.name(),
+                response.status
+            ));
+        }
+        trace.finish(response.status, Some(failure));
+        Handled { response, trace }
+    }
+
+    /// Run one request through the lifecycle. Secrets of the request are masked in the
+    /// trace before it leaves here, whatever stage logged them.
+    pub async fn handle(&self, req: &GatewayRequest) -> Handled {
+        let mut handled = self.run(req).await;
+        let redactor = Redactor::for_request(req);
+        if !redactor.secrets.is_empty() {
+            handled.trace.redact(|s| redactor.apply(s));
+        }
+        handled
+    }
+
+    async fn run(&self, req: &GatewayRequest) -> Handled {
+        let mut trace = Trace::start(
+            &req.request_id,
+            &req.extended_request_id,
+            &req.method,
+            &req.path,
+            req.received_at,
+        );
+        trace.log(format!("Extended Request Id: {}", req.extended_request_id));
+
+        // 1. route
+        let began = Instant::now();
+        let matched = match self.router.route(&req.method, &req.path) {
+            Ok(m) => m,
+            Err(e) => {
+                trace.stage(Stage::Route, began, "no route");
+                let near = self.router.nearest(&req.path, 3);
+                let detail = match &e {
+                    RouteError::NoResource { .. } | RouteError::NoMethod { .. }
+                        if near.is_empty() =>
+                    {
+                        format!("{e}; the API has no routes")
+                    }
+                    _ => format!("{e}; nearest routes: {}", near.join(", ")),
+                };
+                return self.fail(trace, Failure::new(Cause::NoRoute, detail));
+            }
+        };
+        let api = &self.model.apis[matched.id.api];
+        let route = &api.routes[matched.id.route];
+        trace.api = Some(api.logical_id.clone());
+        trace.stage = Some(api.stage.clone());
+        trace.route = Some(format!("{} {}", route.method, route.path));
+        trace.stage(
+            Stage::Route,
+            began,
+            format!("{} {}", route.method, route.path),
+        );
+
+        // 3. integrate (authorizers come with the authorizer stage)
+        let began = Instant::now();
+        trace.log(format!(
+            "Starting execution for request: {}",
+            req.request_id
+        ));
+        trace.log(format!(
+            "HTTP Method: {}, Resource Path: {}",
+            req.method, req.path
+        ));
+        trace.log(format!(
+            "Method request path: {}",
+            fmt_map(
+                matched
+                    .path_params
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+            )
+        ));
+        let (query, _) = integrate::event_v1::parse_query(req.query.as_deref());
+        trace.log(format!(
+            "Method request query string: {}",
+            fmt_map(
+                query
+                    .iter()
+                    .flatten()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+            )
+        ));
+        let masked: Vec<(String, String)> = req
+            .headers
+            .iter()
+            .map(|(k, v)| {
+                if k.eq_ignore_ascii_case("authorization") {
+                    (k.clone(), mask(v))
+                } else {
+                    (k.clone(), v.clone())
+                }
+            })
+            .collect();
+        trace.log(format!(
+            "Method request headers: {}",
+            fmt_map(masked.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        ));
+        trace.log(format!(
+            "Method request body before transformations: {}",
+            integrate::truncate_for_log(&String::from_utf8_lossy(&req.body))
+        ));
+        let event = integrate::event_v1::build(
+            req,
+            &integrate::event_v1::EventContext {
+                resource: &route.path,
+                path_params: &matched.path_params,
+                stage: &api.stage,
+                stage_variables: &api.stage_variables,
+                api_id: &api.api_id,
+                account_id: &self.model.account_id,
+                authorizer: None,
+            },
+        );
+        let function_arn = self
+            .lambda
+            .function_arn(&route.function)
+            .unwrap_or_default()
+            .to_owned();
+        let target = integrate::Target {
+            function: &route.function,
+            function_arn: &function_arn,
+            region: &self.model.region,
+            timeout: route.integration_timeout,
+        };
+        let redactor = Redactor::for_request(req);
+        let result = integrate::invoke(&self.lambda, &target, event, &redactor, &mut trace).await;
+        match result {
+            Err(f) => {
+                trace.stage(Stage::Integrate, began, f.cause.token());
+                self.fail(trace, f)
+            }
+            Ok(proxy) => {
+                trace.stage(Stage::Integrate, began, format!("status {}", proxy.status));
+                let began = Instant::now();
+                let response = respond::for_proxy(proxy);
+                trace.log(format!(
+                    "Method response body after transformations: {}",
+                    integrate::truncate_for_log(&String::from_utf8_lossy(&response.body))
+                ));
+                trace.log(format!(
+                    "Method response headers: {}",
+                    fmt_map(
+                        response
+                            .headers
+                            .iter()
+                            .map(|(k, v)| (k.as_str(), v.as_str()))
+                    )
+                ));
+                trace.log("Successfully completed execution");
+                trace.log(format!("Method completed with status: {}", response.status));
+                trace.stage(Stage::Respond, began, format!("status {}", response.status));
+                trace.finish(response.status, None);
+                Handled { response, trace }
+            }
+        }
+    }
+
+    fn fail(&self, mut trace: Trace, failure: Failure) -> Handled {
+        let began = Instant::now();
+        let response = respond::for_failure(&failure);
+        match respond::response_type(failure.cause) {
+            Some(t) if failure.cause == Cause::NoRoute => trace.log(format!(
+                "Gateway response type: {} with status code: {}",
+                t.name(),
+                response.status
+            )),
+            _ => trace.log(format!("Method completed with status: {}", response.status)),
+        }
+        trace.stage(Stage::Respond, began, format!("status {}", response.status));
+        trace.finish(response.status, Some(failure));
+        Handled { response, trace }
+    }
+}
+
+/// Default integration timeout (29 s).
+pub const DEFAULT_INTEGRATION_TIMEOUT: Duration = Duration::from_secs(29);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_keep_the_last_four_characters() {
+        assert_eq!(mask("Bearer abcdefgh"), "***********efgh");
+        assert_eq!(mask("abc"), "***");
+    }
+
+    #[test]
+    fn redactor_hides_plain_and_json_escaped_secrets() {
+        let mut r = Redactor::default();
+        r.add("tok\"en-1234");
+        let text = format!("a {} b {}", "tok\"en-1234", "tok\\\"en-1234");
+        let out = r.apply(&text);
+        assert!(!out.contains("tok"), "{out}");
+        assert!(out.contains("1234"));
+    }
+}

@@ -1,0 +1,120 @@
+//! What a request's journey through the lifecycle ended in: the failing [`Layer`], the
+//! [`Cause`] and its detail. Produced at each stage boundary, consumed by
+//! [`crate::pipeline::respond`] (the one place that picks a client response) and by the trace.
+
+use std::fmt;
+
+/// The layer that produced a response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Layer {
+    /// Routing: no resource or method matched.
+    Route,
+    /// The Lambda authorizer.
+    Authorizer,
+    /// The integration itself (its timeout).
+    Integration,
+    /// The handler behind the integration.
+    Backend,
+    /// The gateway (request limits, its own errors).
+    Gateway,
+}
+
+impl Layer {
+    /// The token used in headers and logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Layer::Route => "route",
+            Layer::Authorizer => "authorizer",
+            Layer::Integration => "integration",
+            Layer::Backend => "backend",
+            Layer::Gateway => "gateway",
+        }
+    }
+}
+
+impl fmt::Display for Layer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a request did not reach a backend response. Each has a stable token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Cause {
+    /// No resource matches the path, or the resource lacks the method.
+    NoRoute,
+    /// The handler raised an error.
+    HandlerError,
+    /// The handler process exited during the invocation.
+    HandlerCrash,
+    /// The handler ran past the function's `Timeout`.
+    HandlerTimeout,
+    /// The handler failed during init (import error, missing handler, bad bootstrap).
+    HandlerInitError,
+    /// The handler returned something that is not a valid proxy response.
+    MalformedProxyResponse,
+    /// The integration timeout (29 s default, `TimeoutInMillis`) passed first.
+    IntegrationTimeout,
+    /// The request body is larger than API Gateway accepts.
+    RequestTooLarge,
+}
+
+impl Cause {
+    /// The token used in `x-glassgate-cause` and logs.
+    pub fn token(self) -> &'static str {
+        match self {
+            Cause::NoRoute => "no-route",
+            Cause::HandlerError => "handler-error",
+            Cause::HandlerCrash => "handler-crash",
+            Cause::HandlerTimeout => "handler-timeout",
+            Cause::HandlerInitError => "handler-init-error",
+            Cause::MalformedProxyResponse => "malformed-proxy-response",
+            Cause::IntegrationTimeout => "integration-timeout",
+            Cause::RequestTooLarge => "request-too-large",
+        }
+    }
+
+    /// The layer a cause belongs to.
+    pub fn layer(self) -> Layer {
+        match self {
+            Cause::NoRoute => Layer::Route,
+            Cause::HandlerError
+            | Cause::HandlerCrash
+            | Cause::HandlerTimeout
+            | Cause::HandlerInitError
+            | Cause::MalformedProxyResponse => Layer::Backend,
+            Cause::IntegrationTimeout => Layer::Integration,
+            Cause::RequestTooLarge => Layer::Gateway,
+        }
+    }
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.token())
+    }
+}
+
+/// A failed request: the cause and what we know about it, in plain words.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Failure {
+    /// The layer at fault.
+    pub layer: Layer,
+    /// The cause.
+    pub cause: Cause,
+    /// What happened, for the diagnosis.
+    pub detail: String,
+}
+
+impl Failure {
+    /// A failure of the given cause (its layer follows from it).
+    pub fn new(cause: Cause, detail: impl Into<String>) -> Self {
+        Failure {
+            layer: cause.layer(),
+            cause,
+            detail: detail.into(),
+        }
+    }
+}

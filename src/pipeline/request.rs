@@ -1,0 +1,96 @@
+//! Ingress: the inbound HTTP request normalised into a [`GatewayRequest`], with the ids
+//! API Gateway assigns to it.
+
+use std::net::IpAddr;
+
+use base64::Engine;
+use bytes::Bytes;
+use time::OffsetDateTime;
+
+/// One request as the gateway sees it, before routing.
+#[derive(Debug, Clone)]
+pub struct GatewayRequest {
+    /// `x-amzn-RequestId`: a UUID, as on AWS.
+    pub request_id: String,
+    /// `x-amz-apigw-id` / `extendedRequestId`: 16 characters ending in `=`, as on AWS.
+    pub extended_request_id: String,
+    /// Upper-case method.
+    pub method: String,
+    /// Raw path, still percent-encoded.
+    pub path: String,
+    /// Raw query string without `?`, if any.
+    pub query: Option<String>,
+    /// Headers in arrival order. Names as reconstructed by [`display_case`].
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Bytes,
+    /// Client address.
+    pub source_ip: IpAddr,
+    /// Local port the request arrived on (for `X-Forwarded-Port`).
+    pub local_port: u16,
+    /// `HTTP/1.1`, `HTTP/1.0`.
+    pub protocol: &'static str,
+    /// When the gateway received it.
+    pub received_at: OffsetDateTime,
+}
+
+impl GatewayRequest {
+    /// The first value of a header, by case-insensitive name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A fresh `x-amzn-RequestId`.
+pub fn new_request_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// A fresh `x-amz-apigw-id`: 11 random bytes in base64 (16 characters ending in `=`).
+pub fn new_extended_request_id() -> String {
+    let bytes: [u8; 11] = rand::random();
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// Reconstruct a header name's case for the REST v1 event.
+///
+/// hyper lower-cases header names and cannot give back the client's spelling, so REST
+/// events use the canonical form (`content-type` becomes `Content-Type`), which is what
+/// browsers, curl and SDKs send for the common headers. A client that sends an unusual
+/// spelling (`x-api-KEY`) sees `X-Api-Key` here, while AWS would keep its spelling.
+pub fn display_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut upper = true;
+    for c in name.chars() {
+        if upper {
+            out.extend(c.to_uppercase());
+        } else {
+            out.push(c);
+        }
+        upper = c == '-';
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_have_aws_shapes() {
+        let ext = new_extended_request_id();
+        assert_eq!(ext.len(), 16);
+        assert!(ext.ends_with('=') && !ext.ends_with("=="));
+        assert_eq!(new_request_id().len(), 36);
+    }
+
+    #[test]
+    fn header_names_are_title_cased() {
+        assert_eq!(display_case("content-type"), "Content-Type");
+        assert_eq!(display_case("x-amz-date"), "X-Amz-Date");
+        assert_eq!(display_case("host"), "Host");
+    }
+}

@@ -1,0 +1,218 @@
+//! The HTTP listener: HTTP/1.1 with keep-alive, ingress normalisation, the gateway's id
+//! headers, trace output, and graceful shutdown (stop accepting, drain in-flight requests,
+//! then let the caller stop the function processes).
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{HeaderName, HeaderValue, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use hyper_util::server::graceful::GracefulShutdown;
+use time::OffsetDateTime;
+use tokio::net::TcpListener;
+
+use crate::pipeline::outcome::Cause;
+use crate::pipeline::request::{self, GatewayRequest};
+use crate::pipeline::{Handled, MAX_BODY, Pipeline};
+
+/// How traces are written to stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// AWS-style execution-log lines (`TIMESTAMP (REQUEST_ID) MESSAGE`).
+    Text,
+    /// One JSON object per request (the whole trace).
+    Json,
+    /// Nothing (for benchmarks).
+    Off,
+}
+
+/// How long in-flight requests may take to finish after a shutdown signal.
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Serve until `shutdown` completes, then drain in-flight requests.
+///
+/// # Errors
+/// Only listener errors that are not per-connection (per-connection errors are dropped, as
+/// a client hanging up is not the server's failure).
+pub async fn serve(
+    pipeline: Arc<Pipeline>,
+    listener: TcpListener,
+    log_format: LogFormat,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    let local_port = listener.local_addr()?.port();
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let (stream, peer) = match accepted {
+                    Ok(a) => a,
+                    Err(e) => {
+                        // EMFILE and friends: back off instead of spinning.
+                        eprintln!("glassgate: accept failed: {e}");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let pipeline = pipeline.clone();
+                let svc = service_fn(move |req| {
+                    let pipeline = pipeline.clone();
+                    async move { Ok::<_, Infallible>(handle(&pipeline, req, peer, local_port, log_format).await) }
+                });
+                let conn = http1::Builder::new()
+                    .keep_alive(true)
+                    .serve_connection(TokioIo::new(stream), svc);
+                let conn = graceful.watch(conn);
+                tokio::spawn(async move {
+                    let _ = conn.await;
+                });
+            }
+            () = &mut shutdown => break,
+        }
+    }
+    drop(listener);
+    if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        eprintln!(
+            "glassgate: in-flight requests still running after {}s; stopping anyway",
+            DRAIN_TIMEOUT.as_secs()
+        );
+    }
+    Ok(())
+}
+
+async fn handle(
+    pipeline: &Pipeline,
+    req: Request<Incoming>,
+    peer: SocketAddr,
+    local_port: u16,
+    log_format: LogFormat,
+) -> Response<Full<Bytes>> {
+    let received_at = OffsetDateTime::now_utc();
+    let (parts, body) = req.into_parts();
+    let mut headers: Vec<(String, String)> = Vec::with_capacity(parts.headers.len() + 3);
+    for (k, v) in &parts.headers {
+        headers.push((
+            request::display_case(k.as_str()),
+            String::from_utf8_lossy(v.as_bytes()).into_owned(),
+        ));
+    }
+    let protocol = match parts.version {
+        http::Version::HTTP_10 => "HTTP/1.0",
+        http::Version::HTTP_2 => "HTTP/2.0",
+        _ => "HTTP/1.1",
+    };
+    let mut greq = GatewayRequest {
+        request_id: request::new_request_id(),
+        extended_request_id: request::new_extended_request_id(),
+        method: parts.method.as_str().to_owned(),
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().map(str::to_owned),
+        headers,
+        body: Bytes::new(),
+        source_ip: peer.ip(),
+        local_port,
+        protocol,
+        received_at,
+    };
+    add_forwarding_headers(&mut greq);
+    let handled = match Limited::new(body, MAX_BODY).collect().await {
+        Ok(b) => {
+            greq.body = b.to_bytes();
+            pipeline.handle(&greq).await
+        }
+        Err(e) => {
+            let too_large = e
+                .downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some();
+            let detail = if too_large {
+                format!("the request body is larger than API Gateway's {MAX_BODY} bytes")
+            } else {
+                format!("the request body could not be read: {e}")
+            };
+            pipeline.reject(&greq, Cause::RequestTooLarge, &detail)
+        }
+    };
+    write_trace(&handled, log_format);
+    to_http(handled)
+}
+
+/// API Gateway appends the client to `X-Forwarded-For` and sets the port and protocol.
+fn add_forwarding_headers(req: &mut GatewayRequest) {
+    let ip = req.source_ip.to_string();
+    match req
+        .headers
+        .iter_mut()
+        .find(|(k, _)| k.eq_ignore_ascii_case("x-forwarded-for"))
+    {
+        Some((_, v)) => {
+            v.push_str(", ");
+            v.push_str(&ip);
+        }
+        None => req.headers.push(("X-Forwarded-For".to_owned(), ip)),
+    }
+    if req.header("x-forwarded-port").is_none() {
+        req.headers
+            .push(("X-Forwarded-Port".to_owned(), req.local_port.to_string()));
+    }
+    if req.header("x-forwarded-proto").is_none() {
+        req.headers
+            .push(("X-Forwarded-Proto".to_owned(), "http".to_owned()));
+    }
+}
+
+fn write_trace(handled: &Handled, format: LogFormat) {
+    use std::io::Write;
+    let text = match format {
+        LogFormat::Text => handled.trace.render_text(),
+        LogFormat::Json => handled.trace.render_json(),
+        LogFormat::Off => return,
+    };
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
+
+fn to_http(handled: Handled) -> Response<Full<Bytes>> {
+    let Handled { response, trace } = handled;
+    let mut out = Response::new(Full::new(response.body));
+    *out.status_mut() = StatusCode::from_u16(response.status).unwrap_or(StatusCode::BAD_GATEWAY);
+    let h = out.headers_mut();
+    for (k, v) in &response.headers {
+        // A header the handler named or valued illegally cannot be sent; dropping it is
+        // what a proxy in front of API Gateway would do too.
+        if let (Ok(k), Ok(v)) = (
+            HeaderName::from_bytes(k.as_bytes()),
+            HeaderValue::from_str(v),
+        ) {
+            h.append(k, v);
+        }
+    }
+    if let Ok(v) = HeaderValue::from_str(&trace.request_id) {
+        h.insert("x-amzn-requestid", v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&trace.extended_request_id) {
+        h.insert("x-amz-apigw-id", v);
+    }
+    if trace.invocation.is_some() {
+        let root = format!(
+            "Root=1-{:08x}-{:024x}",
+            trace.received_at.unix_timestamp(),
+            rand::random::<u128>() & ((1u128 << 96) - 1)
+        );
+        if let Ok(v) = HeaderValue::from_str(&root) {
+            h.insert("x-amzn-trace-id", v);
+        }
+    }
+    out
+}

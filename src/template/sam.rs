@@ -1,0 +1,1283 @@
+//! SAM resources to the [`Model`]: functions, REST APIs and their routes.
+//!
+//! This module owns the meaning of the resource types we emulate (`AWS::Serverless::Function`,
+//! `AWS::Lambda::Function`, `AWS::Serverless::Api`, `Api` events) and of `Globals`, including
+//! which properties are honoured, which are harmless to ignore, and which change behaviour and
+//! so deserve a warning. Evaluating values is left to [`super::intrinsics`].
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use indexmap::IndexMap;
+use serde_json::{Map, Value};
+
+use super::intrinsics::{IMPLICIT_API, Node, Resolver, ResourceInfo, SERVERLESS_API, scalar_text};
+use super::{Diagnostics, LoadOptions, Reported, child, describe};
+use crate::model::{Function, Model, RestApi, RouteSpec, api_id_for};
+
+const TOP_LEVEL_KEYS: &[&str] = &[
+    "AWSTemplateFormatVersion",
+    "Description",
+    "Metadata",
+    "Parameters",
+    "Mappings",
+    "Conditions",
+    "Transform",
+    "Resources",
+    "Outputs",
+    "Globals",
+];
+
+const SERVERLESS_TRANSFORM: &str = "AWS::Serverless-2016-10-31";
+
+const RESOURCE_KEYS: &[&str] = &[
+    "Type",
+    "Properties",
+    "Condition",
+    "DependsOn",
+    "Metadata",
+    "DeletionPolicy",
+    "UpdateReplacePolicy",
+    "UpdatePolicy",
+    "CreationPolicy",
+    "Connectors",
+    "IgnoreGlobals",
+];
+
+/// Function properties with no effect on running the code locally (permissions, deployment,
+/// networking, observability).
+const HARMLESS_FUNCTION_PROPERTIES: &[&str] = &[
+    "Architectures",
+    "AssumeRolePolicyDocument",
+    "AutoPublishAlias",
+    "AutoPublishAliasAllProperties",
+    "AutoPublishCodeSha256",
+    "CodeSigningConfigArn",
+    "DeadLetterConfig",
+    "DeadLetterQueue",
+    "DeploymentPreference",
+    "Description",
+    "EphemeralStorage",
+    "EventInvokeConfig",
+    "KmsKeyArn",
+    "LoggingConfig",
+    "PermissionsBoundary",
+    "Policies",
+    "PropagateTags",
+    "ProvisionedConcurrencyConfig",
+    "RecursiveLoop",
+    "ReservedConcurrentExecutions",
+    "Role",
+    "RolePath",
+    "RuntimeManagementConfig",
+    "SnapStart",
+    "SourceKMSKeyArn",
+    "Tags",
+    "Tracing",
+    "TracingConfig",
+    "VersionDescription",
+    "VpcConfig",
+];
+
+/// Api properties with no effect on how requests are served locally.
+const HARMLESS_API_PROPERTIES: &[&str] = &[
+    "AccessLogSetting",
+    "AlwaysDeploy",
+    "CacheClusterEnabled",
+    "CacheClusterSize",
+    "CanarySetting",
+    "Description",
+    "DisableExecuteApiEndpoint",
+    "Domain",
+    "EndpointConfiguration",
+    "FailOnWarnings",
+    "MergeDefinitions",
+    "MethodSettings",
+    "Mode",
+    "Name",
+    "OpenApiVersion",
+    "PropagateTags",
+    "Tags",
+    "TracingEnabled",
+];
+
+/// `Globals` sections SAM knows that have nothing to do with REST APIs.
+const IGNORED_GLOBALS: &[&str] = &[
+    "HttpApi",
+    "SimpleTable",
+    "StateMachine",
+    "LayerVersion",
+    "CapacityProvider",
+];
+
+const AUTH_WARNING: &str = "Auth on events is not supported yet; requests are not authorized";
+const API_AUTH_WARNING: &str = "Auth on APIs is not supported yet; requests are not authorized";
+const TIMEOUT_RANGE_MESSAGE: &str = "Timeout should be between 50 ms and 29000 ms";
+
+/// Build the model from a parsed template. The model is `None` when the template is too broken
+/// to describe; callers must still check `problems`.
+pub(super) fn build(
+    tree: &Value,
+    path: &Path,
+    base_dir: &Path,
+    opts: &LoadOptions,
+) -> (Option<Model>, Diagnostics) {
+    let mut diags = Diagnostics::default();
+    let root = match tree {
+        Value::Object(m) => m,
+        Value::Null => {
+            diags.error("(template)", "the template is empty");
+            return (None, diags);
+        }
+        other => {
+            diags.error(
+                "(template)",
+                format!(
+                    "expected a mapping of sections (Resources, ...), got {}",
+                    describe(other)
+                ),
+            );
+            return (None, diags);
+        }
+    };
+    check_top_level(root, &mut diags);
+    let resources = match root.get("Resources") {
+        Some(Value::Object(m)) => m,
+        None => {
+            diags.error("Resources", "the template has no Resources section");
+            return (None, diags);
+        }
+        Some(other) => {
+            diags.error(
+                "Resources",
+                format!("expected a mapping of resources, got {}", describe(other)),
+            );
+            return (None, diags);
+        }
+    };
+    let infos = read_resources(resources, &mut diags);
+    let resolver = Resolver::new(root, infos.clone(), opts, diags);
+    let mut b = Builder {
+        r: resolver,
+        base_dir,
+        globals_function: Vec::new(),
+        globals_api: Vec::new(),
+        functions: IndexMap::new(),
+        apis: Vec::new(),
+        routes: IndexMap::new(),
+        seen_routes: HashMap::new(),
+        path_variables: HashMap::new(),
+        implicit_used: false,
+    };
+    b.read_globals(root.get("Globals"));
+    for (logical, info) in &infos {
+        match b.r.included(logical) {
+            Ok(true) => {}
+            Ok(false) | Err(Reported) => continue,
+        }
+        match info.ty {
+            "AWS::Serverless::Function" => b.function(logical, info, true),
+            "AWS::Lambda::Function" => b.function(logical, info, false),
+            SERVERLESS_API => b.api(logical, info),
+            // Already reported by `read_resources`.
+            "" => {}
+            other => b.r.diags.warn(
+                child("Resources", logical),
+                format!("resource type {other} is not emulated; ignored"),
+            ),
+        }
+    }
+    if b.implicit_used {
+        let layers: Vec<(&str, &Value)> = b.globals_api.clone();
+        let layers: Vec<Prop<'_>> = layers
+            .into_iter()
+            .filter(|(k, _)| *k == "Variables")
+            .map(|(k, value)| Prop {
+                value,
+                loc: child("Globals.Api", k),
+            })
+            .collect();
+        let stage_variables = b.stage_variables(&layers).unwrap_or_default();
+        b.apis.push(RestApi {
+            logical_id: IMPLICIT_API.to_owned(),
+            api_id: api_id_for(IMPLICIT_API),
+            stage: "Prod".to_owned(),
+            stage_variables,
+            routes: Vec::new(),
+        });
+    }
+    let Builder {
+        r,
+        functions,
+        mut apis,
+        mut routes,
+        ..
+    } = b;
+    for api in &mut apis {
+        api.routes = routes.shift_remove(&api.logical_id).unwrap_or_default();
+    }
+    let model = Model {
+        template_path: path.to_path_buf(),
+        functions,
+        apis,
+        warnings: r.diags.warnings.clone(),
+        region: opts.region.clone(),
+        account_id: opts.account_id.clone(),
+    };
+    (Some(model), r.diags)
+}
+
+fn check_top_level(root: &Map<String, Value>, diags: &mut Diagnostics) {
+    for key in root.keys() {
+        if key == "Rules" {
+            diags.warn("Rules", "Rules are not checked by glassgate; ignored");
+        } else if !TOP_LEVEL_KEYS.contains(&key.as_str()) {
+            diags.warn(
+                key.as_str(),
+                format!("unknown top-level section {key}; ignored"),
+            );
+        }
+    }
+    let transforms: Vec<&Value> = match root.get("Transform") {
+        Some(Value::Array(items)) => items.iter().collect(),
+        Some(v) => vec![v],
+        None => Vec::new(),
+    };
+    for t in transforms {
+        let name = match t {
+            Value::String(s) => s.as_str(),
+            Value::Object(m) => m.get("Name").and_then(Value::as_str).unwrap_or("(unnamed)"),
+            _ => "(unreadable)",
+        };
+        if name != SERVERLESS_TRANSFORM {
+            diags.warn(
+                "Transform",
+                format!("transform {name} is not applied by glassgate; the template is read as is"),
+            );
+        }
+    }
+}
+
+fn read_resources<'t>(
+    resources: &'t Map<String, Value>,
+    diags: &mut Diagnostics,
+) -> IndexMap<&'t str, ResourceInfo<'t>> {
+    let mut infos = IndexMap::new();
+    for (logical, r) in resources {
+        let loc = child("Resources", logical);
+        let mut info = ResourceInfo {
+            ty: "",
+            condition: None,
+            props: None,
+            ignore_globals: None,
+        };
+        match r {
+            Value::Object(m) => {
+                match m.get("Type") {
+                    Some(Value::String(t)) if !t.is_empty() => info.ty = t.as_str(),
+                    Some(other) => {
+                        diags.error(
+                            child(&loc, "Type"),
+                            format!("expected a resource type name, got {}", describe(other)),
+                        );
+                    }
+                    None => {
+                        diags.error(&loc, "resource has no Type");
+                    }
+                }
+                info.condition = m.get("Condition");
+                info.props = m.get("Properties");
+                info.ignore_globals = m.get("IgnoreGlobals");
+                for key in m.keys() {
+                    if !RESOURCE_KEYS.contains(&key.as_str()) {
+                        diags.warn(
+                            child(&loc, key),
+                            format!("unknown resource attribute {key}; ignored"),
+                        );
+                    }
+                }
+            }
+            other => {
+                diags.error(
+                    &loc,
+                    format!(
+                        "expected a resource (a mapping with Type), got {}",
+                        describe(other)
+                    ),
+                );
+            }
+        }
+        // Kept even when broken, so references to it do not add errors of their own.
+        infos.insert(logical.as_str(), info);
+    }
+    infos
+}
+
+/// Where a property value came from: the resource itself or `Globals`.
+struct Prop<'a> {
+    value: &'a Value,
+    loc: String,
+}
+
+struct Builder<'t> {
+    r: Resolver<'t>,
+    base_dir: &'t Path,
+    globals_function: Vec<(&'t str, &'t Value)>,
+    globals_api: Vec<(&'t str, &'t Value)>,
+    functions: IndexMap<String, Function>,
+    /// Explicit APIs in template order; routes are attached at the end.
+    apis: Vec<RestApi>,
+    /// Routes by API logical id, in template order.
+    routes: IndexMap<String, Vec<RouteSpec>>,
+    /// (api, method, path) -> source, to report duplicates.
+    seen_routes: HashMap<(String, String, String), String>,
+    /// (api, parent path) -> (variable segment, path, source): API Gateway allows one variable
+    /// name per level.
+    path_variables: HashMap<(String, String), (String, String, String)>,
+    implicit_used: bool,
+}
+
+impl<'t> Builder<'t> {
+    fn read_globals(&mut self, globals: Option<&'t Value>) {
+        let sections = match globals {
+            None | Some(Value::Null) => return,
+            Some(Value::Object(m)) => m,
+            Some(other) => {
+                self.r.diags.error(
+                    "Globals",
+                    format!("expected a mapping, got {}", describe(other)),
+                );
+                return;
+            }
+        };
+        for (section, v) in sections {
+            let loc = child("Globals", section);
+            let entries = match (section.as_str(), v) {
+                ("Function" | "Api", Value::Object(m)) => m,
+                ("Function" | "Api", other) => {
+                    self.r
+                        .diags
+                        .error(loc, format!("expected a mapping, got {}", describe(other)));
+                    continue;
+                }
+                (s, _) if IGNORED_GLOBALS.contains(&s) => continue,
+                _ => {
+                    self.r
+                        .diags
+                        .warn(loc, format!("unknown Globals section {section}; ignored"));
+                    continue;
+                }
+            };
+            for (key, value) in entries {
+                let at = child(&loc, key);
+                if section == "Function" {
+                    match key.as_str() {
+                        "Runtime" | "Handler" | "CodeUri" | "Timeout" | "MemorySize"
+                        | "Environment" => self.globals_function.push((key.as_str(), value)),
+                        k => self.function_property_note(k, &at),
+                    }
+                } else {
+                    match key.as_str() {
+                        "StageName" | "Variables" => self.globals_api.push((key.as_str(), value)),
+                        k => self.api_property_note(k, &at),
+                    }
+                }
+            }
+        }
+    }
+
+    /// Warn about a function property we do not honour (or stay silent if it is harmless).
+    fn function_property_note(&mut self, key: &str, loc: &str) {
+        if HARMLESS_FUNCTION_PROPERTIES.contains(&key) {
+            return;
+        }
+        let message = match key {
+            "Layers" => "Layers are not mounted; code imported from a layer will not be found",
+            "FileSystemConfigs" => "EFS file systems are not mounted",
+            "FunctionUrlConfig" => "function URLs are not served by glassgate",
+            "ImageConfig" => {
+                "ImageConfig applies to container images, which glassgate does not run"
+            }
+            _ => {
+                self.r.diags.warn(
+                    loc,
+                    format!("property {key} is not supported by glassgate; ignored"),
+                );
+                return;
+            }
+        };
+        self.r.diags.warn(loc, message);
+    }
+
+    fn api_property_note(&mut self, key: &str, loc: &str) {
+        if HARMLESS_API_PROPERTIES.contains(&key) {
+            return;
+        }
+        let message = match key {
+            "Auth" => API_AUTH_WARNING,
+            "GatewayResponses" => {
+                "GatewayResponses are not supported yet; API Gateway's default responses are used"
+            }
+            "DefinitionBody" | "DefinitionUri" => {
+                "OpenAPI definitions are not imported yet; only routes from function Api events are served"
+            }
+            "Cors" => "Cors is not supported yet; no CORS headers or OPTIONS methods are added",
+            "BinaryMediaTypes" => {
+                "BinaryMediaTypes is not supported yet; bodies are passed to functions as text"
+            }
+            _ => {
+                self.r.diags.warn(
+                    loc,
+                    format!("property {key} is not supported by glassgate; ignored"),
+                );
+                return;
+            }
+        };
+        self.r.diags.warn(loc, message);
+    }
+
+    /// `Properties` as a mapping (empty if absent).
+    fn properties<'a>(&mut self, raw: Option<&'a Value>, loc: &str) -> Option<Node<'a>> {
+        match raw {
+            None | Some(Value::Null) => Some(Node::Owned(Value::Object(Map::new()))),
+            Some(v) => match self.r.resolve_shallow(v, loc) {
+                Ok(Some(node)) if node.get().is_object() => Some(node),
+                Ok(Some(node)) => {
+                    self.r.diags.error(
+                        loc,
+                        format!("expected a mapping, got {}", describe(node.get())),
+                    );
+                    None
+                }
+                Ok(None) => Some(Node::Owned(Value::Object(Map::new()))),
+                Err(Reported) => None,
+            },
+        }
+    }
+
+    fn function(&mut self, logical: &str, info: &ResourceInfo<'t>, serverless: bool) {
+        let res_loc = child("Resources", logical);
+        let props_loc = child(&res_loc, "Properties");
+        let Some(props) = self.properties(info.props, &props_loc) else {
+            return;
+        };
+        let Some(own) = props.get().as_object() else {
+            return;
+        };
+        let ignore = self.ignore_globals_of(info, &res_loc);
+        let mut effective: IndexMap<&str, Prop<'_>> = IndexMap::new();
+        let mut env_layers: Vec<Prop<'_>> = Vec::new();
+        if serverless {
+            for (key, value) in self.globals_function.clone() {
+                if ignore.ignores(key) {
+                    continue;
+                }
+                let prop = Prop {
+                    value,
+                    loc: child("Globals.Function", key),
+                };
+                if key == "Environment" {
+                    env_layers.push(prop);
+                } else {
+                    effective.insert(key, prop);
+                }
+            }
+        }
+        for (key, value) in own {
+            let prop = Prop {
+                value,
+                loc: child(&props_loc, key),
+            };
+            if key == "Environment" {
+                env_layers.push(prop);
+            } else {
+                effective.insert(key.as_str(), prop);
+            }
+        }
+
+        let mut ok = true;
+        let mut runtime: Option<(String, String)> = None;
+        let mut handler = None;
+        let mut code: Option<Prop<'_>> = None;
+        let mut timeout = 3;
+        let mut memory = 128;
+        let mut events: Option<Prop<'_>> = None;
+        for (key, prop) in effective {
+            match key {
+                // Read through the resolver, which caches it for `Ref`s.
+                "FunctionName" => {}
+                "Runtime" => match self.string(&prop) {
+                    Ok(Some(s)) => runtime = Some((s, prop.loc)),
+                    Ok(None) => {}
+                    Err(Reported) => ok = false,
+                },
+                "Handler" => match self.string(&prop) {
+                    Ok(s) => handler = s,
+                    Err(Reported) => ok = false,
+                },
+                "CodeUri" if serverless => code = Some(prop),
+                "Code" if !serverless => code = Some(prop),
+                "InlineCode" if serverless => self.r.diags.warn(
+                    &prop.loc,
+                    "InlineCode is not supported; put the code in a folder and set CodeUri to it",
+                ),
+                "Timeout" => match self.whole_number(
+                    &prop,
+                    1..=900,
+                    "Timeout must be between 1 and 900 seconds",
+                ) {
+                    Ok(Some(n)) => timeout = n,
+                    Ok(None) => {}
+                    Err(Reported) => ok = false,
+                },
+                "MemorySize" => {
+                    match self.whole_number(
+                        &prop,
+                        128..=10240,
+                        "MemorySize must be between 128 and 10240 MB",
+                    ) {
+                        Ok(Some(n)) => memory = n,
+                        Ok(None) => {}
+                        Err(Reported) => ok = false,
+                    }
+                }
+                "Events" if serverless => events = Some(prop),
+                "PackageType" => match self.string(&prop) {
+                    Ok(Some(t)) if t == "Image" => {
+                        self.r.diags.error(
+                            &prop.loc,
+                            format!("function {logical} is a container image; glassgate runs code from a folder (CodeUri)"),
+                        );
+                        ok = false;
+                    }
+                    Ok(_) => {}
+                    Err(Reported) => ok = false,
+                },
+                "ImageUri" => {
+                    self.r.diags.error(
+                        &prop.loc,
+                        format!("function {logical} is a container image; glassgate runs code from a folder (CodeUri)"),
+                    );
+                    ok = false;
+                }
+                other => self.function_property_note(other, &prop.loc),
+            }
+        }
+
+        let function_name = self.r.function_name(logical);
+        let environment = self.environment(&env_layers);
+        if let Some(events) = &events {
+            self.events(logical, events);
+        }
+
+        let Some((runtime, runtime_loc)) = runtime else {
+            let hint = if serverless {
+                " (set it on the function or in Globals.Function)"
+            } else {
+                ""
+            };
+            self.r.diags.error(
+                &props_loc,
+                format!("function {logical} has no Runtime{hint}"),
+            );
+            return;
+        };
+        let kind = match runtime_kind(&runtime) {
+            Some(kind) => kind,
+            None => {
+                self.r.diags.error(
+                    runtime_loc,
+                    format!(
+                        "function {logical} uses runtime {runtime}; glassgate runs python3.x, nodejs*.x and provided runtimes"
+                    ),
+                );
+                return;
+            }
+        };
+        if handler.is_none() && kind == RuntimeKind::Interpreted {
+            self.r.diags.error(
+                &props_loc,
+                format!("function {logical} has no Handler; {runtime} functions need one (e.g. app.handler)"),
+            );
+            ok = false;
+        }
+        let code_dir = self.code_dir(logical, code.as_ref(), serverless);
+        let (Ok(function_name), Ok(environment), Some(code_dir), true) =
+            (function_name, environment, code_dir, ok)
+        else {
+            return;
+        };
+        let Ok(memory_mb) = u32::try_from(memory) else {
+            return;
+        };
+        self.functions.insert(
+            logical.to_owned(),
+            Function {
+                logical_id: logical.to_owned(),
+                function_name,
+                runtime,
+                handler,
+                code_dir,
+                timeout: Duration::from_secs(timeout),
+                memory_mb,
+                environment,
+            },
+        );
+    }
+
+    /// Which Globals keys the resource opts out of (`IgnoreGlobals: "*"` or a list).
+    fn ignore_globals_of(&mut self, info: &ResourceInfo<'t>, res_loc: &str) -> IgnoreGlobals {
+        let raw = info.ignore_globals;
+        let loc = child(res_loc, "IgnoreGlobals");
+        match raw {
+            None => IgnoreGlobals::None,
+            Some(Value::String(s)) if s == "*" => IgnoreGlobals::All,
+            Some(Value::String(s)) => IgnoreGlobals::Some(vec![s.clone()]),
+            Some(Value::Array(items)) => {
+                IgnoreGlobals::Some(items.iter().filter_map(scalar_text).collect())
+            }
+            Some(other) => {
+                self.r.diags.warn(
+                    loc,
+                    format!(
+                        "expected \"*\" or a list of property names, got {}; ignored",
+                        describe(other)
+                    ),
+                );
+                IgnoreGlobals::None
+            }
+        }
+    }
+
+    /// `Environment.Variables` of every layer (Globals first), later layers winning per name.
+    fn environment(&mut self, layers: &[Prop<'_>]) -> Result<IndexMap<String, String>, Reported> {
+        let mut vars = IndexMap::new();
+        let mut failed = false;
+        for layer in layers {
+            let env = match self.r.resolve_shallow(layer.value, &layer.loc) {
+                Ok(Some(node)) => node,
+                Ok(None) => continue,
+                Err(Reported) => {
+                    failed = true;
+                    continue;
+                }
+            };
+            let Some(env) = env.get().as_object() else {
+                self.r.diags.error(
+                    &layer.loc,
+                    format!(
+                        "expected a mapping with Variables, got {}",
+                        describe(env.get())
+                    ),
+                );
+                failed = true;
+                continue;
+            };
+            for (key, value) in env {
+                let loc = child(&layer.loc, key);
+                if key != "Variables" {
+                    self.r.diags.warn(
+                        loc,
+                        format!("Environment.{key} is not supported by glassgate; ignored"),
+                    );
+                    continue;
+                }
+                let node = match self.r.resolve_shallow(value, &loc) {
+                    Ok(Some(node)) => node,
+                    Ok(None) => continue,
+                    Err(Reported) => {
+                        failed = true;
+                        continue;
+                    }
+                };
+                let Some(entries) = node.get().as_object() else {
+                    self.r.diags.error(
+                        &loc,
+                        format!(
+                            "expected a mapping of names to values, got {}",
+                            describe(node.get())
+                        ),
+                    );
+                    failed = true;
+                    continue;
+                };
+                for (name, v) in entries {
+                    let at = child(&loc, name);
+                    match self.r.resolve(v, &at) {
+                        Ok(Some(v)) => match scalar_text(&v) {
+                            Some(text) => {
+                                vars.insert(name.clone(), text);
+                            }
+                            None => {
+                                self.r
+                                    .diags
+                                    .error(at, format!("expected a string, got {}", describe(&v)));
+                                failed = true;
+                            }
+                        },
+                        Ok(None) => {
+                            vars.shift_remove(name);
+                        }
+                        Err(Reported) => failed = true,
+                    }
+                }
+            }
+        }
+        if failed { Err(Reported) } else { Ok(vars) }
+    }
+
+    /// The absolute code folder, from `CodeUri` (serverless) or `Code` (Lambda).
+    fn code_dir(
+        &mut self,
+        logical: &str,
+        code: Option<&Prop<'_>>,
+        serverless: bool,
+    ) -> Option<PathBuf> {
+        let local_hint =
+            "glassgate needs the code locally: set CodeUri to a folder relative to the template";
+        let relative = match code {
+            None => None,
+            Some(prop) => match self.r.resolve(prop.value, &prop.loc) {
+                Err(Reported) => return None,
+                Ok(None) => None,
+                Ok(Some(Value::String(s))) if s.starts_with("s3://") => {
+                    self.r.diags.error(
+                        &prop.loc,
+                        format!("function {logical} has its code in S3 ({s}); {local_hint}"),
+                    );
+                    return None;
+                }
+                Ok(Some(Value::String(s))) => Some((s, prop.loc.clone())),
+                Ok(Some(Value::Object(m))) if !serverless && m.contains_key("ZipFile") => {
+                    self.r.diags.warn(
+                        &prop.loc,
+                        "inline code (Code.ZipFile) is not supported; put the code in a folder and set Code to its path",
+                    );
+                    None
+                }
+                Ok(Some(Value::Object(_))) => {
+                    self.r.diags.error(
+                        &prop.loc,
+                        format!("function {logical} has its code in S3; {local_hint}"),
+                    );
+                    return None;
+                }
+                Ok(Some(other)) => {
+                    self.r.diags.error(
+                        &prop.loc,
+                        format!("expected a folder path, got {}", describe(&other)),
+                    );
+                    return None;
+                }
+            },
+        };
+        let (dir, loc) = match &relative {
+            Some((s, loc)) => (self.base_dir.join(s), loc.clone()),
+            None => (
+                self.base_dir.to_path_buf(),
+                child(&child("Resources", logical), "Properties"),
+            ),
+        };
+        match std::fs::metadata(&dir) {
+            Ok(meta) if meta.is_dir() => Some(std::fs::canonicalize(&dir).unwrap_or(dir)),
+            Ok(_) => {
+                self.r.diags.error(
+                    loc,
+                    format!(
+                        "the code of function {logical} is the file {}; glassgate needs an unpacked folder",
+                        dir.display()
+                    ),
+                );
+                None
+            }
+            Err(_) => {
+                self.r.diags.error(
+                    loc,
+                    format!(
+                        "the code folder of function {logical} does not exist: {}",
+                        dir.display()
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    fn events(&mut self, logical: &str, events: &Prop<'_>) {
+        let node = match self.r.resolve_shallow(events.value, &events.loc) {
+            Ok(Some(node)) => node,
+            Ok(None) | Err(Reported) => return,
+        };
+        let Some(entries) = node.get().as_object() else {
+            self.r.diags.error(
+                &events.loc,
+                format!("expected a mapping of events, got {}", describe(node.get())),
+            );
+            return;
+        };
+        for (name, event) in entries {
+            let loc = child(&events.loc, name);
+            let node = match self.r.resolve_shallow(event, &loc) {
+                Ok(Some(node)) => node,
+                Ok(None) | Err(Reported) => continue,
+            };
+            let Some(event) = node.get().as_object() else {
+                self.r.diags.error(
+                    &loc,
+                    format!(
+                        "expected an event (a mapping with Type), got {}",
+                        describe(node.get())
+                    ),
+                );
+                continue;
+            };
+            let ty = match event.get("Type") {
+                None => {
+                    self.r.diags.error(&loc, "event has no Type");
+                    continue;
+                }
+                Some(t) => match self.string(&Prop {
+                    value: t,
+                    loc: child(&loc, "Type"),
+                }) {
+                    Ok(Some(t)) => t,
+                    Ok(None) | Err(Reported) => continue,
+                },
+            };
+            if ty != "Api" {
+                self.r.diags.warn(
+                    &loc,
+                    format!("event type {ty} is not served by glassgate; event {name} ignored"),
+                );
+                continue;
+            }
+            self.api_event(logical, event, &loc);
+        }
+    }
+
+    fn api_event(&mut self, logical: &str, event: &Map<String, Value>, loc: &str) {
+        let props_loc = child(loc, "Properties");
+        let Some(node) = self.properties(event.get("Properties"), &props_loc) else {
+            return;
+        };
+        let Some(props) = node.get().as_object() else {
+            return;
+        };
+        let mut path = None;
+        let mut method = None;
+        let mut api = Some(IMPLICIT_API.to_owned());
+        let mut timeout_ms = 29_000;
+        let mut ok = true;
+        for (key, value) in props {
+            let prop = Prop {
+                value,
+                loc: child(&props_loc, key),
+            };
+            match key.as_str() {
+                "Path" => match self.string(&prop) {
+                    Ok(Some(p)) => match check_path(&p) {
+                        Ok(()) => path = Some(p),
+                        Err(message) => {
+                            self.r.diags.error(&prop.loc, message);
+                            ok = false;
+                        }
+                    },
+                    Ok(None) => {}
+                    Err(Reported) => ok = false,
+                },
+                "Method" => match self.string(&prop) {
+                    Ok(Some(m)) => match http_method(&m) {
+                        Some(m) => method = Some(m),
+                        None => {
+                            self.r.diags.error(
+                                &prop.loc,
+                                format!("unknown HTTP method {m:?}; expected GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS or ANY"),
+                            );
+                            ok = false;
+                        }
+                    },
+                    Ok(None) => {}
+                    Err(Reported) => ok = false,
+                },
+                "RestApiId" => match self.rest_api_id(&prop) {
+                    Some(id) => api = Some(id),
+                    None => {
+                        api = None;
+                        ok = false;
+                    }
+                },
+                "TimeoutInMillis" => {
+                    match self.whole_number(&prop, 50..=29_000, TIMEOUT_RANGE_MESSAGE) {
+                        Ok(Some(n)) => timeout_ms = n,
+                        Ok(None) => {}
+                        Err(Reported) => ok = false,
+                    }
+                }
+                "Auth" => self.r.diags.warn(&prop.loc, AUTH_WARNING),
+                "RequestParameters" | "RequestModel" => self.r.diags.warn(
+                    &prop.loc,
+                    format!(
+                        "{key} is not validated by glassgate; requests are passed through unchecked"
+                    ),
+                ),
+                _ => self.r.diags.warn(
+                    &prop.loc,
+                    format!("property {key} of Api events is not supported by glassgate; ignored"),
+                ),
+            }
+        }
+        if path.is_none() && !props.contains_key("Path") {
+            self.r.diags.error(&props_loc, "Api event has no Path");
+            ok = false;
+        }
+        if method.is_none() && !props.contains_key("Method") {
+            self.r.diags.error(&props_loc, "Api event has no Method");
+            ok = false;
+        }
+        let (Some(path), Some(method), Some(api), true) = (path, method, api, ok) else {
+            return;
+        };
+        if api == IMPLICIT_API {
+            self.implicit_used = true;
+        }
+        let route_key = (api.clone(), method.clone(), path.clone());
+        if let Some(first) = self.seen_routes.get(&route_key) {
+            self.r.diags.error(
+                loc,
+                format!("route {method} {path} of API {api} is also declared at {first}"),
+            );
+            return;
+        }
+        if !self.check_sibling_variables(&api, &path, loc) {
+            return;
+        }
+        self.seen_routes.insert(route_key, loc.to_owned());
+        self.routes.entry(api).or_default().push(RouteSpec {
+            method,
+            path,
+            function: logical.to_owned(),
+            integration_timeout: Duration::from_millis(timeout_ms),
+            source: loc.to_owned(),
+        });
+    }
+
+    /// API Gateway rejects `/users/{id}` next to `/users/{name}`: one variable per level.
+    fn check_sibling_variables(&mut self, api: &str, path: &str, loc: &str) -> bool {
+        let segments: Vec<&str> = path.split('/').skip(1).collect();
+        for (i, seg) in segments.iter().enumerate() {
+            if !seg.starts_with('{') {
+                continue;
+            }
+            let parent = format!("/{}", segments[..i].join("/"));
+            let key = (api.to_owned(), parent);
+            match self.path_variables.get(&key) {
+                Some((other, other_path, other_loc)) if other != seg => {
+                    self.r.diags.error(
+                        loc,
+                        format!(
+                            "path {path} uses {seg} where {other_path} (at {other_loc}) uses {other}; API Gateway allows one variable name per path level"
+                        ),
+                    );
+                    return false;
+                }
+                Some(_) => {}
+                None => {
+                    self.path_variables
+                        .insert(key, ((*seg).to_owned(), path.to_owned(), loc.to_owned()));
+                }
+            }
+        }
+        true
+    }
+
+    /// The logical id of the API an event's `RestApiId` points at.
+    fn rest_api_id(&mut self, prop: &Prop<'_>) -> Option<String> {
+        let id = match self.string(prop) {
+            Ok(Some(id)) => id,
+            Ok(None) => return Some(IMPLICIT_API.to_owned()),
+            Err(Reported) => return None,
+        };
+        if id == IMPLICIT_API && self.r.resource(&id).is_none() {
+            return Some(id);
+        }
+        match self.r.resource(&id) {
+            Some(info) if info.ty == SERVERLESS_API => match self.r.included(&id) {
+                Ok(true) => Some(id),
+                Ok(false) => {
+                    self.r.diags.error(
+                        &prop.loc,
+                        format!("RestApiId refers to {id}, which its Condition excludes"),
+                    );
+                    None
+                }
+                Err(Reported) => None,
+            },
+            Some(info) => {
+                self.r.diags.error(
+                    &prop.loc,
+                    format!(
+                        "RestApiId refers to {id}, which is a {}; expected an {SERVERLESS_API} (use !Ref MyApi)",
+                        info.ty
+                    ),
+                );
+                None
+            }
+            None => {
+                self.r.diags.error(
+                    &prop.loc,
+                    format!(
+                        "RestApiId {id:?} does not name an {SERVERLESS_API} of this template (use !Ref MyApi)"
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    fn api(&mut self, logical: &str, info: &ResourceInfo<'t>) {
+        let res_loc = child("Resources", logical);
+        let props_loc = child(&res_loc, "Properties");
+        let Some(props) = self.properties(info.props, &props_loc) else {
+            return;
+        };
+        let Some(own) = props.get().as_object() else {
+            return;
+        };
+        let ignore = self.ignore_globals_of(info, &res_loc);
+        let mut stage: Option<Prop<'_>> = None;
+        let mut var_layers: Vec<Prop<'_>> = Vec::new();
+        for (key, value) in self.globals_api.clone() {
+            if ignore.ignores(key) {
+                continue;
+            }
+            let prop = Prop {
+                value,
+                loc: child("Globals.Api", key),
+            };
+            if key == "StageName" {
+                stage = Some(prop);
+            } else {
+                var_layers.push(prop);
+            }
+        }
+        for (key, value) in own {
+            let prop = Prop {
+                value,
+                loc: child(&props_loc, key),
+            };
+            match key.as_str() {
+                "StageName" => stage = Some(prop),
+                "Variables" => var_layers.push(prop),
+                other => self.api_property_note(other, &prop.loc),
+            }
+        }
+        let variables = self.stage_variables(&var_layers);
+        let stage = match &stage {
+            None => {
+                self.r.diags.error(
+                    &props_loc,
+                    format!("API {logical} has no StageName (SAM requires one)"),
+                );
+                None
+            }
+            Some(prop) => match self.string(prop) {
+                Ok(Some(s)) if is_stage_name(&s) => Some(s),
+                Ok(Some(s)) => {
+                    self.r.diags.error(
+                        &prop.loc,
+                        format!("stage name {s:?} may only hold letters, digits, '-' and '_'"),
+                    );
+                    None
+                }
+                Ok(None) => {
+                    self.r.diags.error(
+                        &prop.loc,
+                        format!("API {logical} has no StageName (SAM requires one)"),
+                    );
+                    None
+                }
+                Err(Reported) => None,
+            },
+        };
+        let (Some(stage), Ok(stage_variables)) = (stage, variables) else {
+            return;
+        };
+        self.apis.push(RestApi {
+            logical_id: logical.to_owned(),
+            api_id: api_id_for(logical),
+            stage,
+            stage_variables,
+            routes: Vec::new(),
+        });
+    }
+
+    fn stage_variables(
+        &mut self,
+        layers: &[Prop<'_>],
+    ) -> Result<IndexMap<String, String>, Reported> {
+        let mut vars = IndexMap::new();
+        let mut failed = false;
+        for layer in layers {
+            let node = match self.r.resolve(layer.value, &layer.loc) {
+                Ok(Some(node)) => node,
+                Ok(None) => continue,
+                Err(Reported) => {
+                    failed = true;
+                    continue;
+                }
+            };
+            let Some(entries) = node.as_object() else {
+                self.r.diags.error(
+                    &layer.loc,
+                    format!(
+                        "expected a mapping of names to values, got {}",
+                        describe(&node)
+                    ),
+                );
+                failed = true;
+                continue;
+            };
+            for (name, v) in entries {
+                match scalar_text(v) {
+                    Some(text) => {
+                        vars.insert(name.clone(), text);
+                    }
+                    None => {
+                        self.r.diags.error(
+                            child(&layer.loc, name),
+                            format!("expected a string, got {}", describe(v)),
+                        );
+                        failed = true;
+                    }
+                }
+            }
+        }
+        if failed { Err(Reported) } else { Ok(vars) }
+    }
+
+    /// A property that must be text; `Ok(None)` when it is `AWS::NoValue`.
+    fn string(&mut self, prop: &Prop<'_>) -> Result<Option<String>, Reported> {
+        match self.r.resolve(prop.value, &prop.loc)? {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(other) => Err(self.r.diags.error(
+                &prop.loc,
+                format!("expected a string, got {}", describe(&other)),
+            )),
+        }
+    }
+
+    /// A whole number (a number or numeric text) within `range`.
+    fn whole_number(
+        &mut self,
+        prop: &Prop<'_>,
+        range: std::ops::RangeInclusive<u64>,
+        range_message: &str,
+    ) -> Result<Option<u64>, Reported> {
+        let Some(v) = self.r.resolve(prop.value, &prop.loc)? else {
+            return Ok(None);
+        };
+        let n = match &v {
+            Value::Number(n) => n.as_u64(),
+            Value::String(s) => s.trim().parse::<u64>().ok(),
+            _ => None,
+        };
+        match n {
+            Some(n) if range.contains(&n) => Ok(Some(n)),
+            Some(n) => Err(self
+                .r
+                .diags
+                .error(&prop.loc, format!("{range_message}, got {n}"))),
+            None => Err(self.r.diags.error(
+                &prop.loc,
+                format!("expected a whole number, got {}", shown_value(&v)),
+            )),
+        }
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum IgnoreGlobals {
+    None,
+    All,
+    Some(Vec<String>),
+}
+
+impl IgnoreGlobals {
+    fn ignores(&self, key: &str) -> bool {
+        match self {
+            IgnoreGlobals::None => false,
+            IgnoreGlobals::All => true,
+            IgnoreGlobals::Some(keys) => keys.iter().any(|k| k == key),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RuntimeKind {
+    /// python and node: the handler names a file and a function.
+    Interpreted,
+    /// `provided*`: the code folder holds a `bootstrap` executable; `Handler` is optional.
+    Custom,
+}
+
+fn runtime_kind(runtime: &str) -> Option<RuntimeKind> {
+    if runtime.len() > "python3.".len() && runtime.starts_with("python3.")
+        || runtime.len() > "nodejs".len() && runtime.starts_with("nodejs")
+    {
+        Some(RuntimeKind::Interpreted)
+    } else if matches!(runtime, "provided" | "provided.al2" | "provided.al2023") {
+        Some(RuntimeKind::Custom)
+    } else {
+        None
+    }
+}
+
+fn http_method(m: &str) -> Option<String> {
+    let upper = m.trim().to_ascii_uppercase();
+    const METHODS: &[&str] = &[
+        "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY",
+    ];
+    METHODS.contains(&upper.as_str()).then_some(upper)
+}
+
+fn is_stage_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// The checks API Gateway applies to a resource path, with the message for the first failure.
+fn check_path(path: &str) -> Result<(), String> {
+    let Some(rest) = path.strip_prefix('/') else {
+        return Err(format!("route paths must start with '/', got {path:?}"));
+    };
+    let segments: Vec<&str> = rest.split('/').collect();
+    let last = segments.len().saturating_sub(1);
+    for (i, seg) in segments.iter().enumerate() {
+        if !seg.contains(['{', '}']) {
+            continue;
+        }
+        let name = seg.strip_prefix('{').and_then(|s| s.strip_suffix('}'));
+        let Some(name) = name.filter(|n| !n.is_empty() && !n.contains(['{', '}'])) else {
+            return Err(format!(
+                "path {path:?}: a path variable must be a whole segment like {{name}} or {{name+}}, got {seg:?}"
+            ));
+        };
+        if name.ends_with('+') && i != last {
+            return Err(format!(
+                "path {path:?}: the greedy variable {seg} must be the last segment"
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn shown_value(v: &Value) -> String {
+    match v {
+        Value::String(s) => format!("{s:?}"),
+        Value::Number(n) => n.to_string(),
+        other => describe(other).to_owned(),
+    }
+}

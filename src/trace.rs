@@ -1,0 +1,230 @@
+//! The per-request [`Trace`]: the one record every view is rendered from (execution log,
+//! JSON log lines, and later the admin API and `explain`).
+
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::pipeline::outcome::Failure;
+
+/// A lifecycle stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stage {
+    /// Route matching.
+    Route,
+    /// The Lambda authorizer.
+    Authorize,
+    /// Building and invoking the integration (the backend runs inside it).
+    Integrate,
+    /// Mapping the outcome to the client response.
+    Respond,
+}
+
+/// One stage a request went through.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StageRecord {
+    /// Which stage.
+    pub stage: Stage,
+    /// Offset from the start of the request, in ms.
+    pub start_ms: f64,
+    /// How long it took, in ms.
+    pub duration_ms: f64,
+    /// What it ended in, in a few words.
+    pub result: String,
+}
+
+/// What we saw of the Lambda invocation behind the integration.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InvocationFacts {
+    /// Function logical id.
+    pub function: String,
+    /// Lambda request id.
+    pub lambda_request_id: String,
+    /// Whether a process was started for it.
+    pub cold_start: bool,
+    /// Handler time in ms.
+    pub duration_ms: f64,
+    /// Process id.
+    pub pid: Option<u32>,
+    /// `errorType`, when it failed.
+    pub error_type: Option<String>,
+    /// `errorMessage`, when it failed.
+    pub error_message: Option<String>,
+    /// How the process ended, when it did.
+    pub exit: Option<String>,
+    /// The last lines the process printed, when it failed.
+    pub output_tail: Vec<String>,
+    /// The raw payload it returned (truncated).
+    pub raw_response: Option<String>,
+}
+
+/// One execution-log line.
+#[derive(Debug, Clone, Serialize)]
+pub struct LogLine {
+    /// When it was written.
+    #[serde(with = "time::serde::rfc3339")]
+    pub time: OffsetDateTime,
+    /// The message, in API Gateway's words.
+    pub message: String,
+}
+
+/// Everything about one request.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Trace {
+    /// `x-amzn-RequestId`.
+    pub request_id: String,
+    /// `x-amz-apigw-id`.
+    pub extended_request_id: String,
+    /// When the request arrived.
+    #[serde(with = "time::serde::rfc3339")]
+    pub received_at: OffsetDateTime,
+    /// Method.
+    pub method: String,
+    /// Raw path.
+    pub path: String,
+    /// The API (logical id) that served it.
+    pub api: Option<String>,
+    /// Its stage.
+    pub stage: Option<String>,
+    /// `METHOD /resource` of the matched route.
+    pub route: Option<String>,
+    /// Stages in order.
+    pub stages: Vec<StageRecord>,
+    /// The Lambda invocation, if one ran.
+    pub invocation: Option<InvocationFacts>,
+    /// Final status code.
+    pub status: u16,
+    /// Why it failed, if it did.
+    pub failure: Option<Failure>,
+    /// Total gateway latency in ms.
+    pub latency_ms: f64,
+    /// The execution log.
+    pub log: Vec<LogLine>,
+    #[serde(skip)]
+    start: Option<Instant>,
+}
+
+fn ms(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0
+}
+
+impl Trace {
+    /// Start a trace for a request.
+    pub fn start(
+        request_id: &str,
+        extended_request_id: &str,
+        method: &str,
+        path: &str,
+        received_at: OffsetDateTime,
+    ) -> Self {
+        Trace {
+            request_id: request_id.to_owned(),
+            extended_request_id: extended_request_id.to_owned(),
+            received_at,
+            method: method.to_owned(),
+            path: path.to_owned(),
+            api: None,
+            stage: None,
+            route: None,
+            stages: Vec::new(),
+            invocation: None,
+            status: 0,
+            failure: None,
+            latency_ms: 0.0,
+            log: Vec::new(),
+            start: Some(Instant::now()),
+        }
+    }
+
+    /// Append an execution-log line.
+    pub fn log(&mut self, message: impl Into<String>) {
+        self.log.push(LogLine {
+            time: OffsetDateTime::now_utc(),
+            message: message.into(),
+        });
+    }
+
+    /// Record a finished stage that began at `began`.
+    pub fn stage(&mut self, stage: Stage, began: Instant, result: impl Into<String>) {
+        let origin = self.start.unwrap_or(began);
+        self.stages.push(StageRecord {
+            stage,
+            start_ms: ms(began.saturating_duration_since(origin)),
+            duration_ms: ms(began.elapsed()),
+            result: result.into(),
+        });
+    }
+
+    /// Close the trace with the final status.
+    pub fn finish(&mut self, status: u16, failure: Option<Failure>) {
+        self.status = status;
+        self.failure = failure;
+        if let Some(s) = self.start {
+            self.latency_ms = ms(s.elapsed());
+        }
+    }
+
+    /// Rewrite every log message and quoted payload with `f` (used to mask secrets).
+    pub fn redact(&mut self, f: impl Fn(&str) -> String) {
+        for l in &mut self.log {
+            l.message = f(&l.message);
+        }
+        if let Some(inv) = &mut self.invocation {
+            if let Some(raw) = &inv.raw_response {
+                inv.raw_response = Some(f(raw));
+            }
+            for line in &mut inv.output_tail {
+                *line = f(line);
+            }
+        }
+    }
+
+    /// The execution log as CloudWatch exports it: `TIMESTAMP (REQUEST_ID) MESSAGE`, then one
+    /// glassgate summary line with the outcome, the failing layer and cause, and stage timings.
+    pub fn render_text(&self) -> String {
+        let mut out = String::new();
+        for l in &self.log {
+            let ts = l
+                .time
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default();
+            out.push_str(&format!("{ts} ({}) {}\n", self.request_id, l.message));
+        }
+        out.push_str(&format!(
+            "{} ({}) glassgate: {} {} -> {}",
+            OffsetDateTime::now_utc()
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
+            self.request_id,
+            self.method,
+            self.path,
+            self.status
+        ));
+        if let Some(r) = &self.route {
+            out.push_str(&format!(" route=\"{r}\""));
+        }
+        match &self.failure {
+            Some(f) => out.push_str(&format!(" layer={} cause={}", f.layer, f.cause)),
+            None => out.push_str(" layer=backend"),
+        }
+        out.push_str(&format!(" latency={}ms stages=", self.latency_ms));
+        let stages: Vec<String> = self
+            .stages
+            .iter()
+            .map(|s| format!("{:?}:{}ms", s.stage, s.duration_ms).to_lowercase())
+            .collect();
+        out.push_str(&stages.join(","));
+        out.push('\n');
+        out
+    }
+
+    /// The whole trace as one JSON line.
+    pub fn render_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default() + "\n"
+    }
+}

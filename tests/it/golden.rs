@@ -1,0 +1,117 @@
+//! Golden fixtures for the REST Lambda proxy event (payload 1.0): each folder under
+//! `tests/golden/event-v1/` holds a known request (`request.json`) and the event glassgate
+//! must build from it (`expected.event.json`), compared as JSON values. A new case is a new
+//! folder. `GW_BLESS=1 cargo test golden` rewrites the expected files for review.
+
+use std::path::Path;
+
+use glassgate::pipeline::integrate::event_v1::{EventContext, build};
+use glassgate::pipeline::request::GatewayRequest;
+use indexmap::IndexMap;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Case {
+    method: String,
+    path: String,
+    query: Option<String>,
+    headers: Vec<(String, String)>,
+    body: Option<String>,
+    body_base64: Option<String>,
+    source_ip: String,
+    received_at: String,
+    request_id: String,
+    extended_request_id: String,
+    resource: String,
+    path_params: IndexMap<String, String>,
+    stage: String,
+    stage_variables: IndexMap<String, String>,
+}
+
+fn run_case(dir: &Path) {
+    let case: Case = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("request.json")).expect("request.json"),
+    )
+    .unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    let body = match (&case.body, &case.body_base64) {
+        (Some(b), _) => bytes::Bytes::from(b.clone()),
+        (None, Some(b)) => {
+            use base64::Engine;
+            bytes::Bytes::from(
+                base64::engine::general_purpose::STANDARD
+                    .decode(b)
+                    .expect("base64"),
+            )
+        }
+        (None, None) => bytes::Bytes::new(),
+    };
+    let req = GatewayRequest {
+        request_id: case.request_id,
+        extended_request_id: case.extended_request_id,
+        method: case.method,
+        path: case.path,
+        query: case.query,
+        headers: case.headers,
+        body,
+        source_ip: case.source_ip.parse().expect("ip"),
+        local_port: 3000,
+        protocol: "HTTP/1.1",
+        received_at: time::OffsetDateTime::parse(
+            &case.received_at,
+            &time::format_description::well_known::Rfc3339,
+        )
+        .expect("receivedAt"),
+    };
+    let event = build(
+        &req,
+        &EventContext {
+            resource: &case.resource,
+            path_params: &case.path_params,
+            stage: &case.stage,
+            stage_variables: &case.stage_variables,
+            api_id: "abc123defg",
+            account_id: "123456789012",
+            authorizer: None,
+        },
+    );
+    let got: serde_json::Value = serde_json::from_slice(&event).expect("event is JSON");
+    let expected_path = dir.join("expected.event.json");
+    if std::env::var_os("GW_BLESS").is_some() {
+        let text = serde_json::to_string_pretty(&got).expect("json") + "\n";
+        std::fs::write(&expected_path, text).expect("bless");
+        return;
+    }
+    let expected: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(&expected_path)
+            .unwrap_or_else(|e| panic!("{}: {e} (bless with GW_BLESS=1)", expected_path.display())),
+    )
+    .expect("expected JSON");
+    assert_eq!(
+        got,
+        expected,
+        "{}: got\n{}",
+        dir.display(),
+        serde_json::to_string_pretty(&got).unwrap_or_default()
+    );
+}
+
+#[test]
+fn v1_events_match_their_golden_files() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/event-v1");
+    let mut cases: Vec<_> = std::fs::read_dir(&root)
+        .expect("golden dir")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    cases.sort();
+    assert!(
+        cases.len() >= 3,
+        "expected golden cases in {}",
+        root.display()
+    );
+    for dir in cases {
+        run_case(&dir);
+    }
+}

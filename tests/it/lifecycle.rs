@@ -1,0 +1,110 @@
+//! Process lifecycle: warm reuse, concurrency up to the cap, idle reaping, keep-alive, and
+//! graceful shutdown that drains requests and ends every handler process.
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use crate::support::{Conn, Gateway, alive};
+
+/// A handler that reports its pid, sleeping `?s=` seconds first.
+fn pid_handler() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("app.py"),
+        "import os, time\n\ndef handler(event, context):\n    s = float((event.get('queryStringParameters') or {}).get('s', '0'))\n    time.sleep(s)\n    return {'statusCode': 200, 'body': str(os.getpid())}\n",
+    )
+    .expect("write handler");
+    let template = format!(
+        r#"
+Resources:
+  Pid:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      CodeUri: {}
+      Handler: app.handler
+      Timeout: 30
+      Events:
+        E: {{Type: Api, Properties: {{Path: /pid, Method: get}}}}
+"#,
+        dir.path().display()
+    );
+    (dir, template)
+}
+
+#[tokio::test]
+async fn warm_process_is_reused_over_a_keep_alive_connection() {
+    let (_code, t) = pid_handler();
+    let gw = Gateway::start(&t, &[]);
+    let mut conn = Conn::open(gw.addr).await;
+    let a = conn.send("GET", "/pid", &[], "").await;
+    let b = conn.send("GET", "/pid", &[], "").await;
+    assert_eq!((a.status, b.status), (200, 200));
+    assert_eq!(
+        a.text(),
+        b.text(),
+        "the second request reuses the warm process"
+    );
+}
+
+#[tokio::test]
+async fn concurrent_requests_get_more_processes_up_to_the_cap() {
+    let (_code, t) = pid_handler();
+    let gw = Gateway::start(&t, &["--max-concurrency", "2"]);
+    let started = Instant::now();
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..4 {
+        let addr = gw.addr;
+        set.spawn(async move {
+            Conn::open(addr)
+                .await
+                .send("GET", "/pid?s=0.6", &[], "")
+                .await
+        });
+    }
+    let responses: Vec<_> = set.join_all().await;
+    let pids: HashSet<String> = responses.iter().map(|r| r.text()).collect();
+    assert!(responses.iter().all(|r| r.status == 200));
+    assert_eq!(pids.len(), 2, "two processes at most: {pids:?}");
+    // Four 0.6 s invocations on two processes need at least two rounds.
+    assert!(started.elapsed() >= Duration::from_millis(1200));
+}
+
+#[tokio::test]
+async fn idle_processes_are_reaped() {
+    let (_code, t) = pid_handler();
+    let gw = Gateway::start(&t, &["--idle-timeout", "1"]);
+    let pid: u32 = gw.get("/pid").await.text().parse().expect("pid");
+    assert!(alive(pid));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while alive(pid) && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(!alive(pid), "idle process {pid} was not reaped");
+    // A new request starts a fresh process.
+    let again: u32 = gw.get("/pid").await.text().parse().expect("pid");
+    assert_ne!(again, pid);
+}
+
+#[tokio::test]
+async fn sigterm_drains_in_flight_requests_and_ends_handler_processes() {
+    let (_code, t) = pid_handler();
+    let mut gw = Gateway::start(&t, &[]);
+    let idle_pid: u32 = gw.get("/pid").await.text().parse().expect("pid");
+    let addr = gw.addr;
+    let in_flight = tokio::spawn(async move {
+        let mut conn = Conn::open(addr).await;
+        conn.send("GET", "/pid?s=1", &[], "").await
+    });
+    // Let the slow request reach its handler before signalling.
+    gw.wait_for_log("Sending request to", Duration::from_secs(5));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let status = gw.terminate();
+    assert!(status.success(), "exit status {status:?}");
+    let r = in_flight.await.expect("join");
+    assert_eq!(r.status, 200, "the in-flight request completed");
+    let busy_pid: u32 = r.text().parse().expect("pid");
+    for pid in [idle_pid, busy_pid] {
+        assert!(!alive(pid), "handler process {pid} survived shutdown");
+    }
+}

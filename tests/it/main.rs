@@ -1,0 +1,9 @@
+//! Integration tests: a real `glassgate serve` on a free loopback port, with real Python,
+//! Node and `provided` handler processes. One test binary (see STYLE.md §3.6).
+
+mod cli;
+mod failures;
+mod golden;
+mod lifecycle;
+mod runtimes;
+mod support;

@@ -1,0 +1,288 @@
+//! Test support: a real `glassgate serve` process on a free loopback port, a small HTTP
+//! client, and paths to the fixture handlers.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+
+/// Absolute path of a fixture handler folder (`python`, `node`).
+pub fn handlers(kind: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/handlers")
+        .join(kind)
+}
+
+/// The `provided` example binary, built by cargo with the tests.
+pub fn provided_example_dir() -> tempfile::TempDir {
+    let exe = std::env::current_exe().expect("test exe path");
+    let debug = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>");
+    let bin = debug.join("examples/provided-rust");
+    assert!(
+        bin.is_file(),
+        "{} is missing: the tests need `cargo build --examples` (cargo test and nextest build it)",
+        bin.display()
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::os::unix::fs::symlink(&bin, dir.path().join("bootstrap")).expect("symlink bootstrap");
+    dir
+}
+
+#[derive(Default)]
+struct Captured {
+    text: Mutex<String>,
+    changed: Condvar,
+}
+
+/// A running `glassgate serve`.
+pub struct Gateway {
+    child: Child,
+    pub addr: SocketAddr,
+    pub stdout_banner: String,
+    stderr: Arc<Captured>,
+    /// Holds the template folder for as long as the server runs.
+    _dir: tempfile::TempDir,
+}
+
+/// A response as the client saw it.
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub headers: http::HeaderMap,
+    pub body: Bytes,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", self.text()))
+    }
+}
+
+pub fn glassgate() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_glassgate"))
+}
+
+impl Gateway {
+    /// Write `template` to a fresh folder and serve it with `args` added.
+    pub fn start(template: &str, args: &[&str]) -> Gateway {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("template.yaml");
+        std::fs::write(&path, template).expect("write template");
+        Self::start_in(dir, &path, args)
+    }
+
+    /// Serve an existing template file.
+    pub fn start_in(dir: tempfile::TempDir, template: &Path, args: &[&str]) -> Gateway {
+        let mut child = glassgate()
+            .arg("serve")
+            .arg(template)
+            .args(["--port", "0", "--log-format", "json"])
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn glassgate");
+        let stderr = Arc::new(Captured::default());
+        let err = child.stderr.take().expect("stderr");
+        let cap = stderr.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(err).lines().map_while(Result::ok) {
+                let mut t = cap.text.lock().expect("lock");
+                t.push_str(&line);
+                t.push('\n');
+                cap.changed.notify_all();
+            }
+        });
+        let out = child.stdout.take().expect("stdout");
+        let mut reader = BufReader::new(out);
+        let mut banner = String::new();
+        let addr = loop {
+            let mut line = String::new();
+            let n = reader.read_line(&mut line).expect("read stdout");
+            if n == 0 {
+                let _ = child.wait();
+                panic!(
+                    "glassgate exited before listening.\nstdout:\n{banner}\nstderr:\n{}",
+                    stderr.text.lock().expect("lock")
+                );
+            }
+            banner.push_str(&line);
+            if let Some(a) = line.trim().strip_prefix("Listening on http://") {
+                break a.parse().expect("address");
+            }
+        };
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || {
+            let mut sink = String::new();
+            while reader.read_line(&mut sink).map(|n| n > 0).unwrap_or(false) {
+                sink.clear();
+            }
+        });
+        Gateway {
+            child,
+            addr,
+            stdout_banner: banner,
+            stderr,
+            _dir: dir,
+        }
+    }
+
+    /// Everything written to stderr so far.
+    pub fn logs(&self) -> String {
+        self.stderr.text.lock().expect("lock").clone()
+    }
+
+    /// Wait until stderr contains `needle`; returns the logs either way.
+    pub fn wait_for_log(&self, needle: &str, timeout: Duration) -> String {
+        let deadline = Instant::now() + timeout;
+        let mut t = self.stderr.text.lock().expect("lock");
+        while !t.contains(needle) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            t = self.stderr.changed.wait_timeout(t, left).expect("lock").0;
+        }
+        t.clone()
+    }
+
+    /// The JSON trace of a request, from the `--log-format json` output.
+    pub fn trace(&self, request_id: &str) -> serde_json::Value {
+        let logs = self.wait_for_log(request_id, Duration::from_secs(10));
+        logs.lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .find(|v| v["requestId"] == request_id)
+            .unwrap_or_else(|| panic!("no trace for {request_id} in:\n{logs}"))
+    }
+
+    pub async fn get(&self, path: &str) -> Resp {
+        self.request("GET", path, &[], "").await
+    }
+
+    pub async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> Resp {
+        let mut conn = Conn::open(self.addr).await;
+        conn.send(method, path, headers, body).await
+    }
+
+    /// Send SIGTERM and wait for the exit status (bounded).
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        signal(self.child.id(), rustix::process::Signal::TERM);
+        let deadline = Instant::now() + Duration::from_secs(40);
+        loop {
+            if let Some(s) = self.child.try_wait().expect("try_wait") {
+                return s;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "glassgate did not exit after SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            // SIGTERM first, so the server stops its handler processes.
+            signal(self.child.id(), rustix::process::Signal::TERM);
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while matches!(self.child.try_wait(), Ok(None)) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+pub fn signal(pid: u32, sig: rustix::process::Signal) {
+    if let Some(p) = rustix::process::Pid::from_raw(pid as i32) {
+        let _ = rustix::process::kill_process(p, sig);
+    }
+}
+
+/// Whether a process id is still alive (and not a zombie of ours).
+pub fn alive(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(s) => !s
+            .rsplit(')')
+            .next()
+            .map(|rest| rest.trim_start().starts_with('Z'))
+            .unwrap_or(false),
+        Err(_) => false,
+    }
+}
+
+/// One keep-alive HTTP/1.1 connection.
+pub struct Conn {
+    sender: hyper::client::conn::http1::SendRequest<Full<Bytes>>,
+    host: String,
+}
+
+impl Conn {
+    pub async fn open(addr: SocketAddr) -> Conn {
+        let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        let (sender, conn) =
+            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+                .await
+                .expect("handshake");
+        tokio::spawn(conn);
+        Conn {
+            sender,
+            host: addr.to_string(),
+        }
+    }
+
+    pub async fn send(
+        &mut self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> Resp {
+        let mut b = http::Request::builder()
+            .method(method)
+            .uri(path)
+            .header("host", &self.host)
+            .header("user-agent", "glassgate-tests");
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        let req = b
+            .body(Full::new(Bytes::from(body.to_owned())))
+            .expect("request");
+        self.sender.ready().await.expect("connection ready");
+        let resp = self.sender.send_request(req).await.expect("response");
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let body = resp.into_body().collect().await.expect("body").to_bytes();
+        Resp {
+            status,
+            headers,
+            body,
+        }
+    }
+}
