@@ -91,7 +91,7 @@ def write_bench_template(tmp, routes_extra=0):
         "        E: {Type: Api, Properties: {Path: /rs, Method: get}}",
     ]
     for i in range(routes_extra):
-        lines.append(f"        R{i}: {{Type: Api, Properties: {{Path: /r{i // 10}/x{i}/{{id}}, Method: get}}}}")
+        lines.append(f"        R{i}: {{Type: Api, Properties: {{Path: \"/r{i // 10}/x{i}/{{id}}\", Method: get}}}}")
     path = os.path.join(tmp, "template.yaml")
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
@@ -104,8 +104,10 @@ class Server:
         if pin:
             cmd = ["taskset", "-c", "0"] + cmd
         self.started = time.monotonic()
+        # stderr goes to a file: an undrained pipe would fill and stall the server.
+        self.err = tempfile.TemporaryFile(mode="w+")
         self.proc = subprocess.Popen(
-            cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            cmd, stdout=subprocess.PIPE, stderr=self.err, text=True
         )
         self.url = None
         for line in self.proc.stdout:
@@ -115,7 +117,8 @@ class Server:
                 self.url = m.group(1)
                 break
         if not self.url:
-            sys.exit("glassgate did not start:\n" + self.proc.stderr.read())
+            self.err.seek(0)
+            sys.exit("glassgate did not start:\n" + self.err.read())
 
     def rss_kb(self):
         with open(f"/proc/{self.proc.pid}/status") as f:
@@ -127,11 +130,12 @@ class Server:
     def stop(self):
         self.proc.terminate()
         try:
-            out, err = self.proc.communicate(timeout=40)
+            self.proc.wait(timeout=40)
         except subprocess.TimeoutExpired:
             self.proc.kill()
-            out, err = self.proc.communicate()
-        return err
+            self.proc.wait()
+        self.err.seek(0)
+        return self.err.read()
 
 
 def get(url):
@@ -140,7 +144,7 @@ def get(url):
 
 
 def wrk(url, connections, duration, pin):
-    cmd = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{duration}s", "--latency", url]
+    cmd = ["wrk", "-t", str(min(2, connections)), "-c", str(connections), "-d", f"{duration}s", "--latency", url]
     if pin:
         cmd = ["taskset", "-c", "1"] + cmd
     out = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=duration + 60).stdout
@@ -191,7 +195,8 @@ def main():
         for _ in range(50):
             get(f"{srv.url}/rs")
         log("==> overhead: 1 connection, 5s")
-        wrk(f"{srv.url}/rs", 1, 5, args.pin)
+        _, single_lat, _ = wrk(f"{srv.url}/rs", 1, 5, args.pin)
+        results["single_connection_ms"] = single_lat
         err = srv.stop()
         overhead = []
         for line in err.splitlines():
@@ -237,6 +242,8 @@ def main():
         print(f"| {name}: latency p50 / p90 / p99 | {lat.get('50', 0):.2f} / {lat.get('90', 0):.2f} / {lat.get('99', 0):.2f} ms |")
     o = results["overhead_ms"]
     print(f"| gateway overhead over handler time, p50 / p90 / p99 (n={o['n']}) | {o['p50']:.3f} / {o['p90']:.3f} / {o['p99']:.3f} ms |")
+    sl = results["single_connection_ms"]
+    print(f"| one connection, Rust route, client-observed latency p50 / p99 | {sl.get('50', 0):.3f} / {sl.get('99', 0):.3f} ms |")
     print(f"| gateway RSS at start / after load | {results['rss_start_mb']:.1f} / {results['rss_after_load_mb']:.1f} MB |")
     print(f"| serve ready, 500 routes (median of 5) | {results['startup_500_routes_ms']:.1f} ms |")
 

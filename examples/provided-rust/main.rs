@@ -34,7 +34,9 @@ async fn handler(event: LambdaEvent<Value>) -> Result<Value, Error> {
     }))
 }
 
-#[tokio::main]
+// One thread is all a handler needs (Lambda gives small functions a fraction of a vCPU),
+// and it avoids cross-thread wake-ups on every invocation.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     lambda_runtime::run(service_fn(handler)).await
 }
