@@ -70,6 +70,83 @@ pub struct RestApi {
     pub stage_variables: IndexMap<String, String>,
     /// Routes in template order.
     pub routes: Vec<RouteSpec>,
+    /// Lambda authorizers by name (the key under `Auth.Authorizers`, or the `Name` of an
+    /// `AWS::ApiGateway::Authorizer`).
+    pub authorizers: IndexMap<String, Authorizer>,
+    /// Customised gateway responses by type name (`UNAUTHORIZED`, `DEFAULT_4XX`, ...).
+    pub gateway_responses: IndexMap<String, GatewayResponseSpec>,
+}
+
+/// A REST Lambda authorizer (`TOKEN` or `REQUEST`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Authorizer {
+    /// Its name.
+    pub name: String,
+    /// Logical id of the local function that implements it.
+    pub function: String,
+    /// TOKEN or REQUEST, with their identity sources.
+    pub kind: AuthorizerKind,
+    /// Result cache TTL (`ReauthorizeEvery` / `AuthorizerResultTtlInSeconds`; default
+    /// 300 s, 0 disables caching, at most 3600 s).
+    pub ttl: Duration,
+    /// Where it was declared, e.g. `Resources.MyApi.Properties.Auth.Authorizers.Tok`.
+    pub source: String,
+}
+
+/// The two REST Lambda authorizer types.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AuthorizerKind {
+    /// `TOKEN`: one header is the identity; optional regex checked before invoking.
+    Token {
+        /// Header name (default `Authorization`).
+        header: String,
+        /// `ValidationExpression` / `IdentityValidationExpression`, matched against the
+        /// whole header value.
+        validation_expression: Option<String>,
+    },
+    /// `REQUEST`: any number of identity sources; the event carries the whole request.
+    Request {
+        /// Identity sources in declaration order (they form the cache key).
+        identity_sources: Vec<IdentitySource>,
+    },
+}
+
+/// One identity source of a REQUEST authorizer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdentitySource {
+    /// `method.request.header.NAME` (case-insensitive).
+    Header(String),
+    /// `method.request.querystring.NAME` (case-sensitive).
+    Query(String),
+    /// `stageVariables.NAME`.
+    StageVariable(String),
+    /// `context.NAME` (e.g. `context.httpMethod`, `context.resourcePath`).
+    Context(String),
+}
+
+impl std::fmt::Display for IdentitySource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            IdentitySource::Header(n) => write!(f, "method.request.header.{n}"),
+            IdentitySource::Query(n) => write!(f, "method.request.querystring.{n}"),
+            IdentitySource::StageVariable(n) => write!(f, "stageVariables.{n}"),
+            IdentitySource::Context(n) => write!(f, "context.{n}"),
+        }
+    }
+}
+
+/// A customised gateway response (SAM `GatewayResponses`, `AWS::ApiGateway::GatewayResponse`,
+/// `x-amazon-apigateway-gateway-responses`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GatewayResponseSpec {
+    /// `StatusCode`, when set.
+    pub status: Option<u16>,
+    /// Response headers: name -> value expression as API Gateway takes it: a quoted static
+    /// value (`'*'`) or `method.request.header.X` / `method.request.querystring.X` /
+    /// `method.request.path.X`.
+    pub headers: IndexMap<String, String>,
+    /// Body templates by content type (`application/json`).
+    pub templates: IndexMap<String, String>,
 }
 
 /// One method on one resource path, bound to a Lambda proxy integration.
@@ -85,6 +162,9 @@ pub struct RouteSpec {
     pub integration_timeout: Duration,
     /// Where it was declared, e.g. `Resources.HelloFunction.Properties.Events.Hello`.
     pub source: String,
+    /// Name of the authorizer (in the API's `authorizers`) that guards it; `None` when the
+    /// route is open (no authorizer, or `Auth: {Authorizer: NONE}`).
+    pub authorizer: Option<String>,
 }
 
 /// Something the loader did not support or had to guess, with where it was.

@@ -205,6 +205,8 @@ pub(super) fn build(
             stage: "Prod".to_owned(),
             stage_variables,
             routes: Vec::new(),
+            authorizers: IndexMap::new(),
+            gateway_responses: IndexMap::new(),
         });
     }
     let Builder {
@@ -959,6 +961,7 @@ impl<'t> Builder<'t> {
             function: logical.to_owned(),
             integration_timeout: Duration::from_millis(timeout_ms),
             source: loc.to_owned(),
+            authorizer: None,
         });
     }
 
@@ -1109,6 +1112,8 @@ impl<'t> Builder<'t> {
             stage,
             stage_variables,
             routes: Vec::new(),
+            authorizers: IndexMap::new(),
+            gateway_responses: IndexMap::new(),
         });
     }
 

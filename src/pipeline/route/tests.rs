@@ -17,8 +17,11 @@ fn api(routes: &[(&str, &str)]) -> Vec<RestApi> {
                 function: "Fn".into(),
                 integration_timeout: Duration::from_secs(29),
                 source: format!("{m} {p}"),
+                authorizer: None,
             })
             .collect(),
+        authorizers: IndexMap::new(),
+        gateway_responses: IndexMap::new(),
     }]
 }
 

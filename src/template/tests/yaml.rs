@@ -169,16 +169,16 @@ fn yaml_syntax_errors_give_line_and_column() {
         other => panic!("expected a syntax error, got {other:?}"),
     }
     let msg = load_err("a: 1\n b: 2\n");
-    assert!(msg.starts_with("template.yaml:2:"), "{msg}");
+    assert!(msg.starts_with("template.yaml: line 2, column "), "{msg}");
 }
 
 #[test]
 fn json_syntax_errors_give_line_and_column() {
     // Invalid as YAML too; a document that YAML accepts (e.g. a trailing comma) is loaded.
     let msg = load_err("{\n  \"Resources\": {\n    \"A\": [\n  }\n}\n");
-    assert!(msg.starts_with("template.yaml:4:"), "{msg}");
+    assert!(msg.starts_with("template.yaml: line 4, column "), "{msg}");
     assert!(msg.contains("invalid JSON"), "{msg}");
-    assert_eq!(msg, "template.yaml:4:3: invalid JSON: expected value");
+    assert_eq!(msg, "template.yaml: line 4, column 3: invalid JSON: expected value");
 }
 
 #[test]
