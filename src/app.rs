@@ -49,6 +49,8 @@ pub struct ServeArgs {
     pub idle_timeout: Duration,
     /// Echo handler output.
     pub echo_handler_output: bool,
+    /// Authorizer stage settings (`--authorizer-cache-ttl`).
+    pub auth: crate::pipeline::authorize::AuthSettings,
 }
 
 /// Locate the template as `sam` does: the given path, or `template.yaml`, `template.yml`,
@@ -217,7 +219,7 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
     let model = Arc::new(model);
     let lambda = Arc::new(LambdaService::new(&model, &settings)?);
     let pipeline = Arc::new(
-        Pipeline::new(model.clone(), lambda.clone())
+        Pipeline::new(model.clone(), lambda.clone(), args.auth.clone())
             .with_context(|| format!("{}: invalid routes", model.template_path.display()))?,
     );
     let listener = tokio::net::TcpListener::bind((args.host.as_str(), args.port))

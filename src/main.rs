@@ -79,6 +79,10 @@ struct ServeCmd {
     /// Do not echo handler stdout/stderr.
     #[arg(long)]
     quiet_handlers: bool,
+    /// Override every authorizer's result-cache TTL, in seconds (0 disables caching), to
+    /// debug without waiting out a 300 s cache.
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(0..=3600))]
+    authorizer_cache_ttl: Option<u64>,
 }
 
 fn main() -> ExitCode {
@@ -97,6 +101,9 @@ fn main() -> ExitCode {
                 max_concurrency: cmd.max_concurrency,
                 idle_timeout: Duration::from_secs(cmd.idle_timeout),
                 echo_handler_output: !cmd.quiet_handlers,
+                auth: glassgate::pipeline::authorize::AuthSettings {
+                    ttl_override: cmd.authorizer_cache_ttl.map(Duration::from_secs),
+                },
             };
             match tokio::runtime::Builder::new_multi_thread()
                 .enable_all()

@@ -62,6 +62,44 @@ pub struct InvocationFacts {
     pub raw_response: Option<String>,
 }
 
+/// What we saw of the authorizer stage.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthorizerFacts {
+    /// Authorizer name.
+    pub name: String,
+    /// `TOKEN` or `REQUEST`.
+    pub kind: String,
+    /// Function logical id.
+    pub function: String,
+    /// Mode it ran in (`normal` unless changed).
+    pub mode: String,
+    /// Identity values, masked.
+    pub identity: Vec<String>,
+    /// The method ARN of this request.
+    pub method_arn: String,
+    /// `hit`, `miss` or `disabled`.
+    pub cache: String,
+    /// Age of the cache entry on a hit, in seconds.
+    pub cache_age_s: Option<f64>,
+    /// Effective TTL in seconds.
+    pub ttl_s: u64,
+    /// On a hit: the method ARN the cached policy was issued for.
+    pub cached_for_method_arn: Option<String>,
+    /// The raw result, as the function returned it (secrets masked).
+    pub raw_result: Option<String>,
+    /// `principalId`.
+    pub principal_id: Option<String>,
+    /// The policy, one line per statement.
+    pub policy: Vec<String>,
+    /// `allow`, `explicit-deny` or `implicit-deny`, when a policy was evaluated.
+    pub decision: Option<String>,
+    /// Authorizer latency in ms (0 on a cache hit).
+    pub latency_ms: f64,
+    /// The authorizer's invocation, when it ran.
+    pub invocation: Option<InvocationFacts>,
+}
+
 /// One execution-log line.
 #[derive(Debug, Clone, Serialize)]
 pub struct LogLine {
@@ -95,6 +133,8 @@ pub struct Trace {
     pub route: Option<String>,
     /// Stages in order.
     pub stages: Vec<StageRecord>,
+    /// The authorizer stage, if the route has an authorizer.
+    pub authorizer: Option<AuthorizerFacts>,
     /// The Lambda invocation, if one ran.
     pub invocation: Option<InvocationFacts>,
     /// Final status code.
@@ -132,6 +172,7 @@ impl Trace {
             stage: None,
             route: None,
             stages: Vec::new(),
+            authorizer: None,
             invocation: None,
             status: 0,
             failure: None,
@@ -174,12 +215,23 @@ impl Trace {
         for l in &mut self.log {
             l.message = f(&l.message);
         }
-        if let Some(inv) = &mut self.invocation {
+        let fix = |inv: &mut InvocationFacts| {
             if let Some(raw) = &inv.raw_response {
                 inv.raw_response = Some(f(raw));
             }
             for line in &mut inv.output_tail {
                 *line = f(line);
+            }
+        };
+        if let Some(inv) = &mut self.invocation {
+            fix(inv);
+        }
+        if let Some(a) = &mut self.authorizer {
+            if let Some(inv) = &mut a.invocation {
+                fix(inv);
+            }
+            if let Some(raw) = &a.raw_result {
+                a.raw_result = Some(f(raw));
             }
         }
     }

@@ -5,6 +5,7 @@
 //! boundary and a client response in [`respond`] only. Nothing here knows about sockets:
 //! the server hands in a [`request::GatewayRequest`] and gets a response and a trace back.
 
+pub mod authorize;
 pub mod integrate;
 pub mod outcome;
 pub mod request;
@@ -13,6 +14,8 @@ pub mod route;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use indexmap::IndexMap;
 
 use crate::lambda::LambdaService;
 use crate::model::Model;
@@ -30,6 +33,18 @@ pub struct Pipeline {
     model: Arc<Model>,
     router: Router,
     lambda: Arc<LambdaService>,
+    authorizers: authorize::Authorizers,
+}
+
+/// A model the pipeline cannot serve.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// Routes API Gateway would not deploy.
+    #[error(transparent)]
+    Routes(#[from] route::RouteTableError),
+    /// An authorizer that cannot run.
+    #[error(transparent)]
+    Authorizer(#[from] authorize::AuthSetupError),
 }
 
 /// The response and the trace of one request.
@@ -106,17 +121,33 @@ impl Pipeline {
     /// Build the pipeline.
     ///
     /// # Errors
-    /// A route table API Gateway would not deploy.
+    /// A route table API Gateway would not deploy, or an authorizer that cannot run.
     pub fn new(
         model: Arc<Model>,
         lambda: Arc<LambdaService>,
-    ) -> Result<Self, route::RouteTableError> {
+        auth_settings: authorize::AuthSettings,
+    ) -> Result<Self, SetupError> {
         let router = Router::new(&model.apis)?;
+        let authorizers = authorize::Authorizers::new(
+            &model.apis,
+            &model.region,
+            &model.account_id,
+            auth_settings,
+            Arc::new(authorize::cache::AuthCache::new(
+                authorize::cache::DEFAULT_CAPACITY,
+            )),
+        )?;
         Ok(Pipeline {
             model,
             router,
             lambda,
+            authorizers,
         })
+    }
+
+    /// The authorizer stage (cache, modes).
+    pub fn authorizers(&self) -> &authorize::Authorizers {
+        &self.authorizers
     }
 
     /// The model being served.
@@ -139,7 +170,13 @@ impl Pipeline {
             req.received_at,
         );
         let failure = Failure::new(cause, detail);
-        let response = respond::for_failure(&failure);
+        let response = respond::for_failure(
+            &failure,
+            &respond::ResponseContext {
+                request: Some(req),
+                ..Default::default()
+            },
+        );
         if let Some(t) = respond::response_type(cause) {
             trace.log(format!(
                 "Gateway response type: {} with status code: {}",
@@ -154,15 +191,15 @@ impl Pipeline {
     /// Run one request through the lifecycle. Secrets of the request are masked in the
     /// trace before it leaves here, whatever stage logged them.
     pub async fn handle(&self, req: &GatewayRequest) -> Handled {
-        let mut handled = self.run(req).await;
-        let redactor = Redactor::for_request(req);
+        let mut redactor = Redactor::for_request(req);
+        let mut handled = self.run(req, &mut redactor).await;
         if !redactor.secrets.is_empty() {
             handled.trace.redact(|s| redactor.apply(s));
         }
         handled
     }
 
-    async fn run(&self, req: &GatewayRequest) -> Handled {
+    async fn run(&self, req: &GatewayRequest, redactor: &mut Redactor) -> Handled {
         let mut trace = Trace::start(
             &req.request_id,
             &req.extended_request_id,
@@ -187,7 +224,11 @@ impl Pipeline {
                     }
                     _ => format!("{e}; nearest routes: {}", near.join(", ")),
                 };
-                return self.fail(trace, Failure::new(Cause::NoRoute, detail));
+                let ctx = respond::ResponseContext {
+                    request: Some(req),
+                    ..Default::default()
+                };
+                return self.fail(trace, Failure::new(Cause::NoRoute, detail), &ctx);
             }
         };
         let api = &self.model.apis[matched.id.api];
@@ -200,8 +241,77 @@ impl Pipeline {
             began,
             format!("{} {}", route.method, route.path),
         );
+        let rctx = respond::ResponseContext {
+            request: Some(req),
+            api: Some(api),
+            resource: Some(&route.path),
+            path_params: Some(&matched.path_params),
+        };
 
-        // 3. integrate (authorizers come with the authorizer stage)
+        // 2. authorize
+        let mut auth_ctx = None;
+        if let Some(auth) = route
+            .authorizer
+            .as_ref()
+            .and_then(|n| api.authorizers.get(n))
+        {
+            let began = Instant::now();
+            let mode = self.authorizers.mode(&auth.name);
+            match mode {
+                authorize::Mode::Normal => {
+                    match self
+                        .authorizers
+                        .authorize(
+                            &self.lambda,
+                            api,
+                            route,
+                            auth,
+                            req,
+                            &matched.path_params,
+                            redactor,
+                            &mut trace,
+                        )
+                        .await
+                    {
+                        Ok(ctx) => {
+                            let cache = trace
+                                .authorizer
+                                .as_ref()
+                                .map(|a| a.cache.clone())
+                                .unwrap_or_default();
+                            trace.stage(Stage::Authorize, began, format!("allow (cache {cache})"));
+                            auth_ctx = Some(ctx);
+                        }
+                        Err(f) => {
+                            trace.stage(Stage::Authorize, began, f.cause.token());
+                            return self.fail(trace, f, &rctx);
+                        }
+                    }
+                }
+                authorize::Mode::Bypass => {
+                    trace.log(format!(
+                        "glassgate: authorizer {} is in bypass mode; authorization skipped",
+                        auth.name
+                    ));
+                    trace.stage(Stage::Authorize, began, "bypass");
+                }
+                authorize::Mode::Allow => {
+                    trace.log(format!(
+                        "glassgate: authorizer {} is in allow mode; request allowed without invoking it",
+                        auth.name
+                    ));
+                    trace.stage(Stage::Authorize, began, "allow (stand-in)");
+                    auth_ctx = Some(authorize::AuthContext {
+                        principal_id: Some("glassgate-allow".into()),
+                        context: IndexMap::new(),
+                        integration_latency_ms: 0,
+                    });
+                }
+            }
+        }
+        let authorizer_value = auth_ctx.as_ref().map(authorize::AuthContext::event_value);
+
+        // 3. integrate
         let began = Instant::now();
         trace.log(format!(
             "Starting execution for request: {}",
@@ -258,7 +368,7 @@ impl Pipeline {
                 stage_variables: &api.stage_variables,
                 api_id: &api.api_id,
                 account_id: &self.model.account_id,
-                authorizer: None,
+                authorizer: authorizer_value.as_ref(),
             },
         );
         let function_arn = self
@@ -272,12 +382,11 @@ impl Pipeline {
             region: &self.model.region,
             timeout: route.integration_timeout,
         };
-        let redactor = Redactor::for_request(req);
-        let result = integrate::invoke(&self.lambda, &target, event, &redactor, &mut trace).await;
+        let result = integrate::invoke(&self.lambda, &target, event, redactor, &mut trace).await;
         match result {
             Err(f) => {
                 trace.stage(Stage::Integrate, began, f.cause.token());
-                self.fail(trace, f)
+                self.fail(trace, f, &rctx)
             }
             Ok(proxy) => {
                 trace.stage(Stage::Integrate, began, format!("status {}", proxy.status));
@@ -305,11 +414,17 @@ impl Pipeline {
         }
     }
 
-    fn fail(&self, mut trace: Trace, failure: Failure) -> Handled {
+    fn fail(
+        &self,
+        mut trace: Trace,
+        failure: Failure,
+        ctx: &respond::ResponseContext<'_>,
+    ) -> Handled {
         let began = Instant::now();
-        let response = respond::for_failure(&failure);
+        let response = respond::for_failure(&failure, ctx);
         match respond::response_type(failure.cause) {
-            Some(t) if failure.cause == Cause::NoRoute => trace.log(format!(
+            // Integration failures end the method phase; the others never started it.
+            Some(t) if failure.layer != outcome::Layer::Integration => trace.log(format!(
                 "Gateway response type: {} with status code: {}",
                 t.name(),
                 response.status

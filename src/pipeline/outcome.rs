@@ -45,6 +45,30 @@ impl fmt::Display for Layer {
 pub enum Cause {
     /// No resource matches the path, or the resource lacks the method.
     NoRoute,
+    /// An identity source is missing or empty (the authorizer was not invoked).
+    IdentityMissing,
+    /// The token failed `ValidationExpression` (the authorizer was not invoked).
+    IdentityInvalid,
+    /// The authorizer failed with exactly `Unauthorized`.
+    AuthorizerUnauthorized,
+    /// The authorizer raised any other error, or failed to initialise.
+    AuthorizerError,
+    /// The authorizer process exited during the invocation.
+    AuthorizerCrash,
+    /// The authorizer ran past its function's `Timeout`.
+    AuthorizerTimeout,
+    /// The authorizer's result is not a valid result (not JSON, unknown fields, no policy).
+    AuthorizerMalformedResponse,
+    /// The authorizer's `context` holds an object or array.
+    AuthorizerInvalidContext,
+    /// The authorizer ran out of memory.
+    AuthorizerOutOfMemory,
+    /// The policy explicitly denies the method ARN.
+    PolicyExplicitDeny,
+    /// The policy does not allow the method ARN.
+    PolicyNotCovered,
+    /// A cached policy, issued for another method ARN, does not allow this one.
+    CachedPolicyNotCovered,
     /// The handler raised an error.
     HandlerError,
     /// The handler process exited during the invocation.
@@ -66,6 +90,18 @@ impl Cause {
     pub fn token(self) -> &'static str {
         match self {
             Cause::NoRoute => "no-route",
+            Cause::IdentityMissing => "identity-missing",
+            Cause::IdentityInvalid => "identity-invalid",
+            Cause::AuthorizerUnauthorized => "authorizer-unauthorized",
+            Cause::AuthorizerError => "authorizer-error",
+            Cause::AuthorizerCrash => "authorizer-crash",
+            Cause::AuthorizerTimeout => "authorizer-timeout",
+            Cause::AuthorizerMalformedResponse => "authorizer-malformed-response",
+            Cause::AuthorizerInvalidContext => "authorizer-invalid-context",
+            Cause::AuthorizerOutOfMemory => "authorizer-out-of-memory",
+            Cause::PolicyExplicitDeny => "policy-explicit-deny",
+            Cause::PolicyNotCovered => "policy-not-covered",
+            Cause::CachedPolicyNotCovered => "cached-policy-not-covered",
             Cause::HandlerError => "handler-error",
             Cause::HandlerCrash => "handler-crash",
             Cause::HandlerTimeout => "handler-timeout",
@@ -80,6 +116,18 @@ impl Cause {
     pub fn layer(self) -> Layer {
         match self {
             Cause::NoRoute => Layer::Route,
+            Cause::IdentityMissing
+            | Cause::IdentityInvalid
+            | Cause::AuthorizerUnauthorized
+            | Cause::AuthorizerError
+            | Cause::AuthorizerCrash
+            | Cause::AuthorizerTimeout
+            | Cause::AuthorizerMalformedResponse
+            | Cause::AuthorizerInvalidContext
+            | Cause::AuthorizerOutOfMemory
+            | Cause::PolicyExplicitDeny
+            | Cause::PolicyNotCovered
+            | Cause::CachedPolicyNotCovered => Layer::Authorizer,
             Cause::HandlerError
             | Cause::HandlerCrash
             | Cause::HandlerTimeout
@@ -99,6 +147,7 @@ impl fmt::Display for Cause {
 
 /// A failed request: the cause and what we know about it, in plain words.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Failure {
     /// The layer at fault.
     pub layer: Layer,
@@ -106,6 +155,10 @@ pub struct Failure {
     pub cause: Cause,
     /// What happened, for the diagnosis.
     pub detail: String,
+    /// The authorizer's principal and context when a well-formed result denied the request
+    /// (gateway response templates can use them as `$context.authorizer.*`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authorizer_context: Option<indexmap::IndexMap<String, String>>,
 }
 
 impl Failure {
@@ -115,6 +168,7 @@ impl Failure {
             layer: cause.layer(),
             cause,
             detail: detail.into(),
+            authorizer_context: None,
         }
     }
 }

@@ -7,9 +7,12 @@
 //! until it is mapped here.
 
 use bytes::Bytes;
+use indexmap::IndexMap;
 
 use super::integrate::proxy_response::ProxyResponse;
 use super::outcome::{Cause, Failure};
+use super::request::GatewayRequest;
+use crate::model::RestApi;
 
 /// A response ready to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -161,60 +164,299 @@ impl GatewayResponseType {
     }
 }
 
-fn json_response(status: u16, error_type: &str, body: &'static str) -> GatewayResponse {
-    GatewayResponse {
+/// The built-in response of a cause: its gateway response type (if it is one), status,
+/// `x-amzn-ErrorType`, exact default body, and `$context.error.message`.
+struct Builtin {
+    rtype: Option<GatewayResponseType>,
+    status: u16,
+    error_type: &'static str,
+    body: &'static str,
+    message: Option<&'static str>,
+}
+
+fn builtin(cause: Cause) -> Builtin {
+    use GatewayResponseType as T;
+    let b = |rtype, status, error_type, body, message| Builtin {
+        rtype,
         status,
-        headers: vec![
-            ("Content-Type".to_owned(), "application/json".to_owned()),
-            ("x-amzn-ErrorType".to_owned(), error_type.to_owned()),
-        ],
-        body: Bytes::from_static(body.as_bytes()),
+        error_type,
+        body,
+        message,
+    };
+    match cause {
+        Cause::NoRoute => b(
+            Some(T::MISSING_AUTHENTICATION_TOKEN),
+            403,
+            "MissingAuthenticationTokenException",
+            r#"{"message":"Missing Authentication Token"}"#,
+            Some("Missing Authentication Token"),
+        ),
+        Cause::IdentityMissing | Cause::IdentityInvalid | Cause::AuthorizerUnauthorized => b(
+            Some(T::UNAUTHORIZED),
+            401,
+            "UnauthorizedException",
+            r#"{"message":"Unauthorized"}"#,
+            Some("Unauthorized"),
+        ),
+        Cause::AuthorizerError
+        | Cause::AuthorizerCrash
+        | Cause::AuthorizerTimeout
+        | Cause::AuthorizerMalformedResponse
+        | Cause::AuthorizerInvalidContext
+        | Cause::AuthorizerOutOfMemory => b(
+            Some(T::AUTHORIZER_CONFIGURATION_ERROR),
+            500,
+            "AuthorizerConfigurationException",
+            r#"{"message":null}"#,
+            None,
+        ),
+        // The capital `Message` is what AWS really sends (aws-semantics.md §5.1).
+        Cause::PolicyExplicitDeny => b(
+            Some(T::ACCESS_DENIED),
+            403,
+            "AccessDeniedException",
+            r#"{"Message":"User is not authorized to access this resource with an explicit deny"}"#,
+            Some("User is not authorized to access this resource with an explicit deny"),
+        ),
+        Cause::PolicyNotCovered | Cause::CachedPolicyNotCovered => b(
+            Some(T::ACCESS_DENIED),
+            403,
+            "AccessDeniedException",
+            r#"{"Message":"User is not authorized to access this resource"}"#,
+            Some("User is not authorized to access this resource"),
+        ),
+        // Lambda proxy failures answer a fixed body; they are not gateway responses.
+        Cause::HandlerError
+        | Cause::HandlerCrash
+        | Cause::HandlerTimeout
+        | Cause::HandlerInitError
+        | Cause::MalformedProxyResponse => b(
+            None,
+            502,
+            "InternalServerErrorException",
+            r#"{"message": "Internal server error"}"#,
+            Some("Internal server error"),
+        ),
+        Cause::IntegrationTimeout => b(
+            Some(T::INTEGRATION_TIMEOUT),
+            504,
+            "InternalServerErrorException",
+            r#"{"message": "Endpoint request timed out"}"#,
+            Some("Endpoint request timed out"),
+        ),
+        Cause::RequestTooLarge => b(
+            Some(T::REQUEST_TOO_LARGE),
+            413,
+            "RequestTooLargeException",
+            r#"{"message":"Request Too Long"}"#,
+            Some("Request Too Long"),
+        ),
     }
 }
 
 /// The gateway response type a failure maps to, if it is one (Lambda-proxy failures use
 /// fixed bodies and are not gateway responses).
 pub fn response_type(cause: Cause) -> Option<GatewayResponseType> {
-    match cause {
-        Cause::NoRoute => Some(GatewayResponseType::MISSING_AUTHENTICATION_TOKEN),
-        Cause::IntegrationTimeout => Some(GatewayResponseType::INTEGRATION_TIMEOUT),
-        Cause::RequestTooLarge => Some(GatewayResponseType::REQUEST_TOO_LARGE),
-        Cause::HandlerError
-        | Cause::HandlerCrash
-        | Cause::HandlerTimeout
-        | Cause::HandlerInitError
-        | Cause::MalformedProxyResponse => None,
+    builtin(cause).rtype
+}
+
+/// What a customised gateway response may refer to.
+#[derive(Default)]
+pub struct ResponseContext<'a> {
+    /// The request.
+    pub request: Option<&'a GatewayRequest>,
+    /// The API that matched, if any (its customisations and stage variables apply).
+    pub api: Option<&'a RestApi>,
+    /// The matched resource template.
+    pub resource: Option<&'a str>,
+    /// Path variables.
+    pub path_params: Option<&'a IndexMap<String, String>>,
+}
+
+/// The client response for a failure: AWS's default, byte for byte (aws-semantics.md §7.3),
+/// or the API's customisation of its gateway response type (exact type first, then
+/// DEFAULT_4XX / DEFAULT_5XX by status class).
+pub fn for_failure(failure: &Failure, ctx: &ResponseContext<'_>) -> GatewayResponse {
+    let b = builtin(failure.cause);
+    let custom = match (b.rtype, ctx.api) {
+        (Some(t), Some(api)) => api.gateway_responses.get(t.name()).or_else(|| {
+            let class = if b.status >= 500 {
+                "DEFAULT_5XX"
+            } else {
+                "DEFAULT_4XX"
+            };
+            api.gateway_responses.get(class)
+        }),
+        _ => None,
+    };
+    let Some(spec) = custom else {
+        return GatewayResponse {
+            status: b.status,
+            headers: vec![
+                ("Content-Type".to_owned(), "application/json".to_owned()),
+                ("x-amzn-ErrorType".to_owned(), b.error_type.to_owned()),
+            ],
+            body: Bytes::from_static(b.body.as_bytes()),
+        };
+    };
+    let rtype = b.rtype.map(GatewayResponseType::name).unwrap_or_default();
+    let template = spec
+        .templates
+        .get_key_value("application/json")
+        .or_else(|| spec.templates.first());
+    let (content_type, body) = match template {
+        Some((ct, t)) => (
+            ct.clone(),
+            Bytes::from(render(t, failure, rtype, b.message, ctx)),
+        ),
+        None => (
+            "application/json".to_owned(),
+            Bytes::from_static(b.body.as_bytes()),
+        ),
+    };
+    let mut headers = vec![
+        ("Content-Type".to_owned(), content_type),
+        ("x-amzn-ErrorType".to_owned(), b.error_type.to_owned()),
+    ];
+    for (name, expr) in &spec.headers {
+        if let Some(v) = header_value(expr, ctx) {
+            if let Some(pos) = headers
+                .iter()
+                .position(|(k, _)| k.eq_ignore_ascii_case(name))
+            {
+                headers.remove(pos);
+            }
+            headers.push((name.clone(), v));
+        }
+    }
+    GatewayResponse {
+        status: spec.status.unwrap_or(b.status),
+        headers,
+        body,
     }
 }
 
-/// The client response for a failure, byte for byte as AWS sends it (aws-semantics.md §7.3).
-pub fn for_failure(failure: &Failure) -> GatewayResponse {
-    match failure.cause {
-        Cause::NoRoute => json_response(
-            403,
-            "MissingAuthenticationTokenException",
-            r#"{"message":"Missing Authentication Token"}"#,
-        ),
-        Cause::HandlerError
-        | Cause::HandlerCrash
-        | Cause::HandlerTimeout
-        | Cause::HandlerInitError
-        | Cause::MalformedProxyResponse => json_response(
-            502,
-            "InternalServerErrorException",
-            r#"{"message": "Internal server error"}"#,
-        ),
-        Cause::IntegrationTimeout => json_response(
-            504,
-            "InternalServerErrorException",
-            r#"{"message": "Endpoint request timed out"}"#,
-        ),
-        Cause::RequestTooLarge => json_response(
-            413,
-            "RequestTooLargeException",
-            r#"{"message":"Request Too Long"}"#,
-        ),
+/// A header value expression: `'static'` or `method.request.{header|querystring|path}.X`.
+fn header_value(expr: &str, ctx: &ResponseContext<'_>) -> Option<String> {
+    let e = expr.trim();
+    if let Some(s) = e.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')) {
+        return Some(s.to_owned());
     }
+    let req = ctx.request?;
+    if let Some(h) = e.strip_prefix("method.request.header.") {
+        return req.header(h).map(str::to_owned);
+    }
+    if let Some(q) = e.strip_prefix("method.request.querystring.") {
+        let (single, _) = super::integrate::event_v1::parse_query(req.query.as_deref());
+        return single.and_then(|m| m.get(q).cloned());
+    }
+    if let Some(p) = e.strip_prefix("method.request.path.") {
+        return ctx.path_params.and_then(|m| m.get(p).cloned());
+    }
+    // An unquoted literal: API Gateway requires quotes, but taking it as written is kinder
+    // than dropping it.
+    Some(e.to_owned())
+}
+
+fn context_var(
+    name: &str,
+    failure: &Failure,
+    rtype: &str,
+    message: Option<&str>,
+    ctx: &ResponseContext<'_>,
+) -> String {
+    let req = ctx.request;
+    match name {
+        "error.message" => message.unwrap_or_default().to_owned(),
+        "error.messageString" => message
+            .map(|m| serde_json::Value::from(m).to_string())
+            .unwrap_or_else(|| "null".to_owned()),
+        "error.responseType" => rtype.to_owned(),
+        "error.validationErrorString" => String::new(),
+        "requestId" => req.map(|r| r.request_id.clone()).unwrap_or_default(),
+        "extendedRequestId" => req
+            .map(|r| r.extended_request_id.clone())
+            .unwrap_or_default(),
+        "httpMethod" => req.map(|r| r.method.clone()).unwrap_or_default(),
+        "path" => match (req, ctx.api) {
+            (Some(r), Some(a)) => format!("/{}{}", a.stage, r.path),
+            (Some(r), None) => r.path.clone(),
+            _ => String::new(),
+        },
+        "resourcePath" => ctx.resource.unwrap_or_default().to_owned(),
+        "stage" => ctx.api.map(|a| a.stage.clone()).unwrap_or_default(),
+        "apiId" => ctx.api.map(|a| a.api_id.clone()).unwrap_or_default(),
+        "domainName" => req
+            .and_then(|r| r.header("host"))
+            .unwrap_or("localhost")
+            .to_owned(),
+        "identity.sourceIp" => req.map(|r| r.source_ip.to_string()).unwrap_or_default(),
+        "identity.userAgent" => req
+            .and_then(|r| r.header("user-agent"))
+            .unwrap_or_default()
+            .to_owned(),
+        other => match other.strip_prefix("authorizer.") {
+            Some(key) => failure
+                .authorizer_context
+                .as_ref()
+                .and_then(|c| c.get(key).cloned())
+                .unwrap_or_default(),
+            None => String::new(),
+        },
+    }
+}
+
+/// Substitute `$context.*` and `$stageVariables.*` in a response template (API Gateway's
+/// gateway response templates are plain substitution, not VTL). Unknown variables render
+/// empty.
+fn render(
+    template: &str,
+    failure: &Failure,
+    rtype: &str,
+    message: Option<&str>,
+    ctx: &ResponseContext<'_>,
+) -> String {
+    let mut out = String::with_capacity(template.len() + 32);
+    let mut rest = template;
+    while let Some(pos) = rest.find('$') {
+        out.push_str(&rest[..pos]);
+        let after = &rest[pos + 1..];
+        let (braced, body) = match after.strip_prefix('{') {
+            Some(b) => (true, b),
+            None => (false, after),
+        };
+        let len = body
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-'))
+            .unwrap_or(body.len());
+        let mut name = &body[..len];
+        // A sentence-ending dot is not part of the variable.
+        while let Some(n) = name.strip_suffix('.') {
+            name = n;
+        }
+        let closes = !braced || body[name.len()..].starts_with('}');
+        let value = if let Some(v) = name.strip_prefix("context.") {
+            Some(context_var(v, failure, rtype, message, ctx))
+        } else {
+            name.strip_prefix("stageVariables.").map(|v| {
+                ctx.api
+                    .and_then(|a| a.stage_variables.get(v).cloned())
+                    .unwrap_or_default()
+            })
+        };
+        match value {
+            Some(v) if closes => {
+                out.push_str(&v);
+                let consumed = name.len() + if braced { 2 } else { 0 };
+                rest = &after[consumed..];
+            }
+            _ => {
+                out.push('$');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The client response for a well-formed proxy response. Without a `Content-Type` the
@@ -246,15 +488,207 @@ mod tests {
         assert_eq!(GatewayResponseType::from_name("NOPE"), None);
     }
 
+    fn api(responses: &[(&str, crate::model::GatewayResponseSpec)]) -> RestApi {
+        RestApi {
+            logical_id: "Api".into(),
+            api_id: "abcdefghij".into(),
+            stage: "dev".into(),
+            stage_variables: [("team".to_owned(), "blue".to_owned())]
+                .into_iter()
+                .collect(),
+            routes: vec![],
+            authorizers: IndexMap::new(),
+            gateway_responses: responses
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect(),
+        }
+    }
+
+    fn request() -> GatewayRequest {
+        GatewayRequest {
+            request_id: "req-1".into(),
+            extended_request_id: "ext".into(),
+            method: "GET".into(),
+            path: "/pets".into(),
+            query: Some("q=1".into()),
+            headers: vec![("Origin".into(), "https://app.example".into())],
+            body: Bytes::new(),
+            source_ip: "127.0.0.1".parse().unwrap(),
+            local_port: 3000,
+            protocol: "HTTP/1.1",
+            received_at: time::OffsetDateTime::UNIX_EPOCH,
+        }
+    }
+
+    fn spec(
+        status: Option<u16>,
+        headers: &[(&str, &str)],
+        template: Option<&str>,
+    ) -> crate::model::GatewayResponseSpec {
+        crate::model::GatewayResponseSpec {
+            status,
+            headers: headers
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            templates: template
+                .map(|t| ("application/json".to_owned(), t.to_owned()))
+                .into_iter()
+                .collect(),
+        }
+    }
+
+    fn header<'a>(r: &'a GatewayResponse, name: &str) -> Option<&'a str> {
+        r.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    #[test]
+    fn customised_type_renders_template_headers_and_status() {
+        let api = api(&[(
+            "UNAUTHORIZED",
+            spec(
+                Some(418),
+                &[
+                    ("Access-Control-Allow-Origin", "'*'"),
+                    ("X-Origin", "method.request.header.origin"),
+                    ("X-Q", "method.request.querystring.q"),
+                ],
+                Some(
+                    r#"{"error":$context.error.messageString,"type":"$context.error.responseType","id":"$context.requestId","team":"$stageVariables.team"}"#,
+                ),
+            ),
+        )]);
+        let req = request();
+        let ctx = ResponseContext {
+            request: Some(&req),
+            api: Some(&api),
+            ..Default::default()
+        };
+        let r = for_failure(&Failure::new(Cause::IdentityMissing, "x"), &ctx);
+        assert_eq!(r.status, 418);
+        assert_eq!(
+            std::str::from_utf8(&r.body).unwrap(),
+            r#"{"error":"Unauthorized","type":"UNAUTHORIZED","id":"req-1","team":"blue"}"#
+        );
+        assert_eq!(header(&r, "access-control-allow-origin"), Some("*"));
+        assert_eq!(header(&r, "x-origin"), Some("https://app.example"));
+        assert_eq!(header(&r, "x-q"), Some("1"));
+        assert_eq!(
+            header(&r, "x-amzn-errortype"),
+            Some("UnauthorizedException")
+        );
+    }
+
+    #[test]
+    fn default_class_applies_to_uncustomised_types() {
+        let api = api(&[
+            (
+                "DEFAULT_4XX",
+                spec(None, &[("Access-Control-Allow-Origin", "'*'")], None),
+            ),
+            (
+                "DEFAULT_5XX",
+                spec(
+                    Some(503),
+                    &[],
+                    Some(r#"{"m":$context.error.messageString}"#),
+                ),
+            ),
+        ]);
+        let req = request();
+        let ctx = ResponseContext {
+            request: Some(&req),
+            api: Some(&api),
+            ..Default::default()
+        };
+        // Headers only: the default body stays.
+        let r = for_failure(&Failure::new(Cause::PolicyNotCovered, "x"), &ctx);
+        assert_eq!(r.status, 403);
+        assert_eq!(
+            &r.body[..],
+            br#"{"Message":"User is not authorized to access this resource"}"#
+        );
+        assert_eq!(header(&r, "access-control-allow-origin"), Some("*"));
+        // The 5XX class: an absent message renders as null.
+        let r = for_failure(&Failure::new(Cause::AuthorizerCrash, "x"), &ctx);
+        assert_eq!(r.status, 503);
+        assert_eq!(&r.body[..], br#"{"m":null}"#);
+        // Lambda proxy failures are not gateway responses.
+        let r = for_failure(&Failure::new(Cause::HandlerError, "x"), &ctx);
+        assert_eq!(r.status, 502);
+    }
+
+    #[test]
+    fn authorizer_context_reaches_deny_templates() {
+        let api = api(&[(
+            "ACCESS_DENIED",
+            spec(
+                None,
+                &[],
+                Some(
+                    r#"{"reason":"$context.authorizer.reason","who":"$context.authorizer.principalId","msg":"$context.error.message"}"#,
+                ),
+            ),
+        )]);
+        let req = request();
+        let ctx = ResponseContext {
+            request: Some(&req),
+            api: Some(&api),
+            ..Default::default()
+        };
+        let mut f = Failure::new(Cause::PolicyExplicitDeny, "x");
+        f.authorizer_context = Some(
+            [
+                ("reason".to_owned(), "suspended".to_owned()),
+                ("principalId".to_owned(), "u1".to_owned()),
+            ]
+            .into_iter()
+            .collect(),
+        );
+        let r = for_failure(&f, &ctx);
+        assert_eq!(
+            std::str::from_utf8(&r.body).unwrap(),
+            r#"{"reason":"suspended","who":"u1","msg":"User is not authorized to access this resource with an explicit deny"}"#
+        );
+    }
+
+    #[test]
+    fn templates_leave_unknown_dollars_alone() {
+        let f = Failure::new(Cause::NoRoute, "x");
+        let ctx = ResponseContext::default();
+        assert_eq!(
+            render("cost: $5 and $other.x", &f, "T", None, &ctx),
+            "cost: $5 and $other.x"
+        );
+        assert_eq!(
+            render("${context.error.responseType}.", &f, "T", None, &ctx),
+            "T."
+        );
+        assert_eq!(render("$context.nope|", &f, "T", None, &ctx), "|");
+    }
+
     #[test]
     fn bodies_are_byte_exact() {
-        let r = for_failure(&Failure::new(Cause::HandlerError, "x"));
+        let none = ResponseContext::default();
+        let r = for_failure(&Failure::new(Cause::HandlerError, "x"), &none);
         assert_eq!(r.status, 502);
         assert_eq!(r.body.len(), 36);
-        let r = for_failure(&Failure::new(Cause::IntegrationTimeout, "x"));
+        let r = for_failure(&Failure::new(Cause::IntegrationTimeout, "x"), &none);
         assert_eq!(r.status, 504);
         assert_eq!(r.body.len(), 41);
-        let r = for_failure(&Failure::new(Cause::NoRoute, "x"));
+        let r = for_failure(&Failure::new(Cause::PolicyExplicitDeny, "x"), &none);
+        assert_eq!(r.body.len(), 82);
+        let r = for_failure(&Failure::new(Cause::PolicyNotCovered, "x"), &none);
+        assert_eq!(r.body.len(), 60);
+        let r = for_failure(&Failure::new(Cause::AuthorizerCrash, "x"), &none);
+        assert_eq!((r.status, &r.body[..]), (500, &br#"{"message":null}"#[..]));
+        let r = for_failure(&Failure::new(Cause::IdentityMissing, "x"), &none);
+        assert_eq!(r.body.len(), 26);
+        let r = for_failure(&Failure::new(Cause::NoRoute, "x"), &none);
         assert_eq!(
             &r.body[..],
             br#"{"message":"Missing Authentication Token"}"#

@@ -136,6 +136,19 @@ fn decode(s: &str) -> String {
 
 /// Build the event JSON.
 pub fn build(req: &GatewayRequest, ctx: &EventContext<'_>) -> Vec<u8> {
+    with_event(req, ctx, |e| serde_json::to_vec(e).unwrap_or_default())
+}
+
+/// Build the event as a JSON value (the REST `REQUEST` authorizer event starts from it).
+pub fn value(req: &GatewayRequest, ctx: &EventContext<'_>) -> serde_json::Value {
+    with_event(req, ctx, |e| serde_json::to_value(e).unwrap_or_default())
+}
+
+fn with_event<T>(
+    req: &GatewayRequest,
+    ctx: &EventContext<'_>,
+    f: impl FnOnce(&Event<'_>) -> T,
+) -> T {
     let (headers, multi_headers) = if req.headers.is_empty() {
         (None, None)
     } else {
@@ -207,7 +220,7 @@ pub fn build(req: &GatewayRequest, ctx: &EventContext<'_>) -> Vec<u8> {
         body,
         is_base64_encoded: is_b64,
     };
-    serde_json::to_vec(&event).unwrap_or_default()
+    f(&event)
 }
 
 #[cfg(test)]

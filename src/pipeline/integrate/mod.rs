@@ -32,6 +32,26 @@ pub fn truncate_for_log(s: &str) -> String {
     format!("{} [TRUNCATED]", &s[..cut])
 }
 
+/// The trace's record of an invocation report.
+pub fn invocation_facts(function: &str, report: &crate::lambda::InvokeReport) -> InvocationFacts {
+    let mut facts = InvocationFacts {
+        function: function.to_owned(),
+        lambda_request_id: report.request_id.clone(),
+        cold_start: report.cold_start,
+        duration_ms: report.duration.as_secs_f64() * 1000.0,
+        pid: report.pid,
+        ..InvocationFacts::default()
+    };
+    if let InvokeOutcome::Failure(f) = &report.outcome {
+        facts.error_type = Some(f.error_type.clone());
+        facts.error_message = Some(f.error_message.clone());
+        facts.exit.clone_from(&f.exit);
+        facts.output_tail.clone_from(&f.output_tail);
+        facts.raw_response = Some(truncate_for_log(&String::from_utf8_lossy(&f.payload)));
+    }
+    facts
+}
+
 /// What to invoke, and with what limits.
 pub struct Target<'a> {
     /// Function logical id.
@@ -95,14 +115,7 @@ pub async fn invoke(
         Ok(Ok(r)) => r,
     };
     let latency = began.elapsed().as_millis();
-    let mut facts = InvocationFacts {
-        function: target.function.to_owned(),
-        lambda_request_id: report.request_id.clone(),
-        cold_start: report.cold_start,
-        duration_ms: report.duration.as_secs_f64() * 1000.0,
-        pid: report.pid,
-        ..InvocationFacts::default()
-    };
+    let mut facts = invocation_facts(target.function, &report);
     let result = match report.outcome {
         InvokeOutcome::Success(payload) => {
             trace.log(format!(
@@ -149,11 +162,6 @@ pub async fn invoke(
                 "Lambda execution failed with status 200 due to customer function error: {}. Lambda request id: {}",
                 f.error_message, report.request_id
             ));
-            facts.raw_response = Some(truncate_for_log(&text));
-            facts.error_type = Some(f.error_type.clone());
-            facts.error_message = Some(f.error_message.clone());
-            facts.exit.clone_from(&f.exit);
-            facts.output_tail.clone_from(&f.output_tail);
             let (cause, what) = match f.kind {
                 FailureKind::Handled => (
                     Cause::HandlerError,

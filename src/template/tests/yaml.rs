@@ -178,7 +178,10 @@ fn json_syntax_errors_give_line_and_column() {
     let msg = load_err("{\n  \"Resources\": {\n    \"A\": [\n  }\n}\n");
     assert!(msg.starts_with("template.yaml: line 4, column "), "{msg}");
     assert!(msg.contains("invalid JSON"), "{msg}");
-    assert_eq!(msg, "template.yaml: line 4, column 3: invalid JSON: expected value");
+    assert_eq!(
+        msg,
+        "template.yaml: line 4, column 3: invalid JSON: expected value"
+    );
 }
 
 #[test]

@@ -1,0 +1,74 @@
+//! The events a REST Lambda authorizer receives (aws-semantics.md §3.1-3.3).
+
+use serde_json::{Map, Value};
+
+use crate::pipeline::integrate::event_v1::{self, EventContext};
+use crate::pipeline::request::GatewayRequest;
+
+/// `arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{VERB}/{path}` built from the
+/// *request* (not the resource template); the root path gives a trailing slash.
+pub fn method_arn(
+    region: &str,
+    account: &str,
+    api_id: &str,
+    stage: &str,
+    method: &str,
+    path: &str,
+) -> String {
+    format!(
+        "arn:aws:execute-api:{region}:{account}:{api_id}/{stage}/{method}/{}",
+        path.strip_prefix('/').unwrap_or(path)
+    )
+}
+
+/// The TOKEN event: `{"type":"TOKEN","methodArn":…,"authorizationToken":…}`.
+pub fn token_event(method_arn: &str, token: &str) -> Vec<u8> {
+    let v = serde_json::json!({
+        "type": "TOKEN",
+        "methodArn": method_arn,
+        "authorizationToken": token,
+    });
+    serde_json::to_vec(&v).unwrap_or_default()
+}
+
+/// The REQUEST event: the proxy event's request fields, without the body, with `type` and
+/// `methodArn` first.
+pub fn request_event(req: &GatewayRequest, ctx: &EventContext<'_>, method_arn: &str) -> Vec<u8> {
+    let mut out = Map::new();
+    out.insert("type".into(), Value::from("REQUEST"));
+    out.insert("methodArn".into(), Value::from(method_arn));
+    if let Value::Object(ev) = event_v1::value(req, ctx) {
+        for (k, v) in ev {
+            if k != "body" && k != "isBase64Encoded" {
+                out.insert(k, v);
+            }
+        }
+    }
+    serde_json::to_vec(&Value::Object(out)).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn method_arn_uses_the_request_path() {
+        assert_eq!(
+            method_arn("us-east-1", "123456789012", "abc", "Prod", "GET", "/pets/7"),
+            "arn:aws:execute-api:us-east-1:123456789012:abc/Prod/GET/pets/7"
+        );
+        assert_eq!(
+            method_arn("us-east-1", "1", "abc", "Prod", "GET", "/"),
+            "arn:aws:execute-api:us-east-1:1:abc/Prod/GET/"
+        );
+    }
+
+    #[test]
+    fn token_event_has_the_three_fields() {
+        let v: Value = serde_json::from_slice(&token_event("arn:x", "Bearer t")).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"type":"TOKEN","methodArn":"arn:x","authorizationToken":"Bearer t"})
+        );
+    }
+}

@@ -1,0 +1,551 @@
+//! Stage 2, `authorize`: REST Lambda authorizers, TOKEN and REQUEST.
+//!
+//! Input: the request, its route and the route's [`Authorizer`]. Output: an [`AuthContext`]
+//! (principal and context for the integration). Error: a [`Failure`] of layer `authorizer`.
+//!
+//! Order, as API Gateway does it: identity sources (401 without invoking) -> cache lookup ->
+//! invoke the authorizer function -> strict result parsing -> policy evaluation against the
+//! request's method ARN. A cached result's policy is evaluated against the *current* method
+//! ARN. Any failure other than an error of exactly `Unauthorized` is a 500
+//! `AUTHORIZER_CONFIGURATION_ERROR`; the backend never runs.
+
+pub mod cache;
+pub mod event;
+pub mod identity;
+pub mod policy;
+pub mod result;
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use indexmap::IndexMap;
+use regex::Regex;
+
+use super::integrate::event_v1::EventContext;
+use super::integrate::{invocation_facts, truncate_for_log};
+use super::outcome::{Cause, Failure};
+use super::request::GatewayRequest;
+use super::{Redactor, mask};
+use crate::lambda::{FailureKind, FunctionFailure, InvokeOutcome, LambdaService};
+use crate::model::{Authorizer, AuthorizerKind, RestApi, RouteSpec};
+use crate::trace::{AuthorizerFacts, Trace};
+use cache::{AuthCache, CacheEntry, CacheKey};
+use policy::Decision;
+use result::{AuthorizerResult, ResultError};
+
+/// What an allowed request carries into the integration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuthContext {
+    /// `principalId`.
+    pub principal_id: Option<String>,
+    /// `context`, stringified.
+    pub context: IndexMap<String, String>,
+    /// Authorizer latency in ms (0 on a cache hit).
+    pub integration_latency_ms: u64,
+}
+
+impl AuthContext {
+    /// `requestContext.authorizer` of the proxy event: `principalId`, every context key
+    /// (stringified) and `integrationLatency`.
+    pub fn event_value(&self) -> serde_json::Map<String, serde_json::Value> {
+        let mut m = serde_json::Map::new();
+        if let Some(p) = &self.principal_id {
+            m.insert("principalId".into(), p.clone().into());
+        }
+        for (k, v) in &self.context {
+            m.insert(k.clone(), v.clone().into());
+        }
+        m.insert(
+            "integrationLatency".into(),
+            self.integration_latency_ms.into(),
+        );
+        m
+    }
+
+    /// `$context.authorizer.*` for gateway response templates.
+    pub fn template_values(&self) -> IndexMap<String, String> {
+        let mut m = self.context.clone();
+        if let Some(p) = &self.principal_id {
+            m.insert("principalId".into(), p.clone());
+        }
+        m
+    }
+}
+
+/// How an authorizer runs; set at start with `--authorizer NAME=MODE`, changed at runtime.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// As on AWS.
+    Normal,
+    /// Skipped, as if the route had no authorizer.
+    Bypass,
+    /// A permissive stand-in that allows everything.
+    Allow,
+}
+
+/// Settings of the authorizer stage.
+#[derive(Debug, Clone, Default)]
+pub struct AuthSettings {
+    /// `--authorizer-cache-ttl`: overrides every authorizer's TTL.
+    pub ttl_override: Option<Duration>,
+}
+
+/// The authorizer stage of one server: compiled expressions, the shared cache, modes.
+pub struct Authorizers {
+    cache: Arc<AuthCache>,
+    regexes: HashMap<(String, String), Regex>,
+    settings: AuthSettings,
+    modes: RwLock<HashMap<String, Mode>>,
+    region: String,
+    account_id: String,
+}
+
+/// An authorizer declaration that cannot run.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthSetupError {
+    /// `ValidationExpression` is not a regex.
+    #[error("authorizer {authorizer}: invalid ValidationExpression {expression:?}: {source}")]
+    BadExpression {
+        /// The authorizer.
+        authorizer: String,
+        /// The expression.
+        expression: String,
+        /// Why.
+        #[source]
+        source: regex::Error,
+    },
+}
+
+/// A stable 6-character authorizer id for log lines (AWS ids look alike).
+pub fn authorizer_id(name: &str) -> String {
+    crate::model::api_id_for(&format!("authorizer:{name}"))[..6].to_owned()
+}
+
+fn is_out_of_memory(f: &FunctionFailure) -> bool {
+    let text = format!("{} {}", f.error_type, f.error_message).to_ascii_lowercase();
+    text.contains("memoryerror")
+        || text.contains("outofmemory")
+        || text.contains("out of memory")
+        || text.contains("allocation failed")
+        || f.output_tail
+            .iter()
+            .any(|l| l.to_ascii_lowercase().contains("out of memory"))
+}
+
+impl Authorizers {
+    /// Prepare the stage for every API.
+    ///
+    /// # Errors
+    /// An authorizer that cannot run (invalid expression).
+    pub fn new(
+        apis: &[RestApi],
+        region: &str,
+        account_id: &str,
+        settings: AuthSettings,
+        cache: Arc<AuthCache>,
+    ) -> Result<Self, AuthSetupError> {
+        let mut regexes = HashMap::new();
+        for api in apis {
+            for a in api.authorizers.values() {
+                if let AuthorizerKind::Token {
+                    validation_expression: Some(expr),
+                    ..
+                } = &a.kind
+                {
+                    let re = identity::compile_validation(expr).map_err(|source| {
+                        AuthSetupError::BadExpression {
+                            authorizer: a.name.clone(),
+                            expression: expr.clone(),
+                            source,
+                        }
+                    })?;
+                    regexes.insert((api.logical_id.clone(), a.name.clone()), re);
+                }
+            }
+        }
+        Ok(Authorizers {
+            cache,
+            regexes,
+            settings,
+            modes: RwLock::new(HashMap::new()),
+            region: region.to_owned(),
+            account_id: account_id.to_owned(),
+        })
+    }
+
+    /// The shared result cache.
+    pub fn cache(&self) -> &Arc<AuthCache> {
+        &self.cache
+    }
+
+    /// The mode of an authorizer.
+    pub fn mode(&self, name: &str) -> Mode {
+        self.modes
+            .read()
+            .ok()
+            .and_then(|m| m.get(name).cloned())
+            .unwrap_or(Mode::Normal)
+    }
+
+    /// Set the mode of an authorizer.
+    pub fn set_mode(&self, name: &str, mode: Mode) {
+        if let Ok(mut m) = self.modes.write() {
+            m.insert(name.to_owned(), mode);
+        }
+    }
+
+    /// The TTL in force for an authorizer.
+    pub fn ttl(&self, a: &Authorizer) -> Duration {
+        self.settings.ttl_override.unwrap_or(a.ttl)
+    }
+
+    /// Run the authorizer of `route` for `req`.
+    ///
+    /// # Errors
+    /// A [`Failure`] of layer `authorizer` (401, 403 or 500 for the client).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn authorize(
+        &self,
+        lambda: &LambdaService,
+        api: &RestApi,
+        route: &RouteSpec,
+        auth: &Authorizer,
+        req: &GatewayRequest,
+        path_params: &IndexMap<String, String>,
+        redactor: &mut Redactor,
+        trace: &mut Trace,
+    ) -> Result<AuthContext, Failure> {
+        let began = Instant::now();
+        let ttl = self.ttl(auth);
+        let method_arn = event::method_arn(
+            &self.region,
+            &self.account_id,
+            &api.api_id,
+            &api.stage,
+            &req.method,
+            &req.path,
+        );
+        let mut facts = AuthorizerFacts {
+            name: auth.name.clone(),
+            kind: match auth.kind {
+                AuthorizerKind::Token { .. } => "TOKEN".into(),
+                AuthorizerKind::Request { .. } => "REQUEST".into(),
+            },
+            function: auth.function.clone(),
+            mode: "normal".into(),
+            method_arn: method_arn.clone(),
+            ttl_s: ttl.as_secs(),
+            cache: if ttl.is_zero() { "disabled" } else { "miss" }.into(),
+            ..AuthorizerFacts::default()
+        };
+        let outcome = self
+            .run(
+                lambda,
+                api,
+                route,
+                auth,
+                req,
+                path_params,
+                ttl,
+                &method_arn,
+                redactor,
+                trace,
+                &mut facts,
+            )
+            .await;
+        facts.latency_ms = began.elapsed().as_secs_f64() * 1000.0;
+        trace.authorizer = Some(facts);
+        outcome
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn run(
+        &self,
+        lambda: &LambdaService,
+        api: &RestApi,
+        route: &RouteSpec,
+        auth: &Authorizer,
+        req: &GatewayRequest,
+        path_params: &IndexMap<String, String>,
+        ttl: Duration,
+        method_arn: &str,
+        redactor: &mut Redactor,
+        trace: &mut Trace,
+        facts: &mut AuthorizerFacts,
+    ) -> Result<AuthContext, Failure> {
+        trace.log(format!(
+            "Starting authorizer: {} for request: {}",
+            authorizer_id(&auth.name),
+            req.request_id
+        ));
+        let caching = !ttl.is_zero();
+        let context_facts = identity::ContextFacts {
+            resource_path: &route.path,
+            stage: &api.stage,
+            api_id: &api.api_id,
+            account_id: &self.account_id,
+        };
+        let regex = self
+            .regexes
+            .get(&(api.logical_id.clone(), auth.name.clone()));
+        let ident = match identity::extract(
+            &auth.kind,
+            regex,
+            caching,
+            req,
+            &api.stage_variables,
+            &context_facts,
+        ) {
+            Ok(i) => i,
+            Err(e) => {
+                let cause = match e {
+                    identity::IdentityError::Missing { .. } => Cause::IdentityMissing,
+                    identity::IdentityError::Invalid { .. } => Cause::IdentityInvalid,
+                };
+                return Err(Failure::new(
+                    cause,
+                    format!(
+                        "{e}, so API Gateway answers 401 without invoking authorizer {}",
+                        auth.name
+                    ),
+                ));
+            }
+        };
+        for v in &ident.values {
+            redactor.add(v);
+        }
+        facts.identity = ident.values.iter().map(|v| mask(v)).collect();
+        trace.log(format!("Incoming identity: {}", facts.identity.join(", ")));
+
+        let key = CacheKey {
+            api_id: api.api_id.clone(),
+            stage: api.stage.clone(),
+            authorizer: auth.name.clone(),
+            identity: ident.values.clone(),
+        };
+        if caching {
+            if let Some(entry) = self.cache.get(&key) {
+                facts.cache = "hit".into();
+                facts.cache_age_s = Some(entry.age().as_secs_f64());
+                facts.cached_for_method_arn = Some(entry.method_arn.clone());
+                return self.decide(
+                    &entry.result,
+                    method_arn,
+                    Some(&entry.method_arn),
+                    0,
+                    trace,
+                    facts,
+                );
+            }
+        }
+
+        // Invoke the authorizer function.
+        let payload = match &auth.kind {
+            AuthorizerKind::Token { .. } => event::token_event(method_arn, &ident.values[0]),
+            AuthorizerKind::Request { .. } => event::request_event(
+                req,
+                &EventContext {
+                    resource: &route.path,
+                    path_params,
+                    stage: &api.stage,
+                    stage_variables: &api.stage_variables,
+                    api_id: &api.api_id,
+                    account_id: &self.account_id,
+                    authorizer: None,
+                },
+                method_arn,
+            ),
+        };
+        let function_arn = lambda
+            .function_arn(&auth.function)
+            .unwrap_or_default()
+            .to_owned();
+        let uri = format!(
+            "https://lambda.{}.amazonaws.com/2015-03-31/functions/{function_arn}/invocations",
+            self.region
+        );
+        trace.log(format!("Endpoint request URI: {uri}"));
+        trace.log(format!(
+            "Endpoint request headers: {{x-amzn-lambda-integration-tag={}, Accept=application/json, User-Agent=AmazonAPIGateway_{}, X-Amz-Source-Arn=arn:aws:execute-api:{}:{}:{}/authorizers/{}, x-amzn-apigateway-api-id={}}}",
+            req.request_id,
+            api.api_id,
+            self.region,
+            self.account_id,
+            api.api_id,
+            authorizer_id(&auth.name),
+            api.api_id
+        ));
+        trace.log(format!(
+            "Endpoint request body after transformations: {}",
+            truncate_for_log(&redactor.apply(&String::from_utf8_lossy(&payload)))
+        ));
+        trace.log(format!("Sending request to {uri}"));
+        let began = Instant::now();
+        let rx = lambda
+            .invoke(&auth.function, Bytes::from(payload))
+            .map_err(|e| Failure::new(Cause::AuthorizerError, e.to_string()))?;
+        let Ok(report) = rx.await else {
+            return Err(Failure::new(
+                Cause::AuthorizerCrash,
+                "the authorizer invocation was abandoned (the server is shutting down)",
+            ));
+        };
+        let latency = began.elapsed().as_millis() as u64;
+        facts.invocation = Some(invocation_facts(&auth.function, &report));
+        let payload = match report.outcome {
+            InvokeOutcome::Success(p) => p,
+            InvokeOutcome::Failure(f) => {
+                return Err(self.function_failure(auth, &f, trace));
+            }
+        };
+        let text = String::from_utf8_lossy(&payload).into_owned();
+        facts.raw_result = Some(truncate_for_log(&text));
+        trace.log(format!("Authorizer result body before parsing: {text}"));
+        let parsed = match result::parse(&payload) {
+            Ok(r) => Arc::new(r),
+            Err(e) => {
+                trace.log(format!(
+                    "Execution failed due to configuration error: Invalid JSON in response: {e}"
+                ));
+                trace.log("AuthorizerConfigurationException");
+                let cause = match e {
+                    ResultError::InvalidContext(_) => Cause::AuthorizerInvalidContext,
+                    ResultError::Malformed(_) | ResultError::TooLarge(_) => {
+                        Cause::AuthorizerMalformedResponse
+                    }
+                };
+                return Err(Failure::new(
+                    cause,
+                    format!("authorizer {} returned an invalid result: {e}", auth.name),
+                ));
+            }
+        };
+        trace.log(format!(
+            "Using valid authorizer policy for principal: {}",
+            mask(parsed.principal_id.as_deref().unwrap_or(""))
+        ));
+        trace.log("Successfully completed authorizer execution");
+        if caching {
+            self.cache.insert(
+                key,
+                CacheEntry {
+                    result: parsed.clone(),
+                    method_arn: method_arn.to_owned(),
+                    inserted: tokio::time::Instant::now(),
+                    ttl,
+                },
+            );
+        }
+        self.decide(&parsed, method_arn, None, latency, trace, facts)
+    }
+
+    fn function_failure(
+        &self,
+        auth: &Authorizer,
+        f: &FunctionFailure,
+        trace: &mut Trace,
+    ) -> Failure {
+        if f.kind == FailureKind::Handled && f.error_message == "Unauthorized" {
+            return Failure::new(
+                Cause::AuthorizerUnauthorized,
+                format!(
+                    "authorizer {} failed with the error message \"Unauthorized\", which API Gateway answers with 401",
+                    auth.name
+                ),
+            );
+        }
+        trace.log("Execution failed due to configuration error: Authorizer error");
+        trace.log("AuthorizerConfigurationException");
+        let (cause, what) = match f.kind {
+            FailureKind::Handled if is_out_of_memory(f) => (
+                Cause::AuthorizerOutOfMemory,
+                format!("ran out of memory ({}: {})", f.error_type, f.error_message),
+            ),
+            FailureKind::Handled => (
+                Cause::AuthorizerError,
+                format!("raised {}: {}", f.error_type, f.error_message),
+            ),
+            FailureKind::Timeout => (
+                Cause::AuthorizerTimeout,
+                format!("ran past its function Timeout ({})", f.error_message),
+            ),
+            FailureKind::Crash if is_out_of_memory(f) => (
+                Cause::AuthorizerOutOfMemory,
+                format!(
+                    "ran out of memory and exited ({})",
+                    f.exit.as_deref().unwrap_or("unknown")
+                ),
+            ),
+            FailureKind::Crash => (
+                Cause::AuthorizerCrash,
+                format!(
+                    "process exited during the invocation ({})",
+                    f.exit.as_deref().unwrap_or("unknown")
+                ),
+            ),
+            FailureKind::Init | FailureKind::InitTimeout | FailureKind::Spawn => (
+                Cause::AuthorizerError,
+                format!(
+                    "failed to initialise: {}: {}",
+                    f.error_type, f.error_message
+                ),
+            ),
+        };
+        Failure::new(cause, format!("authorizer {} {what}", auth.name))
+    }
+
+    fn decide(
+        &self,
+        result: &AuthorizerResult,
+        method_arn: &str,
+        cached_for: Option<&str>,
+        latency_ms: u64,
+        trace: &mut Trace,
+        facts: &mut AuthorizerFacts,
+    ) -> Result<AuthContext, Failure> {
+        facts.principal_id.clone_from(&result.principal_id);
+        facts.policy = result.policy_summary();
+        let decision = policy::evaluate(&result.statements, method_arn);
+        facts.decision = Some(
+            match decision {
+                Decision::Allow => "allow",
+                Decision::ExplicitDeny => "explicit-deny",
+                Decision::ImplicitDeny => "implicit-deny",
+            }
+            .into(),
+        );
+        let ctx = AuthContext {
+            principal_id: result.principal_id.clone(),
+            context: result.context_strings(),
+            integration_latency_ms: latency_ms,
+        };
+        let principal = result.principal_id.as_deref().unwrap_or("(none)");
+        let failure = match decision {
+            Decision::Allow => return Ok(ctx),
+            Decision::ExplicitDeny => Failure::new(
+                Cause::PolicyExplicitDeny,
+                format!("the policy for principal {principal} explicitly denies {method_arn}"),
+            ),
+            Decision::ImplicitDeny => match cached_for {
+                Some(built_for) if built_for != method_arn => Failure::new(
+                    Cause::CachedPolicyNotCovered,
+                    format!(
+                        "the cached policy for principal {principal} was built for {built_for} and does not cover {method_arn}"
+                    ),
+                ),
+                _ => Failure::new(
+                    Cause::PolicyNotCovered,
+                    format!("the policy for principal {principal} does not allow {method_arn}"),
+                ),
+            },
+        };
+        trace.log("The client is not authorized to perform this operation.");
+        Err(Failure {
+            authorizer_context: Some(ctx.template_values()),
+            ..failure
+        })
+    }
+}
