@@ -224,8 +224,15 @@ impl Pipeline {
                     }
                     _ => format!("{e}; nearest routes: {}", near.join(", ")),
                 };
+                // On AWS the host names the API, so its customised MISSING_AUTHENTICATION_TOKEN
+                // or DEFAULT_4XX applies; served at the root, that is only unambiguous when
+                // the template has a single API.
                 let ctx = respond::ResponseContext {
                     request: Some(req),
+                    api: match self.model.apis.as_slice() {
+                        [only] => Some(only),
+                        _ => None,
+                    },
                     ..Default::default()
                 };
                 return self.fail(trace, Failure::new(Cause::NoRoute, detail), &ctx);

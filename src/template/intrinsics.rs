@@ -24,6 +24,13 @@ pub(super) const IMPLICIT_API: &str = "ServerlessRestApi";
 const SERVERLESS_FUNCTION: &str = "AWS::Serverless::Function";
 const LAMBDA_FUNCTION: &str = "AWS::Lambda::Function";
 pub(super) const SERVERLESS_API: &str = "AWS::Serverless::Api";
+pub(super) const CFN_REST_API: &str = "AWS::ApiGateway::RestApi";
+
+/// What `!GetAtt Api.RootResourceId` evaluates to. AWS gives the root resource a random id; the
+/// loader only needs to recognise it as "the root of `Api`" when building resource paths.
+pub(super) fn root_resource_id(api: &str) -> String {
+    format!("{api}.RootResourceId")
+}
 
 /// The parts of a resource that other resources can observe through `Ref`/`Fn::GetAtt`.
 #[derive(Debug, Clone, Copy)]
@@ -437,7 +444,29 @@ impl<'t> Resolver<'t> {
                 self.opts.region, self.opts.account_id
             ));
         }
+        if info.ty == CFN_REST_API && attr == "RootResourceId" {
+            return Ok(root_resource_id(logical));
+        }
         Ok(self.placeholder_attribute(logical, attr, loc))
+    }
+
+    /// The logical id of the (included) function whose logical id or deployed name is `name`.
+    /// Logical ids win, as they are what the template author sees.
+    pub(super) fn find_function(&mut self, name: &str) -> Option<String> {
+        let functions: Vec<&'t str> = self
+            .resources
+            .iter()
+            .filter(|(_, info)| info.is_function())
+            .map(|(logical, _)| *logical)
+            .collect();
+        if functions.contains(&name) && self.included(name) == Ok(true) {
+            return Some(name.to_owned());
+        }
+        functions.into_iter().find_map(|logical| {
+            let matches = self.included(logical) == Ok(true)
+                && self.function_name(logical).is_ok_and(|n| n == name);
+            matches.then(|| logical.to_owned())
+        })
     }
 
     fn placeholder_attribute(&mut self, logical: &str, attr: &str, loc: &str) -> String {

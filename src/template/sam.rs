@@ -4,6 +4,12 @@
 //! `AWS::Lambda::Function`, `AWS::Serverless::Api`, `Api` events) and of `Globals`, including
 //! which properties are honoured, which are harmless to ignore, and which change behaviour and
 //! so deserve a warning. Evaluating values is left to [`super::intrinsics`].
+//!
+//! Authorizers and gateway responses (`auth`) and the plain CloudFormation API Gateway
+//! resources (`cfn`) live in submodules; both feed the same [`Builder`].
+
+mod auth;
+mod cfn;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -12,7 +18,9 @@ use std::time::Duration;
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
-use super::intrinsics::{IMPLICIT_API, Node, Resolver, ResourceInfo, SERVERLESS_API, scalar_text};
+use super::intrinsics::{
+    CFN_REST_API, IMPLICIT_API, Node, Resolver, ResourceInfo, SERVERLESS_API, scalar_text,
+};
 use super::{Diagnostics, LoadOptions, Reported, child, describe};
 use crate::model::{Function, Model, RestApi, RouteSpec, api_id_for};
 
@@ -111,8 +119,6 @@ const IGNORED_GLOBALS: &[&str] = &[
     "CapacityProvider",
 ];
 
-const AUTH_WARNING: &str = "Auth on events is not supported yet; requests are not authorized";
-const API_AUTH_WARNING: &str = "Auth on APIs is not supported yet; requests are not authorized";
 const TIMEOUT_RANGE_MESSAGE: &str = "Timeout should be between 50 ms and 29000 ms";
 
 /// Build the model from a parsed template. The model is `None` when the template is too broken
@@ -169,6 +175,8 @@ pub(super) fn build(
         seen_routes: HashMap::new(),
         path_variables: HashMap::new(),
         implicit_used: false,
+        api_auth: HashMap::new(),
+        cfn: cfn::Pending::default(),
     };
     b.read_globals(root.get("Globals"));
     for (logical, info) in &infos {
@@ -180,6 +188,10 @@ pub(super) fn build(
             "AWS::Serverless::Function" => b.function(logical, info, true),
             "AWS::Lambda::Function" => b.function(logical, info, false),
             SERVERLESS_API => b.api(logical, info),
+            CFN_REST_API => b.cfn_rest_api(logical, info),
+            ty if cfn::LATER_TYPES.contains(&ty) => b.cfn.later.push((*logical).to_owned()),
+            // The permission API Gateway needs to call a function: boilerplate, nothing to emulate.
+            "AWS::Lambda::Permission" => {}
             // Already reported by `read_resources`.
             "" => {}
             other => b.r.diags.warn(
@@ -199,6 +211,8 @@ pub(super) fn build(
             })
             .collect();
         let stage_variables = b.stage_variables(&layers).unwrap_or_default();
+        let auth = b.implicit_api_auth();
+        b.api_auth.insert(IMPLICIT_API.to_owned(), auth);
         b.apis.push(RestApi {
             logical_id: IMPLICIT_API.to_owned(),
             api_id: api_id_for(IMPLICIT_API),
@@ -209,16 +223,11 @@ pub(super) fn build(
             gateway_responses: IndexMap::new(),
         });
     }
+    b.cfn_finish();
+    b.settle_routes();
     let Builder {
-        r,
-        functions,
-        mut apis,
-        mut routes,
-        ..
+        r, functions, apis, ..
     } = b;
-    for api in &mut apis {
-        api.routes = routes.shift_remove(&api.logical_id).unwrap_or_default();
-    }
     let model = Model {
         template_path: path.to_path_buf(),
         functions,
@@ -330,14 +339,36 @@ struct Builder<'t> {
     functions: IndexMap<String, Function>,
     /// Explicit APIs in template order; routes are attached at the end.
     apis: Vec<RestApi>,
-    /// Routes by API logical id, in template order.
-    routes: IndexMap<String, Vec<RouteSpec>>,
+    /// Routes by API logical id, in template order, with what they ask of the API's
+    /// authorizers (settled once every API is read, as events may come before their API).
+    routes: IndexMap<String, Vec<PendingRoute>>,
     /// (api, method, path) -> source, to report duplicates.
     seen_routes: HashMap<(String, String, String), String>,
     /// (api, parent path) -> (variable segment, path, source): API Gateway allows one variable
     /// name per level.
     path_variables: HashMap<(String, String), (String, String, String)>,
     implicit_used: bool,
+    /// Authorizers and gateway responses by API logical id.
+    api_auth: HashMap<String, auth::ApiAuth>,
+    /// CloudFormation API Gateway resources, read after every other resource.
+    cfn: cfn::Pending,
+}
+
+/// A route whose authorizer is not settled yet.
+struct PendingRoute {
+    spec: RouteSpec,
+    auth: RouteAuth,
+}
+
+/// What a route asks of its API's authorizers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum RouteAuth {
+    /// No `Auth.Authorizer` on the event: the API's `DefaultAuthorizer`, if any.
+    Inherit,
+    /// `Authorizer: NONE`, or `AuthorizationType: NONE`.
+    Open,
+    /// A named authorizer of the API, as asked at `loc`.
+    Named { name: String, loc: String },
 }
 
 impl<'t> Builder<'t> {
@@ -381,7 +412,9 @@ impl<'t> Builder<'t> {
                     }
                 } else {
                     match key.as_str() {
-                        "StageName" | "Variables" => self.globals_api.push((key.as_str(), value)),
+                        "StageName" | "Variables" | "Auth" | "GatewayResponses" => {
+                            self.globals_api.push((key.as_str(), value));
+                        }
                         k => self.api_property_note(k, &at),
                     }
                 }
@@ -417,10 +450,6 @@ impl<'t> Builder<'t> {
             return;
         }
         let message = match key {
-            "Auth" => API_AUTH_WARNING,
-            "GatewayResponses" => {
-                "GatewayResponses are not supported yet; API Gateway's default responses are used"
-            }
             "DefinitionBody" | "DefinitionUri" => {
                 "OpenAPI definitions are not imported yet; only routes from function Api events are served"
             }
@@ -870,6 +899,7 @@ impl<'t> Builder<'t> {
         let mut method = None;
         let mut api = Some(IMPLICIT_API.to_owned());
         let mut timeout_ms = 29_000;
+        let mut route_auth = RouteAuth::Inherit;
         let mut ok = true;
         for (key, value) in props {
             let prop = Prop {
@@ -916,7 +946,10 @@ impl<'t> Builder<'t> {
                         Err(Reported) => ok = false,
                     }
                 }
-                "Auth" => self.r.diags.warn(&prop.loc, AUTH_WARNING),
+                "Auth" => match self.event_auth(&prop) {
+                    Ok(a) => route_auth = a,
+                    Err(Reported) => ok = false,
+                },
                 "RequestParameters" | "RequestModel" => self.r.diags.warn(
                     &prop.loc,
                     format!(
@@ -955,13 +988,16 @@ impl<'t> Builder<'t> {
             return;
         }
         self.seen_routes.insert(route_key, loc.to_owned());
-        self.routes.entry(api).or_default().push(RouteSpec {
-            method,
-            path,
-            function: logical.to_owned(),
-            integration_timeout: Duration::from_millis(timeout_ms),
-            source: loc.to_owned(),
-            authorizer: None,
+        self.routes.entry(api).or_default().push(PendingRoute {
+            spec: RouteSpec {
+                method,
+                path,
+                function: logical.to_owned(),
+                integration_timeout: Duration::from_millis(timeout_ms),
+                source: loc.to_owned(),
+                authorizer: None,
+            },
+            auth: route_auth,
         });
     }
 
@@ -1050,6 +1086,8 @@ impl<'t> Builder<'t> {
         let ignore = self.ignore_globals_of(info, &res_loc);
         let mut stage: Option<Prop<'_>> = None;
         let mut var_layers: Vec<Prop<'_>> = Vec::new();
+        let mut auth_layers: Vec<Prop<'_>> = Vec::new();
+        let mut response_layers: Vec<Prop<'_>> = Vec::new();
         for (key, value) in self.globals_api.clone() {
             if ignore.ignores(key) {
                 continue;
@@ -1058,10 +1096,11 @@ impl<'t> Builder<'t> {
                 value,
                 loc: child("Globals.Api", key),
             };
-            if key == "StageName" {
-                stage = Some(prop);
-            } else {
-                var_layers.push(prop);
+            match key {
+                "StageName" => stage = Some(prop),
+                "Auth" => auth_layers.push(prop),
+                "GatewayResponses" => response_layers.push(prop),
+                _ => var_layers.push(prop),
             }
         }
         for (key, value) in own {
@@ -1072,10 +1111,15 @@ impl<'t> Builder<'t> {
             match key.as_str() {
                 "StageName" => stage = Some(prop),
                 "Variables" => var_layers.push(prop),
+                "Auth" => auth_layers.push(prop),
+                "GatewayResponses" => response_layers.push(prop),
                 other => self.api_property_note(other, &prop.loc),
             }
         }
         let variables = self.stage_variables(&var_layers);
+        let mut api_auth = self.sam_auth(logical, &auth_layers);
+        api_auth.gateway_responses = self.sam_gateway_responses(&response_layers);
+        self.api_auth.insert(logical.to_owned(), api_auth);
         let stage = match &stage {
             None => {
                 self.r.diags.error(

@@ -1,6 +1,8 @@
 //! Unit tests of the template loader, by topic. Templates are loaded with `load_str` from a
 //! real temporary folder so `CodeUri` checks see real directories.
 
+mod auth;
+mod cfn;
 mod errors;
 mod intrinsics;
 mod sam;

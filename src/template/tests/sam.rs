@@ -281,7 +281,7 @@ Resources:
     Type: AWS::Serverless::Api
     Properties:
       StageName: prod
-      Auth: {DefaultAuthorizer: X}
+      Auth: {ResourcePolicy: {CustomStatements: []}}
       GatewayResponses: {}
       DefinitionBody: {}
       Name: harmless
@@ -301,13 +301,11 @@ Resources:
             "Globals.Api.Cors: Cors is not supported yet; no CORS headers or OPTIONS methods are added",
             "Globals.Nonsense: unknown Globals section Nonsense; ignored",
             "Resources.Fn.Properties.SomethingNew: property SomethingNew is not supported by glassgate; ignored",
-            "Resources.Fn.Properties.Events.Get.Properties.Auth: Auth on events is not supported yet; requests are not authorized",
             "Resources.Fn.Properties.Events.Get.Properties.RequestParameters: RequestParameters is not validated by glassgate; requests are passed through unchecked",
             "Resources.Fn.Properties.Events.Queue: event type SQS is not served by glassgate; event Queue ignored",
             "Resources.Fn.Properties.Events.Http: event type HttpApi is not served by glassgate; event Http ignored",
-            "Resources.Api.Properties.Auth: Auth on APIs is not supported yet; requests are not authorized",
-            "Resources.Api.Properties.GatewayResponses: GatewayResponses are not supported yet; API Gateway's default responses are used",
             "Resources.Api.Properties.DefinitionBody: OpenAPI definitions are not imported yet; only routes from function Api events are served",
+            "Resources.Api.Properties.Auth.ResourcePolicy: ResourcePolicy is not emulated; requests are not checked against it",
             "Resources.Bucket: resource type AWS::S3::Bucket is not emulated; ignored",
         ]
     );

@@ -1,0 +1,413 @@
+//! Plain CloudFormation API Gateway resources (RestApi, Resource, Method, Authorizer, Stage,
+//! Deployment, GatewayResponse).
+
+use std::time::Duration;
+
+use indexmap::IndexMap;
+
+use crate::model::{
+    Authorizer, AuthorizerKind, GatewayResponseSpec, IdentitySource, RouteSpec, api_id_for,
+};
+
+use super::{load_err, load_ok, warnings};
+
+const FULL: &str = r#"
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  AppFn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Code: src
+      Handler: app.handler
+      Runtime: python3.12
+      FunctionName: app
+  AuthFn:
+    Type: AWS::Lambda::Function
+    Properties: {Code: src, Handler: auth.handler, Runtime: python3.12}
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties:
+      Name: demo
+  Users:
+    Type: AWS::ApiGateway::Resource
+    Properties:
+      RestApiId: !Ref Api
+      ParentId: !GetAtt Api.RootResourceId
+      PathPart: users
+  UserId:
+    Type: AWS::ApiGateway::Resource
+    Properties:
+      RestApiId: !Ref Api
+      ParentId: !Ref Users
+      PathPart: "{id}"
+  GetUser:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !Ref UserId
+      HttpMethod: GET
+      AuthorizationType: CUSTOM
+      AuthorizerId: !Ref ReqAuth
+      Integration:
+        Type: AWS_PROXY
+        IntegrationHttpMethod: POST
+        Uri: !Sub "arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${AppFn.Arn}/invocations"
+        TimeoutInMillis: 10000
+  RootAny:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !GetAtt Api.RootResourceId
+      HttpMethod: ANY
+      AuthorizationType: NONE
+      Integration:
+        Type: AWS_PROXY
+        IntegrationHttpMethod: POST
+        Uri: !Sub
+          - "arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Arn}/invocations"
+          - {Arn: !GetAtt AppFn.Arn}
+  ReqAuth:
+    Type: AWS::ApiGateway::Authorizer
+    Properties:
+      RestApiId: !Ref Api
+      Name: request-auth
+      Type: REQUEST
+      AuthorizerUri: !Sub "arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${AuthFn.Arn}/invocations"
+      IdentitySource: "method.request.header.X-User, method.request.querystring.tenant,stageVariables.env, context.httpMethod"
+      AuthorizerResultTtlInSeconds: 120
+  TokAuth:
+    Type: AWS::ApiGateway::Authorizer
+    Properties:
+      RestApiId: !Ref Api
+      Type: TOKEN
+      AuthorizerUri: !Sub "arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${AuthFn.Arn}/invocations"
+      IdentitySource: method.request.header.Authorization
+      IdentityValidationExpression: "^Bearer .+$"
+  Deployment:
+    Type: AWS::ApiGateway::Deployment
+    DependsOn: [GetUser, RootAny]
+    Properties:
+      RestApiId: !Ref Api
+  Stage:
+    Type: AWS::ApiGateway::Stage
+    Properties:
+      RestApiId: !Ref Api
+      DeploymentId: !Ref Deployment
+      StageName: prod
+      Variables: {env: production}
+  Unauthorized:
+    Type: AWS::ApiGateway::GatewayResponse
+    Properties:
+      RestApiId: !Ref Api
+      ResponseType: UNAUTHORIZED
+      StatusCode: "401"
+      ResponseParameters:
+        gatewayresponse.header.WWW-Authenticate: "'Bearer'"
+        gatewayresponse.header.Access-Control-Allow-Origin: "'*'"
+      ResponseTemplates:
+        application/json: '{"message": $context.error.messageString}'
+  AppPermission:
+    Type: AWS::Lambda::Permission
+    Properties:
+      Action: lambda:InvokeFunction
+      FunctionName: !Ref AppFn
+      Principal: apigateway.amazonaws.com
+"#;
+
+#[test]
+fn full_cloudformation_api() {
+    let m = load_ok(FULL);
+    assert!(m.warnings.is_empty(), "{:?}", warnings(&m));
+    assert_eq!(m.apis.len(), 1);
+    let api = &m.apis[0];
+    assert_eq!(api.logical_id, "Api");
+    assert_eq!(api.api_id, api_id_for("Api"));
+    assert_eq!(api.stage, "prod");
+    assert_eq!(api.stage_variables["env"], "production");
+    assert_eq!(
+        api.routes,
+        [
+            RouteSpec {
+                method: "GET".to_owned(),
+                path: "/users/{id}".to_owned(),
+                function: "AppFn".to_owned(),
+                integration_timeout: Duration::from_millis(10_000),
+                source: "Resources.GetUser".to_owned(),
+                authorizer: Some("request-auth".to_owned()),
+            },
+            RouteSpec {
+                method: "ANY".to_owned(),
+                path: "/".to_owned(),
+                function: "AppFn".to_owned(),
+                integration_timeout: Duration::from_millis(29_000),
+                source: "Resources.RootAny".to_owned(),
+                authorizer: None,
+            },
+        ]
+    );
+    assert_eq!(
+        api.authorizers.keys().collect::<Vec<_>>(),
+        ["request-auth", "TokAuth"]
+    );
+    assert_eq!(
+        api.authorizers["request-auth"],
+        Authorizer {
+            name: "request-auth".to_owned(),
+            function: "AuthFn".to_owned(),
+            kind: AuthorizerKind::Request {
+                identity_sources: vec![
+                    IdentitySource::Header("X-User".to_owned()),
+                    IdentitySource::Query("tenant".to_owned()),
+                    IdentitySource::StageVariable("env".to_owned()),
+                    IdentitySource::Context("httpMethod".to_owned()),
+                ],
+            },
+            ttl: Duration::from_secs(120),
+            source: "Resources.ReqAuth".to_owned(),
+        }
+    );
+    assert_eq!(
+        api.authorizers["TokAuth"],
+        Authorizer {
+            name: "TokAuth".to_owned(),
+            function: "AuthFn".to_owned(),
+            kind: AuthorizerKind::Token {
+                header: "Authorization".to_owned(),
+                validation_expression: Some("^Bearer .+$".to_owned()),
+            },
+            ttl: Duration::from_secs(300),
+            source: "Resources.TokAuth".to_owned(),
+        }
+    );
+    let mut headers = IndexMap::new();
+    headers.insert("WWW-Authenticate".to_owned(), "'Bearer'".to_owned());
+    headers.insert("Access-Control-Allow-Origin".to_owned(), "'*'".to_owned());
+    let mut templates = IndexMap::new();
+    templates.insert(
+        "application/json".to_owned(),
+        r#"{"message": $context.error.messageString}"#.to_owned(),
+    );
+    assert_eq!(
+        api.gateway_responses.keys().collect::<Vec<_>>(),
+        ["UNAUTHORIZED"]
+    );
+    assert_eq!(
+        api.gateway_responses["UNAUTHORIZED"],
+        GatewayResponseSpec {
+            status: Some(401),
+            headers,
+            templates,
+        }
+    );
+}
+
+#[test]
+fn deployment_stage_name_and_default_stage() {
+    let text = FULL
+        .replace("      StageName: prod\n", "")
+        .replace(
+            "    DependsOn: [GetUser, RootAny]\n    Properties:\n      RestApiId: !Ref Api\n",
+            "    DependsOn: [GetUser, RootAny]\n    Properties:\n      RestApiId: !Ref Api\n      StageName: dev\n      StageDescription: {Variables: {env: development}}\n",
+        );
+    let m = load_ok(&text);
+    assert_eq!(m.apis[0].stage, "dev");
+    assert_eq!(m.apis[0].stage_variables["env"], "development");
+
+    let without = r#"
+Resources:
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties: {Name: x, Body: {openapi: "3.0.1"}}
+"#;
+    let m = load_ok(without);
+    assert_eq!(m.apis[0].stage, "local");
+    assert_eq!(
+        warnings(&m),
+        [
+            "Resources.Api.Properties.Body: OpenAPI bodies are not imported yet; only AWS::ApiGateway::Method resources are served",
+            "Resources.Api: API Api has no AWS::ApiGateway::Stage or Deployment with a StageName; glassgate serves it as stage \"local\"",
+        ]
+    );
+}
+
+#[test]
+fn other_integration_types_are_not_served() {
+    let text = FULL.replace(
+        "      AuthorizationType: NONE\n      Integration:\n        Type: AWS_PROXY",
+        "      AuthorizationType: NONE\n      Integration:\n        Type: MOCK",
+    );
+    let m = load_ok(&text);
+    assert_eq!(m.apis[0].routes.len(), 1);
+    assert_eq!(
+        warnings(&m),
+        [
+            "Resources.RootAny.Properties.Integration.Type: integration type MOCK is not emulated; the method is not served"
+        ]
+    );
+}
+
+#[test]
+fn iam_and_cognito_methods_are_errors() {
+    for ty in ["AWS_IAM", "COGNITO_USER_POOLS"] {
+        let text = FULL.replace(
+            "AuthorizationType: NONE",
+            &format!("AuthorizationType: {ty}"),
+        );
+        assert_eq!(
+            load_err(&text),
+            format!(
+                "template.yaml: Resources.RootAny.Properties.AuthorizationType: AuthorizationType {ty} is not emulated by glassgate; requests cannot be authorized"
+            )
+        );
+    }
+    let text = FULL.replace("      Type: TOKEN\n", "      Type: COGNITO_USER_POOLS\n");
+    assert_eq!(
+        load_err(&text),
+        "template.yaml: Resources.TokAuth.Properties.Type: authorizer TokAuth is a Cognito user pool authorizer, which glassgate does not emulate yet"
+    );
+}
+
+#[test]
+fn custom_without_authorizer_id_and_missing_authorizer_function() {
+    let text = FULL.replace("      AuthorizerId: !Ref ReqAuth\n", "");
+    assert_eq!(
+        load_err(&text),
+        "template.yaml: Resources.GetUser.Properties.AuthorizationType: AuthorizationType CUSTOM needs an AuthorizerId (use !Ref MyAuthorizer)"
+    );
+    let text = FULL.replace(
+        "functions/${AuthFn.Arn}/invocations\"\n      IdentitySource: \"method",
+        "functions/arn:aws:lambda:eu-west-1:123456789012:function:gone/invocations\"\n      IdentitySource: \"method",
+    );
+    assert_eq!(
+        load_err(&text),
+        "template.yaml: Resources.ReqAuth.Properties.AuthorizerUri: authorizer request-auth: no function of this template matches \"arn:aws:lambda:eu-west-1:123456789012:function:gone\", so the routes it guards cannot be authorized (use !GetAtt AuthFunction.Arn)"
+    );
+}
+
+#[test]
+fn bad_identity_sources_and_ttl() {
+    let text = FULL
+        .replace(
+            "stageVariables.env, context.httpMethod",
+            "stageVariables.env, path.id",
+        )
+        .replace(
+            "AuthorizerResultTtlInSeconds: 120",
+            "AuthorizerResultTtlInSeconds: 7200",
+        )
+        .replace(
+            "IdentitySource: method.request.header.Authorization",
+            "IdentitySource: method.request.querystring.token",
+        )
+        .replace("\"^Bearer .+$\"", "\"[\"");
+    assert_eq!(
+        load_err(&text),
+        "template.yaml: Resources.ReqAuth.Properties.AuthorizerResultTtlInSeconds: AuthorizerResultTtlInSeconds must be between 0 and 3600 seconds, got 7200\n\
+         template.yaml: Resources.ReqAuth.Properties.IdentitySource: unknown identity source \"path.id\"; expected method.request.header.NAME, method.request.querystring.NAME, stageVariables.NAME or context.NAME\n\
+         template.yaml: Resources.TokAuth.Properties.IdentityValidationExpression: IdentityValidationExpression \"[\" is not a valid regular expression: unclosed character class\n\
+         template.yaml: Resources.TokAuth.Properties.IdentitySource: a TOKEN authorizer takes one header, method.request.header.NAME; got \"method.request.querystring.token\""
+    );
+}
+
+#[test]
+fn resource_chain_errors() {
+    let text = FULL.replace(
+        "      ParentId: !Ref Users\n",
+        "      ParentId: !Ref UserId\n",
+    );
+    assert!(
+        load_err(&text).contains("the ParentId chain from here is more than 64 resources long"),
+        "{}",
+        load_err(&text)
+    );
+    let text = FULL.replace("      PathPart: users\n", "      PathPart: a/b\n");
+    assert_eq!(
+        load_err(&text),
+        "template.yaml: Resources.Users.Properties.PathPart: PathPart must be one non-empty path segment without '/', got \"a/b\""
+    );
+}
+
+#[test]
+fn permission_is_silent_and_unrelated_types_still_warn() {
+    let text = format!(
+        "{FULL}  Key:\n    Type: AWS::ApiGateway::ApiKey\n    Properties: {{Enabled: true}}\n"
+    );
+    let m = load_ok(&text);
+    assert_eq!(
+        warnings(&m),
+        ["Resources.Key: resource type AWS::ApiGateway::ApiKey is not emulated; ignored"]
+    );
+}
+
+#[test]
+fn malformed_cloudformation_shapes_are_reported_not_panics() {
+    for (from, to, location) in [
+        (
+            "      ResourceId: !Ref UserId\n",
+            "      ResourceId: [x]\n",
+            "Resources.GetUser.Properties.ResourceId",
+        ),
+        (
+            "      ResourceId: !Ref UserId\n",
+            "      ResourceId: Nowhere\n",
+            "Resources.GetUser.Properties.ResourceId",
+        ),
+        (
+            "      ResourceId: !Ref UserId\n",
+            "      ResourceId: !Ref Api\n",
+            "Resources.GetUser.Properties.ResourceId",
+        ),
+        (
+            "      ResourceId: !Ref UserId\n",
+            "",
+            "Resources.GetUser.Properties",
+        ),
+        (
+            "      AuthorizerId: !Ref ReqAuth\n",
+            "      AuthorizerId: !Ref Users\n",
+            "Resources.GetUser.Properties.AuthorizerId",
+        ),
+        (
+            "      HttpMethod: GET\n",
+            "      HttpMethod: FETCH\n",
+            "Resources.GetUser.Properties.HttpMethod",
+        ),
+        (
+            "        IntegrationHttpMethod: POST\n        Uri: !Sub \"arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${AppFn.Arn}/invocations\"\n",
+            "        IntegrationHttpMethod: GET\n        Uri: x\n",
+            "Resources.GetUser.Properties.Integration",
+        ),
+        (
+            "      Type: REQUEST\n",
+            "      Type: [REQUEST]\n",
+            "Resources.ReqAuth.Properties.Type",
+        ),
+        (
+            "      ResponseType: UNAUTHORIZED\n",
+            "      ResponseType: NOPE\n",
+            "Resources.Unauthorized.Properties.ResponseType",
+        ),
+        (
+            "        gatewayresponse.header.WWW-Authenticate: \"'Bearer'\"\n",
+            "        method.response.header.X: \"'a'\"\n",
+            "Resources.Unauthorized.Properties.ResponseParameters",
+        ),
+        (
+            "      StageName: prod\n",
+            "      StageName: \"p r o d\"\n",
+            "Resources.Stage.Properties.StageName",
+        ),
+        (
+            "  Users:\n    Type: AWS::ApiGateway::Resource\n    Properties:\n      RestApiId: !Ref Api\n",
+            "  Users:\n    Type: AWS::ApiGateway::Resource\n    Properties:\n      RestApiId: !Ref AppFn\n",
+            "Resources.Users.Properties.RestApiId",
+        ),
+    ] {
+        assert!(FULL.contains(from), "{from}");
+        let message = load_err(&FULL.replace(from, to));
+        assert!(
+            message.starts_with(&format!("template.yaml: {location}")),
+            "{to}: {message}"
+        );
+    }
+}
