@@ -14,7 +14,8 @@ use indexmap::IndexMap;
 use crate::lambda::{EnvOverrides, LambdaService, LambdaSettings};
 use crate::model::Model;
 use crate::pipeline::Pipeline;
-use crate::server::{self, LogFormat};
+use crate::recent::RecentRequests;
+use crate::server::{self, LogFormat, ServerState};
 use crate::template::{self, LoadOptions};
 
 /// Options shared by the verbs that load a template.
@@ -51,6 +52,50 @@ pub struct ServeArgs {
     pub echo_handler_output: bool,
     /// Authorizer stage settings (`--authorizer-cache-ttl`).
     pub auth: crate::pipeline::authorize::AuthSettings,
+    /// `--authorizer NAME=MODE` settings.
+    pub authorizer_modes: Vec<String>,
+    /// Admin API interface.
+    pub admin_host: String,
+    /// Admin API port; `None` means the serving port + 1 (or a free port with `--port 0`).
+    pub admin_port: Option<u16>,
+    /// `--faithful`: no diagnosis headers.
+    pub faithful: bool,
+}
+
+/// Parse `--authorizer NAME=MODE` values against the model.
+///
+/// # Errors
+/// An unknown authorizer or mode.
+pub fn parse_modes(
+    values: &[String],
+    model: &Model,
+) -> Result<Vec<(String, crate::pipeline::authorize::Mode)>> {
+    let mut out = Vec::new();
+    for v in values {
+        let Some((name, mode)) = v.split_once('=') else {
+            bail!("--authorizer {v:?}: expected NAME=MODE (MODE: normal, bypass or allow)");
+        };
+        if !model.apis.iter().any(|a| a.authorizers.contains_key(name)) {
+            let known: Vec<&str> = model
+                .apis
+                .iter()
+                .flat_map(|a| a.authorizers.keys().map(String::as_str))
+                .collect();
+            bail!(
+                "--authorizer {v:?}: the template has no authorizer {name} (it has: {})",
+                if known.is_empty() {
+                    "none".to_owned()
+                } else {
+                    known.join(", ")
+                }
+            );
+        }
+        let Some(mode) = crate::pipeline::authorize::Mode::parse(mode) else {
+            bail!("--authorizer {v:?}: unknown mode {mode:?}; expected normal, bypass or allow");
+        };
+        out.push((name.to_owned(), mode));
+    }
+    Ok(out)
 }
 
 /// Locate the template as `sam` does: the given path, or `template.yaml`, `template.yml`,
@@ -178,10 +223,116 @@ pub fn describe(model: &Model) -> String {
 /// # Errors
 /// The template is broken.
 pub fn validate(args: &TemplateArgs) -> Result<String> {
-    let model = load_model(args)?;
+    let mut model = load_model(args)?;
     crate::pipeline::route::Router::new(&model.apis)
         .with_context(|| format!("{}: invalid routes", model.template_path.display()))?;
+    model.warnings.extend(crate::lint::traps(&model));
     Ok(describe(&model))
+}
+
+/// `glassgate validate --probe`: run each cached authorizer for real against two of its
+/// routes with the same identity, and report when the policy it returns for the first does
+/// not cover the second (the policy would break other routes once cached).
+///
+/// # Errors
+/// Loading, or the functions cannot be started.
+pub async fn probe(args: &TemplateArgs, identity: &str) -> Result<String> {
+    use crate::pipeline::authorize::{event, policy, result};
+    let model = Arc::new(load_model(args)?);
+    let lambda = LambdaService::new(
+        &model,
+        &LambdaSettings {
+            region: args.region.clone(),
+            account_id: args.account_id.clone(),
+            echo_output: false,
+            ..LambdaSettings::default()
+        },
+    )?;
+    let mut out = String::new();
+    for api in &model.apis {
+        for a in api.authorizers.values() {
+            let routes: Vec<&crate::model::RouteSpec> = api
+                .routes
+                .iter()
+                .filter(|r| r.authorizer.as_deref() == Some(a.name.as_str()))
+                .collect();
+            let [first, second, ..] = routes.as_slice() else {
+                out.push_str(&format!(
+                    "probe: authorizer {}: fewer than two routes, nothing to compare\n",
+                    a.name
+                ));
+                continue;
+            };
+            let arn = |r: &crate::model::RouteSpec| {
+                let path = r.path.replace("{proxy+}", "probe").replace(['{', '}'], "");
+                let method = if r.method == "ANY" {
+                    "GET"
+                } else {
+                    r.method.as_str()
+                };
+                event::method_arn(
+                    &args.region,
+                    &args.account_id,
+                    &api.api_id,
+                    &api.stage,
+                    method,
+                    &path,
+                )
+            };
+            let (arn1, arn2) = (arn(first), arn(second));
+            let payload = match &a.kind {
+                crate::model::AuthorizerKind::Token { .. } => event::token_event(&arn1, identity),
+                crate::model::AuthorizerKind::Request { .. } => serde_json::to_vec(&serde_json::json!({
+                    "type": "REQUEST", "methodArn": arn1, "headers": {}, "queryStringParameters": null
+                }))
+                .unwrap_or_default(),
+            };
+            let rx = lambda.invoke(&a.function, bytes::Bytes::from(payload))?;
+            let report = rx.await.context("the probe invocation was abandoned")?;
+            let crate::lambda::InvokeOutcome::Success(body) = report.outcome else {
+                out.push_str(&format!(
+                    "probe: authorizer {}: the function failed for identity {identity:?}; pass a valid one with --probe-identity\n",
+                    a.name
+                ));
+                continue;
+            };
+            match result::parse(&body) {
+                Ok(r) => {
+                    let d1 = policy::evaluate(&r.statements, &arn1);
+                    let d2 = policy::evaluate(&r.statements, &arn2);
+                    if d1 == policy::Decision::Allow
+                        && d2 != policy::Decision::Allow
+                        && !a.ttl.is_zero()
+                    {
+                        out.push_str(&format!(
+                            "warning: {}: probe: authorizer {} allowed {arn1} with a policy that does not cover {arn2}; cached for {} s, it will deny {} {} with 403; return a wildcard Resource or set ReauthorizeEvery: 0\n",
+                            a.source, a.name, a.ttl.as_secs(), second.method, second.path
+                        ));
+                    } else {
+                        out.push_str(&format!(
+                            "probe: authorizer {}: the policy for {} {} {} {} {}\n",
+                            a.name,
+                            first.method,
+                            first.path,
+                            if d2 == policy::Decision::Allow {
+                                "also covers"
+                            } else {
+                                "does not cover (caching is off, so this is safe)"
+                            },
+                            second.method,
+                            second.path
+                        ));
+                    }
+                }
+                Err(e) => out.push_str(&format!(
+                    "probe: authorizer {}: invalid result for identity {identity:?}: {e}\n",
+                    a.name
+                )),
+            }
+        }
+    }
+    lambda.shutdown().await;
+    Ok(out)
 }
 
 /// `glassgate serve`: serve until SIGINT/SIGTERM, then drain and stop every process.
@@ -218,23 +369,54 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
     };
     let model = Arc::new(model);
     let lambda = Arc::new(LambdaService::new(&model, &settings)?);
+    let modes = parse_modes(&args.authorizer_modes, &model)?;
     let pipeline = Arc::new(
         Pipeline::new(model.clone(), lambda.clone(), args.auth.clone())
-            .with_context(|| format!("{}: invalid routes", model.template_path.display()))?,
+            .with_context(|| format!("{}: cannot serve", model.template_path.display()))?,
     );
+    for (name, mode) in modes {
+        eprintln!(
+            "glassgate: authorizer {name} starts in {} mode",
+            mode.name()
+        );
+        pipeline.authorizers().set_mode(&name, mode);
+    }
     let listener = tokio::net::TcpListener::bind((args.host.as_str(), args.port))
         .await
         .with_context(|| format!("cannot listen on {}:{}", args.host, args.port))?;
     let addr = listener.local_addr()?;
+    let admin_port = args.admin_port.unwrap_or(if args.port == 0 {
+        0
+    } else {
+        args.port.saturating_add(1)
+    });
+    let admin_listener = tokio::net::TcpListener::bind((args.admin_host.as_str(), admin_port))
+        .await
+        .with_context(|| {
+            format!(
+                "cannot listen on {}:{admin_port} for the admin API (choose another with --admin-port)",
+                args.admin_host
+            )
+        })?;
+    let admin_addr = admin_listener.local_addr()?;
+    let state = Arc::new(ServerState {
+        pipeline,
+        recent: Arc::new(RecentRequests::new(crate::recent::DEFAULT_CAPACITY)),
+        log_format: args.log_format,
+        faithful: args.faithful,
+    });
+    let admin = tokio::spawn(crate::admin::serve(state.clone(), admin_listener));
     {
         use std::io::Write;
         let mut out = std::io::stdout().lock();
         let _ = write!(out, "{}", describe(&model));
+        let _ = writeln!(out, "Admin API on http://{admin_addr}");
         let _ = writeln!(out, "Listening on http://{addr}");
         let _ = writeln!(out, "Press Ctrl+C to stop.");
         let _ = out.flush();
     }
-    server::serve(pipeline, listener, args.log_format, shutdown_signal()).await?;
+    server::serve(state, listener, shutdown_signal()).await?;
+    admin.abort();
     eprintln!("glassgate: stopping function processes");
     lambda.shutdown().await;
     Ok(())
@@ -254,4 +436,165 @@ async fn shutdown_signal() {
         _ = int.recv() => {},
         _ = term.recv() => {},
     }
+}
+
+/// Options of `invoke`.
+#[derive(Debug, Clone)]
+pub struct InvokeArgs {
+    /// The template.
+    pub template: TemplateArgs,
+    /// Method.
+    pub method: String,
+    /// Path, with an optional query string.
+    pub path: String,
+    /// `-H 'Name: value'` headers.
+    pub headers: Vec<String>,
+    /// `-d` body.
+    pub body: String,
+    /// Skip the authorizer, as TestInvokeMethod does.
+    pub skip_auth: bool,
+    /// `--env-vars` file.
+    pub env_vars: Option<PathBuf>,
+    /// Authorizer stage settings.
+    pub auth: crate::pipeline::authorize::AuthSettings,
+}
+
+/// `glassgate invoke`: run one request through the lifecycle without a server; returns the
+/// printed report (response, execution log with its diagnosis).
+///
+/// # Errors
+/// Loading the template, or a malformed header.
+pub async fn invoke(args: InvokeArgs) -> Result<String> {
+    use crate::pipeline::request;
+    let model = Arc::new(load_model(&args.template)?);
+    let env_overrides = match &args.env_vars {
+        Some(p) => EnvOverrides::from_file(p)?,
+        None => EnvOverrides::default(),
+    };
+    let settings = LambdaSettings {
+        region: args.template.region.clone(),
+        account_id: args.template.account_id.clone(),
+        env_overrides,
+        ..LambdaSettings::default()
+    };
+    let lambda = Arc::new(LambdaService::new(&model, &settings)?);
+    let pipeline = Pipeline::new(model.clone(), lambda.clone(), args.auth.clone())
+        .with_context(|| format!("{}: cannot serve", model.template_path.display()))?;
+    let mut headers = Vec::new();
+    for h in &args.headers {
+        let Some((k, v)) = h.split_once(':') else {
+            bail!("header {h:?}: expected 'Name: value'");
+        };
+        headers.push((
+            request::display_case(&k.trim().to_ascii_lowercase()),
+            v.trim().to_owned(),
+        ));
+    }
+    let (path, query) = match args.path.split_once('?') {
+        Some((p, q)) => (p.to_owned(), Some(q.to_owned())),
+        None => (args.path.clone(), None),
+    };
+    if !path.starts_with('/') {
+        bail!("path {path:?}: expected an absolute path such as /users/42");
+    }
+    let req = request::GatewayRequest {
+        request_id: request::new_request_id(),
+        extended_request_id: request::new_extended_request_id(),
+        method: args.method.to_ascii_uppercase(),
+        path,
+        query,
+        headers,
+        body: bytes::Bytes::from(args.body.clone()),
+        source_ip: std::net::IpAddr::from([127, 0, 0, 1]),
+        local_port: 0,
+        protocol: "HTTP/1.1",
+        received_at: time::OffsetDateTime::now_utc(),
+    };
+    let handled = pipeline
+        .handle_with(
+            &req,
+            crate::pipeline::HandleOptions {
+                skip_auth: args.skip_auth,
+            },
+        )
+        .await;
+    lambda.shutdown().await;
+    let mut out = String::new();
+    let r = &handled.response;
+    out.push_str(&format!(
+        "HTTP/1.1 {} {}\n",
+        r.status,
+        http::StatusCode::from_u16(r.status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("")
+    ));
+    for (k, v) in &r.headers {
+        out.push_str(&format!("{k}: {v}\n"));
+    }
+    out.push_str(&format!("x-amzn-RequestId: {}\n", handled.trace.request_id));
+    for (k, v) in server::diagnosis_headers(&handled.trace) {
+        out.push_str(&format!("{k}: {v}\n"));
+    }
+    out.push('\n');
+    out.push_str(&String::from_utf8_lossy(&r.body));
+    out.push_str("\n\n--- execution log ---\n");
+    out.push_str(&handled.trace.render_text());
+    if let Some(d) = &handled.trace.diagnosis {
+        if !d.next_steps.is_empty() {
+            out.push_str("\nNext steps:\n");
+            for s in &d.next_steps {
+                out.push_str(&format!("  - {s}\n"));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `glassgate explain REQUEST_ID`: fetch the trace from a running server's admin API and
+/// render it.
+///
+/// # Errors
+/// The admin API cannot be reached, or does not know the request.
+pub async fn explain_request(admin: &str, request_id: &str) -> Result<String> {
+    let base = admin.trim_end_matches('/');
+    let Some(authority) = base.strip_prefix("http://") else {
+        bail!(
+            "admin URL {admin:?}: expected http://HOST:PORT (the 'Admin API on' line that serve prints)"
+        );
+    };
+    let stream = tokio::net::TcpStream::connect(authority)
+        .await
+        .with_context(|| format!("cannot reach the admin API at {base}; is `glassgate serve` running (see its 'Admin API on' line)?"))?;
+    let (mut sender, conn) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+            .await
+            .context("admin API handshake failed")?;
+    tokio::spawn(conn);
+    let req = http::Request::builder()
+        .method("GET")
+        .uri(format!("/requests/{request_id}"))
+        .header("host", authority)
+        .body(http_body_util::Empty::<bytes::Bytes>::new())
+        .context("building the admin request")?;
+    let resp = sender
+        .send_request(req)
+        .await
+        .context("admin API request failed")?;
+    let status = resp.status();
+    let body = http_body_util::BodyExt::collect(resp.into_body())
+        .await
+        .context("reading the admin API answer")?
+        .to_bytes();
+    let doc: serde_json::Value = serde_json::from_slice(&body)
+        .with_context(|| format!("the admin API at {base} did not answer JSON"))?;
+    if !status.is_success() {
+        bail!(
+            "{}",
+            doc["error"]
+                .as_str()
+                .unwrap_or("the admin API refused the request")
+        );
+    }
+    Ok(crate::report::render(&doc))
 }

@@ -12,10 +12,16 @@
 //! - [`server`]: the HTTP listener and graceful shutdown.
 //! - [`app`]: what the CLI verbs do, for the binary and for tests.
 
+pub mod admin;
 pub mod app;
+pub mod diagnosis;
+pub mod explain;
 pub mod lambda;
+pub mod lint;
 pub mod model;
 pub mod pipeline;
+pub mod recent;
+pub mod report;
 pub mod server;
 pub mod template;
 pub mod trace;

@@ -22,8 +22,72 @@ struct Cli {
 enum Command {
     /// Serve the template's REST APIs on localhost until Ctrl+C.
     Serve(ServeCmd),
-    /// Load the template and report what `serve` would serve, with every warning.
-    Validate(TemplateOpts),
+    /// Load the template and report what `serve` would serve, with every warning and the
+    /// known traps.
+    Validate(ValidateCmd),
+    /// Run one request through the lifecycle without a server (like TestInvokeMethod) and
+    /// print the response, the execution log and the diagnosis.
+    Invoke(InvokeCmd),
+    /// Say which layer failed for a request and why: from a running server (REQUEST_ID) or
+    /// from an execution log file (--log).
+    Explain(ExplainCmd),
+}
+
+#[derive(Args)]
+struct ValidateCmd {
+    #[command(flatten)]
+    template: TemplateOpts,
+    /// Also run each cached authorizer against two of its routes to see whether the policy
+    /// it returns for one covers the other.
+    #[arg(long)]
+    probe: bool,
+    /// The identity (token) the probe sends.
+    #[arg(long, default_value = "probe-token", requires = "probe")]
+    probe_identity: String,
+}
+
+#[derive(Args)]
+struct InvokeCmd {
+    /// [TEMPLATE] METHOD PATH, e.g. `GET /users/42?x=1` or `template.yaml POST /users`.
+    #[arg(num_args = 2..=3, value_names = ["TEMPLATE", "METHOD", "PATH"], required = true)]
+    args: Vec<String>,
+    /// A request header, `Name: value` (repeatable).
+    #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
+    headers: Vec<String>,
+    /// The request body.
+    #[arg(short = 'd', long = "data", value_name = "BODY", default_value = "")]
+    body: String,
+    /// Skip the authorizer (as API Gateway's TestInvokeMethod does).
+    #[arg(long)]
+    skip_auth: bool,
+    /// Environment overrides, as for `serve`.
+    #[arg(long, short = 'n', value_name = "FILE")]
+    env_vars: Option<PathBuf>,
+    /// Template parameter values: `Name=Value`.
+    #[arg(long, num_args = 1.., value_name = "NAME=VALUE")]
+    parameter_overrides: Vec<String>,
+    /// Region used for ARNs and AWS_REGION.
+    #[arg(long, default_value = "us-east-1", env = "GLASSGATE_REGION")]
+    region: String,
+    /// Account id used for ARNs.
+    #[arg(long, default_value = "123456789012")]
+    account_id: String,
+    /// Override every authorizer's cache TTL (seconds).
+    #[arg(long, value_name = "SECONDS")]
+    authorizer_cache_ttl: Option<u64>,
+}
+
+#[derive(Args)]
+struct ExplainCmd {
+    /// The request id (`x-amzn-RequestId` of the response).
+    request_id: Option<String>,
+    /// The admin API of the running server (printed by `serve` as "Admin API on").
+    #[arg(long, default_value = "http://127.0.0.1:3001", env = "GLASSGATE_ADMIN")]
+    admin: String,
+    /// Explain every request of an execution log instead: glassgate's, or API Gateway's
+    /// exported from CloudWatch (text lines or `aws logs filter-log-events` JSON).
+    #[arg(long, value_name = "FILE", conflicts_with = "request_id")]
+    log: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -83,14 +147,89 @@ struct ServeCmd {
     /// debug without waiting out a 300 s cache.
     #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(0..=3600))]
     authorizer_cache_ttl: Option<u64>,
+    /// Start an authorizer in a mode: normal, bypass (skip it as if the route had none) or
+    /// allow (a stand-in that allows everything). Repeatable.
+    #[arg(long = "authorizer", value_name = "NAME=MODE")]
+    authorizer_modes: Vec<String>,
+    /// Port of the admin API (default: the serving port + 1).
+    #[arg(long)]
+    admin_port: Option<u16>,
+    /// Interface of the admin API.
+    #[arg(long, default_value = "127.0.0.1")]
+    admin_host: String,
+    /// Answer exactly as AWS does, without the x-glassgate-* diagnosis headers.
+    #[arg(long)]
+    faithful: bool,
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}
+
+fn run_invoke(cmd: InvokeCmd) -> anyhow::Result<()> {
+    let (template, method, path) = match cmd.args.as_slice() {
+        [t, m, p] => (Some(PathBuf::from(t)), m.clone(), p.clone()),
+        [m, p] => (None, m.clone(), p.clone()),
+        _ => anyhow::bail!("expected [TEMPLATE] METHOD PATH"),
+    };
+    let args = app::InvokeArgs {
+        template: TemplateArgs {
+            template,
+            parameter_overrides: cmd.parameter_overrides,
+            region: cmd.region,
+            account_id: cmd.account_id,
+        },
+        method,
+        path,
+        headers: cmd.headers,
+        body: cmd.body,
+        skip_auth: cmd.skip_auth,
+        env_vars: cmd.env_vars,
+        auth: glassgate::pipeline::authorize::AuthSettings {
+            ttl_override: cmd.authorizer_cache_ttl.map(Duration::from_secs),
+        },
+    };
+    let report = runtime()?.block_on(app::invoke(args))?;
+    print!("{report}");
+    Ok(())
+}
+
+fn run_explain(cmd: ExplainCmd) -> anyhow::Result<()> {
+    if let Some(file) = cmd.log {
+        let text = std::fs::read(&file)
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+        let text = String::from_utf8_lossy(&text);
+        let reports = glassgate::explain::explain_log(&text)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+        print!("{}", glassgate::explain::render(&reports));
+        return Ok(());
+    }
+    let Some(id) = cmd.request_id else {
+        anyhow::bail!("give a REQUEST_ID (the x-amzn-RequestId of a response) or --log FILE");
+    };
+    let report = runtime()?.block_on(app::explain_request(&cmd.admin, &id))?;
+    print!("{report}");
+    Ok(())
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Validate(opts) => app::validate(&opts.into_args()).map(|report| {
-            print!("{report}");
-        }),
+        Command::Validate(cmd) => {
+            let args = cmd.template.into_args();
+            app::validate(&args).and_then(|report| {
+                print!("{report}");
+                if cmd.probe {
+                    let probe = runtime()?.block_on(app::probe(&args, &cmd.probe_identity))?;
+                    print!("{probe}");
+                }
+                Ok(())
+            })
+        }
+        Command::Invoke(cmd) => run_invoke(cmd),
+        Command::Explain(cmd) => run_explain(cmd),
         Command::Serve(cmd) => {
             let args = ServeArgs {
                 template: cmd.template.into_args(),
@@ -104,6 +243,10 @@ fn main() -> ExitCode {
                 auth: glassgate::pipeline::authorize::AuthSettings {
                     ttl_override: cmd.authorizer_cache_ttl.map(Duration::from_secs),
                 },
+                authorizer_modes: cmd.authorizer_modes,
+                admin_host: cmd.admin_host,
+                admin_port: cmd.admin_port,
+                faithful: cmd.faithful,
             };
             match tokio::runtime::Builder::new_multi_thread()
                 .enable_all()

@@ -21,7 +21,10 @@ use tokio::net::TcpListener;
 
 use crate::pipeline::outcome::Cause;
 use crate::pipeline::request::{self, GatewayRequest};
+use crate::pipeline::respond::GatewayResponse;
 use crate::pipeline::{Handled, MAX_BODY, Pipeline};
+use crate::recent::RecentRequests;
+use crate::trace::Trace;
 
 /// How traces are written to stderr.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -34,6 +37,18 @@ pub enum LogFormat {
     Off,
 }
 
+/// What the listener and the admin API share.
+pub struct ServerState {
+    /// The lifecycle.
+    pub pipeline: Arc<Pipeline>,
+    /// Recent traces.
+    pub recent: Arc<RecentRequests>,
+    /// Trace output.
+    pub log_format: LogFormat,
+    /// `--faithful`: no `x-glassgate-*` headers, responses byte-identical to AWS's.
+    pub faithful: bool,
+}
+
 /// How long in-flight requests may take to finish after a shutdown signal.
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -43,9 +58,8 @@ pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 /// Only listener errors that are not per-connection (per-connection errors are dropped, as
 /// a client hanging up is not the server's failure).
 pub async fn serve(
-    pipeline: Arc<Pipeline>,
+    state: Arc<ServerState>,
     listener: TcpListener,
-    log_format: LogFormat,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let local_port = listener.local_addr()?.port();
@@ -64,10 +78,10 @@ pub async fn serve(
                     }
                 };
                 let _ = stream.set_nodelay(true);
-                let pipeline = pipeline.clone();
+                let state = state.clone();
                 let svc = service_fn(move |req| {
-                    let pipeline = pipeline.clone();
-                    async move { Ok::<_, Infallible>(handle(&pipeline, req, peer, local_port, log_format).await) }
+                    let state = state.clone();
+                    async move { Ok::<_, Infallible>(handle(&state, req, peer, local_port).await) }
                 });
                 let conn = http1::Builder::new()
                     .keep_alive(true)
@@ -94,12 +108,12 @@ pub async fn serve(
 }
 
 async fn handle(
-    pipeline: &Pipeline,
+    state: &ServerState,
     req: Request<Incoming>,
     peer: SocketAddr,
     local_port: u16,
-    log_format: LogFormat,
 ) -> Response<Full<Bytes>> {
+    let pipeline = &state.pipeline;
     let received_at = OffsetDateTime::now_utc();
     let (parts, body) = req.into_parts();
     let mut headers: Vec<(String, String)> = Vec::with_capacity(parts.headers.len() + 3);
@@ -145,8 +159,45 @@ async fn handle(
             pipeline.reject(&greq, Cause::RequestTooLarge, &detail)
         }
     };
-    write_trace(&handled, log_format);
-    to_http(handled)
+    write_trace(&handled, state.log_format);
+    let Handled { response, trace } = handled;
+    let trace = Arc::new(trace);
+    state.recent.push(trace.clone());
+    to_http(response, &trace, state.faithful)
+}
+
+/// The diagnosis headers: which layer produced the response, why, and what the authorizer
+/// cache and mode did. Never the identity itself.
+pub fn diagnosis_headers(trace: &Trace) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    match &trace.failure {
+        Some(f) => {
+            out.push(("x-glassgate-layer", f.layer.as_str().to_owned()));
+            out.push(("x-glassgate-cause", f.cause.token().to_owned()));
+        }
+        None => out.push(("x-glassgate-layer", "backend".to_owned())),
+    }
+    if let Some(a) = &trace.authorizer {
+        match a.cache.as_str() {
+            "hit" => out.push((
+                "x-glassgate-authorizer-cache",
+                format!(
+                    "hit; age={:.0}; ttl={}",
+                    a.cache_age_s.unwrap_or_default().floor(),
+                    a.ttl_s
+                ),
+            )),
+            "miss" => out.push(("x-glassgate-authorizer-cache", "miss".to_owned())),
+            _ => {}
+        }
+        if a.mode != "normal" && !a.mode.is_empty() {
+            out.push((
+                "x-glassgate-authorizer-mode",
+                format!("{}; authorizer={}", a.mode, a.name),
+            ));
+        }
+    }
+    out
 }
 
 /// API Gateway appends the client to `X-Forwarded-For` and sets the port and protocol.
@@ -183,8 +234,7 @@ fn write_trace(handled: &Handled, format: LogFormat) {
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
-fn to_http(handled: Handled) -> Response<Full<Bytes>> {
-    let Handled { response, trace } = handled;
+fn to_http(response: GatewayResponse, trace: &Trace, faithful: bool) -> Response<Full<Bytes>> {
     let mut out = Response::new(Full::new(response.body));
     *out.status_mut() = StatusCode::from_u16(response.status).unwrap_or(StatusCode::BAD_GATEWAY);
     let h = out.headers_mut();
@@ -203,6 +253,13 @@ fn to_http(handled: Handled) -> Response<Full<Bytes>> {
     }
     if let Ok(v) = HeaderValue::from_str(&trace.extended_request_id) {
         h.insert("x-amz-apigw-id", v);
+    }
+    if !faithful {
+        for (k, v) in diagnosis_headers(trace) {
+            if let Ok(v) = HeaderValue::from_str(&v) {
+                h.insert(k, v);
+            }
+        }
     }
     if trace.invocation.is_some() {
         let root = format!(

@@ -145,6 +145,8 @@ pub struct Trace {
     pub latency_ms: f64,
     /// The execution log.
     pub log: Vec<LogLine>,
+    /// What went wrong, in plain words, when something did.
+    pub diagnosis: Option<crate::diagnosis::Diagnosis>,
     #[serde(skip)]
     start: Option<Instant>,
 }
@@ -178,6 +180,7 @@ impl Trace {
             failure: None,
             latency_ms: 0.0,
             log: Vec::new(),
+            diagnosis: None,
             start: Some(Instant::now()),
         }
     }

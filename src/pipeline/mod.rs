@@ -47,6 +47,13 @@ pub enum SetupError {
     Authorizer(#[from] authorize::AuthSetupError),
 }
 
+/// Per-request switches.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HandleOptions {
+    /// Skip the authorizer (as TestInvokeMethod and `invoke --skip-auth` do).
+    pub skip_auth: bool,
+}
+
 /// The response and the trace of one request.
 pub struct Handled {
     /// What the client gets (without the gateway's id headers, which the server adds).
@@ -188,18 +195,93 @@ impl Pipeline {
         Handled { response, trace }
     }
 
-    /// Run one request through the lifecycle. Secrets of the request are masked in the
-    /// trace before it leaves here, whatever stage logged them.
+    /// Run one request through the lifecycle.
     pub async fn handle(&self, req: &GatewayRequest) -> Handled {
+        self.handle_with(req, HandleOptions::default()).await
+    }
+
+    /// Run one request through the lifecycle with options. Secrets of the request are masked
+    /// in the trace before it leaves here, whatever stage logged them; a failed request's
+    /// trace ends with a `Diagnosis:` line.
+    pub async fn handle_with(&self, req: &GatewayRequest, opts: HandleOptions) -> Handled {
         let mut redactor = Redactor::for_request(req);
-        let mut handled = self.run(req, &mut redactor).await;
+        let mut handled = self.run(req, &mut redactor, opts).await;
         if !redactor.secrets.is_empty() {
             handled.trace.redact(|s| redactor.apply(s));
+        }
+        if let Some(d) = crate::diagnosis::diagnose(&handled.trace) {
+            handled.trace.log(format!("Diagnosis: {}", d.summary));
+            handled.trace.diagnosis = Some(d);
         }
         handled
     }
 
-    async fn run(&self, req: &GatewayRequest, redactor: &mut Redactor) -> Handled {
+    /// Run only the authorizer `name` for a request, as TestInvokeAuthorizer does (no
+    /// cache, no integration). Returns the outcome and its trace.
+    pub async fn test_authorizer(
+        &self,
+        name: &str,
+        req: &GatewayRequest,
+    ) -> Option<(Result<authorize::AuthContext, Failure>, Trace)> {
+        let api = self
+            .model
+            .apis
+            .iter()
+            .find(|a| a.authorizers.contains_key(name))?;
+        let auth = api.authorizers.get(name)?;
+        let mut trace = Trace::start(
+            &req.request_id,
+            &req.extended_request_id,
+            &req.method,
+            &req.path,
+            req.received_at,
+        );
+        let matched = self.router.route(&req.method, &req.path).ok();
+        let fallback = crate::model::RouteSpec {
+            method: req.method.clone(),
+            path: req.path.clone(),
+            function: String::new(),
+            integration_timeout: DEFAULT_INTEGRATION_TIMEOUT,
+            source: "test-invoke".into(),
+            authorizer: Some(name.to_owned()),
+        };
+        let (route, params) = match &matched {
+            Some(m) if m.id.api < self.model.apis.len() => (
+                &self.model.apis[m.id.api].routes[m.id.route],
+                m.path_params.clone(),
+            ),
+            _ => (&fallback, IndexMap::new()),
+        };
+        let mut redactor = Redactor::for_request(req);
+        let result = self
+            .authorizers
+            .authorize(
+                &self.lambda,
+                api,
+                route,
+                auth,
+                req,
+                &params,
+                &mut redactor,
+                authorize::AuthorizeOptions { skip_cache: true },
+                &mut trace,
+            )
+            .await;
+        let status = match &result {
+            Ok(_) => 200,
+            Err(f) => respond::for_failure(f, &respond::ResponseContext::default()).status,
+        };
+        trace.finish(status, result.as_ref().err().cloned());
+        trace.redact(|s| redactor.apply(s));
+        Some((result, trace))
+    }
+
+    async fn run(
+        &self,
+        req: &GatewayRequest,
+        redactor: &mut Redactor,
+        opts: HandleOptions,
+    ) -> Handled {
         let mut trace = Trace::start(
             &req.request_id,
             &req.extended_request_id,
@@ -257,16 +339,17 @@ impl Pipeline {
 
         // 2. authorize
         let mut auth_ctx = None;
-        if let Some(auth) = route
+        let auth = route
             .authorizer
             .as_ref()
             .and_then(|n| api.authorizers.get(n))
-        {
+            .filter(|_| !opts.skip_auth);
+        if let Some(auth) = auth {
             let began = Instant::now();
             let mode = self.authorizers.mode(&auth.name);
             match mode {
                 authorize::Mode::Normal => {
-                    match self
+                    let result = self
                         .authorizers
                         .authorize(
                             &self.lambda,
@@ -276,10 +359,11 @@ impl Pipeline {
                             req,
                             &matched.path_params,
                             redactor,
+                            authorize::AuthorizeOptions::default(),
                             &mut trace,
                         )
-                        .await
-                    {
+                        .await;
+                    match result {
                         Ok(ctx) => {
                             let cache = trace
                                 .authorizer
@@ -300,21 +384,38 @@ impl Pipeline {
                         "glassgate: authorizer {} is in bypass mode; authorization skipped",
                         auth.name
                     ));
+                    trace.authorizer = Some(crate::trace::AuthorizerFacts {
+                        name: auth.name.clone(),
+                        mode: "bypass".into(),
+                        ..Default::default()
+                    });
                     trace.stage(Stage::Authorize, began, "bypass");
                 }
-                authorize::Mode::Allow => {
+                authorize::Mode::Allow {
+                    principal_id,
+                    context,
+                } => {
                     trace.log(format!(
-                        "glassgate: authorizer {} is in allow mode; request allowed without invoking it",
+                        "glassgate: authorizer {} is in allow mode; request allowed as {principal_id} without invoking it",
                         auth.name
                     ));
+                    trace.authorizer = Some(crate::trace::AuthorizerFacts {
+                        name: auth.name.clone(),
+                        mode: "allow".into(),
+                        principal_id: Some(principal_id.clone()),
+                        decision: Some("allow".into()),
+                        ..Default::default()
+                    });
                     trace.stage(Stage::Authorize, began, "allow (stand-in)");
                     auth_ctx = Some(authorize::AuthContext {
-                        principal_id: Some("glassgate-allow".into()),
-                        context: IndexMap::new(),
+                        principal_id: Some(principal_id),
+                        context,
                         integration_latency_ms: 0,
                     });
                 }
             }
+        } else if opts.skip_auth && route.authorizer.is_some() {
+            trace.log("glassgate: authorization skipped (test invoke)");
         }
         let authorizer_value = auth_ctx.as_ref().map(authorize::AuthContext::event_value);
 

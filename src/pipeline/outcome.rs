@@ -21,6 +21,19 @@ pub enum Layer {
 }
 
 impl Layer {
+    /// The layer of a token.
+    pub fn from_token(token: &str) -> Option<Layer> {
+        [
+            Layer::Route,
+            Layer::Authorizer,
+            Layer::Integration,
+            Layer::Backend,
+            Layer::Gateway,
+        ]
+        .into_iter()
+        .find(|l| l.as_str() == token)
+    }
+
     /// The token used in headers and logs.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -83,9 +96,48 @@ pub enum Cause {
     IntegrationTimeout,
     /// The request body is larger than API Gateway accepts.
     RequestTooLarge,
+    /// API Gateway could not invoke the authorizer (Lambda permission or role). Seen only in
+    /// AWS execution logs (`explain --log`): locally every function can be invoked.
+    AuthorizerPermission,
+    /// API Gateway lacks permission to invoke the integration's function. AWS logs only.
+    IntegrationPermission,
+    /// Lambda throttled the invocation (429, `Rate Exceeded`). AWS logs only.
+    Throttled,
 }
 
 impl Cause {
+    /// Every cause.
+    pub const ALL: [Cause; 23] = [
+        Cause::NoRoute,
+        Cause::IdentityMissing,
+        Cause::IdentityInvalid,
+        Cause::AuthorizerUnauthorized,
+        Cause::AuthorizerError,
+        Cause::AuthorizerCrash,
+        Cause::AuthorizerTimeout,
+        Cause::AuthorizerMalformedResponse,
+        Cause::AuthorizerInvalidContext,
+        Cause::AuthorizerOutOfMemory,
+        Cause::PolicyExplicitDeny,
+        Cause::PolicyNotCovered,
+        Cause::CachedPolicyNotCovered,
+        Cause::HandlerError,
+        Cause::HandlerCrash,
+        Cause::HandlerTimeout,
+        Cause::HandlerInitError,
+        Cause::MalformedProxyResponse,
+        Cause::IntegrationTimeout,
+        Cause::RequestTooLarge,
+        Cause::AuthorizerPermission,
+        Cause::IntegrationPermission,
+        Cause::Throttled,
+    ];
+
+    /// The cause of a token.
+    pub fn from_token(token: &str) -> Option<Cause> {
+        Self::ALL.into_iter().find(|c| c.token() == token)
+    }
+
     /// The token used in `x-glassgate-cause` and logs.
     pub fn token(self) -> &'static str {
         match self {
@@ -109,6 +161,9 @@ impl Cause {
             Cause::MalformedProxyResponse => "malformed-proxy-response",
             Cause::IntegrationTimeout => "integration-timeout",
             Cause::RequestTooLarge => "request-too-large",
+            Cause::AuthorizerPermission => "authorizer-permission",
+            Cause::IntegrationPermission => "integration-permission",
+            Cause::Throttled => "throttled",
         }
     }
 
@@ -127,13 +182,16 @@ impl Cause {
             | Cause::AuthorizerOutOfMemory
             | Cause::PolicyExplicitDeny
             | Cause::PolicyNotCovered
-            | Cause::CachedPolicyNotCovered => Layer::Authorizer,
+            | Cause::CachedPolicyNotCovered
+            | Cause::AuthorizerPermission => Layer::Authorizer,
             Cause::HandlerError
             | Cause::HandlerCrash
             | Cause::HandlerTimeout
             | Cause::HandlerInitError
             | Cause::MalformedProxyResponse => Layer::Backend,
-            Cause::IntegrationTimeout => Layer::Integration,
+            Cause::IntegrationTimeout | Cause::IntegrationPermission | Cause::Throttled => {
+                Layer::Integration
+            }
             Cause::RequestTooLarge => Layer::Gateway,
         }
     }

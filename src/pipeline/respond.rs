@@ -199,6 +199,7 @@ fn builtin(cause: Cause) -> Builtin {
             Some("Unauthorized"),
         ),
         Cause::AuthorizerError
+        | Cause::AuthorizerPermission
         | Cause::AuthorizerCrash
         | Cause::AuthorizerTimeout
         | Cause::AuthorizerMalformedResponse
@@ -244,6 +245,14 @@ fn builtin(cause: Cause) -> Builtin {
             r#"{"message": "Endpoint request timed out"}"#,
             Some("Endpoint request timed out"),
         ),
+        // API Gateway's own failure to call Lambda (aws-semantics.md §8.3).
+        Cause::IntegrationPermission | Cause::Throttled => b(
+            None,
+            500,
+            "InternalServerErrorException",
+            r#"{"message": "Internal server error"}"#,
+            Some("Internal server error"),
+        ),
         Cause::RequestTooLarge => b(
             Some(T::REQUEST_TOO_LARGE),
             413,
@@ -258,6 +267,11 @@ fn builtin(cause: Cause) -> Builtin {
 /// fixed bodies and are not gateway responses).
 pub fn response_type(cause: Cause) -> Option<GatewayResponseType> {
     builtin(cause).rtype
+}
+
+/// The status AWS answers for a cause by default.
+pub fn default_status(cause: Cause) -> u16 {
+    builtin(cause).status
 }
 
 /// What a customised gateway response may refer to.

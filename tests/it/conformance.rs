@@ -139,6 +139,54 @@ fn check_step(gw: &Gateway, step: &Step, r: &Resp) -> Vec<String> {
             format!("layer {} (expected {layer})", trace["failure"]["layer"])
         });
     }
+    // The diagnosis headers always agree with the trace.
+    let layer = trace["failure"]["layer"].as_str().unwrap_or("backend");
+    check(&mut p, r.header("x-glassgate-layer") == Some(layer), || {
+        format!(
+            "x-glassgate-layer {:?} (trace says {layer})",
+            r.header("x-glassgate-layer")
+        )
+    });
+    let cause_tok = trace["failure"]["cause"].as_str();
+    check(&mut p, r.header("x-glassgate-cause") == cause_tok, || {
+        format!(
+            "x-glassgate-cause {:?} (trace says {cause_tok:?})",
+            r.header("x-glassgate-cause")
+        )
+    });
+    if cause_tok.is_some() {
+        check(&mut p, log.contains("Diagnosis: "), || {
+            format!("a failed request's log has no Diagnosis line:\n{log}")
+        });
+    }
+    match trace["authorizer"]["cache"].as_str() {
+        Some("hit") => check(
+            &mut p,
+            r.header("x-glassgate-authorizer-cache")
+                .is_some_and(|v| v.starts_with("hit; age=") && v.contains("; ttl=")),
+            || {
+                format!(
+                    "x-glassgate-authorizer-cache {:?} on a hit",
+                    r.header("x-glassgate-authorizer-cache")
+                )
+            },
+        ),
+        Some("miss") => check(
+            &mut p,
+            r.header("x-glassgate-authorizer-cache") == Some("miss"),
+            || {
+                format!(
+                    "x-glassgate-authorizer-cache {:?} on a miss",
+                    r.header("x-glassgate-authorizer-cache")
+                )
+            },
+        ),
+        _ => check(
+            &mut p,
+            r.header("x-glassgate-authorizer-cache").is_none(),
+            || "x-glassgate-authorizer-cache without a cache lookup".into(),
+        ),
+    }
     if let Some(cause) = &e.cause {
         check(&mut p, trace["failure"]["cause"] == cause.as_str(), || {
             format!(

@@ -43,14 +43,28 @@ fn assert_502(r: &Resp) {
     assert!(r.header("x-amzn-requestid").is_some());
 }
 
+/// Layer, cause and execution log of a response, after checking that the diagnosis headers
+/// and the `Diagnosis:` line agree with the trace.
 fn cause(gw: &Gateway, r: &Resp) -> (String, String, String) {
     let t = gw.trace(r.header("x-amzn-requestid").expect("request id"));
+    assert_eq!(
+        r.header("x-glassgate-layer"),
+        t["failure"]["layer"].as_str()
+    );
+    assert_eq!(
+        r.header("x-glassgate-cause"),
+        t["failure"]["cause"].as_str()
+    );
     let log: Vec<&str> = t["log"]
         .as_array()
         .expect("log")
         .iter()
         .filter_map(|l| l["message"].as_str())
         .collect();
+    assert!(
+        log.iter().any(|l| l.starts_with("Diagnosis: ")),
+        "no Diagnosis line: {log:?}"
+    );
     (
         t["failure"]["layer"]
             .as_str()
@@ -182,10 +196,10 @@ async fn integration_timeout_answers_504_while_the_function_runs_on() {
         .replace("Timeout: 2", "Timeout: 10")
         .replace(
             "Method: get",
-            "Method: get\n            TimeoutInMillis: 300",
+            "Method: get\n            TimeoutInMillis: 1000",
         );
     let gw = Gateway::start(&t, &[]);
-    let r = gw.get("/slow?s=1").await;
+    let r = gw.get("/slow?s=3").await;
     assert_eq!(r.status, 504, "{}", r.text());
     assert_eq!(r.text(), r#"{"message": "Endpoint request timed out"}"#);
     assert_eq!(
@@ -203,7 +217,17 @@ async fn integration_timeout_answers_504_while_the_function_runs_on() {
     );
     assert!(log.contains("Method completed with status: 504"), "{log}");
     // The same function still answers once it is free again.
-    assert_eq!(gw.get("/slow?s=0").await.status, 200);
+    // The route keeps working. A new process may need a cold start, which on a loaded
+    // machine can itself pass the 1 s integration timeout, so allow a few tries.
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        let s = gw.get("/slow?s=0").await.status;
+        statuses.push(s);
+        if s == 200 {
+            break;
+        }
+    }
+    assert_eq!(statuses.last(), Some(&200), "{statuses:?}");
 }
 
 #[tokio::test]
@@ -230,6 +254,13 @@ async fn missing_route_and_wrong_method_answer_missing_authentication_token() {
             ),
             "{log}"
         );
+        assert!(
+            log.contains(
+                "Diagnosis: 403 Missing Authentication Token is a routing miss, not an auth problem"
+            ),
+            "{log}"
+        );
+        assert!(log.contains("nearest routes: GET /echo"), "{log}");
     }
 }
 

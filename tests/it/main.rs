@@ -8,3 +8,4 @@ mod golden;
 mod lifecycle;
 mod runtimes;
 mod support;
+mod unmask;

@@ -46,6 +46,8 @@ struct Captured {
 pub struct Gateway {
     child: Child,
     pub addr: SocketAddr,
+    /// The admin API.
+    pub admin: SocketAddr,
     pub stdout_banner: String,
     stderr: Arc<Captured>,
     /// Holds the template folder for as long as the server runs.
@@ -112,6 +114,7 @@ impl Gateway {
         let out = child.stdout.take().expect("stdout");
         let mut reader = BufReader::new(out);
         let mut banner = String::new();
+        let mut admin = None;
         let addr = loop {
             let mut line = String::new();
             let n = reader.read_line(&mut line).expect("read stdout");
@@ -123,6 +126,9 @@ impl Gateway {
                 );
             }
             banner.push_str(&line);
+            if let Some(a) = line.trim().strip_prefix("Admin API on http://") {
+                admin = a.parse().ok();
+            }
             if let Some(a) = line.trim().strip_prefix("Listening on http://") {
                 break a.parse().expect("address");
             }
@@ -137,6 +143,7 @@ impl Gateway {
         Gateway {
             child,
             addr,
+            admin: admin.expect("serve prints the admin address before the listening one"),
             stdout_banner: banner,
             stderr,
             _dir: dir,
@@ -169,6 +176,21 @@ impl Gateway {
             .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
             .find(|v| v["requestId"] == request_id)
             .unwrap_or_else(|| panic!("no trace for {request_id} in:\n{logs}"))
+    }
+
+    /// A request to the admin API; the body is JSON text (or empty).
+    pub async fn admin(&self, method: &str, path: &str, body: &str) -> (u16, serde_json::Value) {
+        let mut conn = Conn::open(self.admin).await;
+        let r = conn
+            .send(method, path, &[("content-type", "application/json")], body)
+            .await;
+        let v = serde_json::from_slice(&r.body).unwrap_or_else(|e| {
+            panic!(
+                "admin {method} {path} answered non-JSON ({e}): {}",
+                r.text()
+            )
+        });
+        (r.status, v)
     }
 
     pub async fn get(&self, path: &str) -> Resp {

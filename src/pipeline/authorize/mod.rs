@@ -74,16 +74,55 @@ impl AuthContext {
     }
 }
 
-/// How an authorizer runs; set at start with `--authorizer NAME=MODE`, changed at runtime.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
+/// How an authorizer runs; set at start with `--authorizer NAME=MODE`, changed at runtime
+/// through the admin API.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mode {
     /// As on AWS.
     Normal,
     /// Skipped, as if the route had no authorizer.
     Bypass,
-    /// A permissive stand-in that allows everything.
-    Allow,
+    /// A permissive stand-in that allows everything, with this principal and context.
+    Allow {
+        /// `principalId` handed to the integration.
+        principal_id: String,
+        /// `context` handed to the integration.
+        context: IndexMap<String, String>,
+    },
+}
+
+impl Mode {
+    /// `normal`, `bypass` or `allow`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Mode::Normal => "normal",
+            Mode::Bypass => "bypass",
+            Mode::Allow { .. } => "allow",
+        }
+    }
+
+    /// Parse a mode name; `allow` gets the default stand-in principal.
+    pub fn parse(name: &str) -> Option<Mode> {
+        match name {
+            "normal" => Some(Mode::Normal),
+            "bypass" => Some(Mode::Bypass),
+            "allow" => Some(Mode::Allow {
+                principal_id: DEFAULT_ALLOW_PRINCIPAL.to_owned(),
+                context: IndexMap::new(),
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// The principal the `allow` stand-in uses unless told otherwise.
+pub const DEFAULT_ALLOW_PRINCIPAL: &str = "glassgate-allow";
+
+/// Per-call switches of the authorizer stage.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AuthorizeOptions {
+    /// Ignore the cache (read and write), as TestInvokeAuthorizer does.
+    pub skip_cache: bool,
 }
 
 /// Settings of the authorizer stage.
@@ -216,10 +255,15 @@ impl Authorizers {
         req: &GatewayRequest,
         path_params: &IndexMap<String, String>,
         redactor: &mut Redactor,
+        opts: AuthorizeOptions,
         trace: &mut Trace,
     ) -> Result<AuthContext, Failure> {
         let began = Instant::now();
-        let ttl = self.ttl(auth);
+        let ttl = if opts.skip_cache {
+            Duration::ZERO
+        } else {
+            self.ttl(auth)
+        };
         let method_arn = event::method_arn(
             &self.region,
             &self.account_id,

@@ -1,0 +1,207 @@
+//! Diagnosis: a failed request's [`Trace`] turned into plain words (which layer answered,
+//! why, whether the backend ran) and next steps. Rendered as the `Diagnosis:` log line, in
+//! the admin API, and by `glassgate explain`.
+
+use serde::Serialize;
+
+use crate::pipeline::outcome::Cause;
+use crate::trace::Trace;
+
+/// What happened to a request, for a person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Diagnosis {
+    /// One or two sentences: who answered, why, and whether the backend ran.
+    pub summary: String,
+    /// Concrete things to try.
+    pub next_steps: Vec<String>,
+}
+
+fn backend_note(trace: &Trace) -> &'static str {
+    if trace.invocation.is_some() {
+        "the backend ran"
+    } else {
+        "the backend never ran"
+    }
+}
+
+fn auth_ms(trace: &Trace) -> String {
+    trace
+        .authorizer
+        .as_ref()
+        .and_then(|a| a.invocation.as_ref())
+        .map(|i| format!(" after {:.0} ms", i.duration_ms))
+        .unwrap_or_default()
+}
+
+/// Diagnose a finished trace; `None` for a request the backend answered normally.
+pub fn diagnose(trace: &Trace) -> Option<Diagnosis> {
+    let f = trace.failure.as_ref()?;
+    let status = trace.status;
+    let auth_name = trace
+        .authorizer
+        .as_ref()
+        .map(|a| a.name.clone())
+        .unwrap_or_else(|| "the authorizer".into());
+    let exit = trace
+        .authorizer
+        .as_ref()
+        .and_then(|a| a.invocation.as_ref())
+        .and_then(|i| i.exit.clone());
+    let backend = backend_note(trace);
+    let (summary, steps): (String, Vec<String>) = match f.cause {
+        Cause::NoRoute => (
+            format!(
+                "{status} Missing Authentication Token is a routing miss, not an auth problem: {}.",
+                f.detail
+            ),
+            vec![
+                "check the method and the path (routes are served at the root, without the stage name)".into(),
+                "run `glassgate validate` to list every route".into(),
+            ],
+        ),
+        Cause::IdentityMissing => (
+            format!(
+                "{status} from authorizer {auth_name}: {}; {backend}.",
+                f.detail
+            ),
+            vec![
+                "send the identity source the authorizer is configured with (header name, query string, stage variable)".into(),
+            ],
+        ),
+        Cause::IdentityInvalid => (
+            format!("{status} from authorizer {auth_name}: {}; {backend}.", f.detail),
+            vec!["make the token match the ValidationExpression, or fix the expression".into()],
+        ),
+        Cause::AuthorizerUnauthorized => (
+            format!(
+                "{status} from authorizer {auth_name}: it failed with exactly \"Unauthorized\"{}, which API Gateway turns into 401; {backend}.",
+                auth_ms(trace)
+            ),
+            vec!["this is a deliberate rejection by your authorizer code; check the token it was given".into()],
+        ),
+        Cause::AuthorizerError => (
+            format!(
+                "{status} {{\"message\":null}} came from authorizer {auth_name}, not from your backend: {}{}. Any error other than exactly \"Unauthorized\" becomes this 500; {backend}.",
+                f.detail,
+                auth_ms(trace)
+            ),
+            vec![
+                "to reject a token with 401, fail with exactly the message `Unauthorized`".into(),
+                "read the authorizer's output above for the exception".into(),
+            ],
+        ),
+        Cause::AuthorizerCrash => (
+            format!(
+                "{status} {{\"message\":null}} came from authorizer {auth_name}: its process crashed ({}){}; {backend}.",
+                exit.as_deref().unwrap_or("exited"),
+                auth_ms(trace)
+            ),
+            vec![
+                "look at the authorizer's stderr tail in the trace (`glassgate explain <request id>`)".into(),
+            ],
+        ),
+        Cause::AuthorizerTimeout => (
+            format!(
+                "{status} {{\"message\":null}} came from authorizer {auth_name}: {}; the integration timeout does not apply to authorizers; {backend}.",
+                f.detail
+            ),
+            vec!["make the authorizer faster or raise its function Timeout".into()],
+        ),
+        Cause::AuthorizerMalformedResponse => (
+            format!(
+                "{status} {{\"message\":null}} came from authorizer {auth_name}: {}; {backend}.",
+                f.detail
+            ),
+            vec![
+                "return only principalId, policyDocument, context and usageIdentifierKey".into(),
+                "do not return an HTTP response ({statusCode, body}) from an authorizer".into(),
+            ],
+        ),
+        Cause::AuthorizerInvalidContext => (
+            format!(
+                "{status} {{\"message\":null}} came from authorizer {auth_name}: its context holds an object or a list ({}); {backend}.",
+                f.detail
+            ),
+            vec!["make every context value a string, number or boolean (JSON-encode nested data)".into()],
+        ),
+        Cause::AuthorizerOutOfMemory => (
+            format!(
+                "{status} {{\"message\":null}} came from authorizer {auth_name}: it ran out of memory ({}); {backend}.",
+                f.detail
+            ),
+            vec!["raise the authorizer's MemorySize or use less memory".into()],
+        ),
+        Cause::PolicyExplicitDeny => (
+            format!("{status} from authorizer {auth_name}: {}; {backend}.", f.detail),
+            vec!["this is a deliberate Deny in the returned policy".into()],
+        ),
+        Cause::PolicyNotCovered => (
+            format!(
+                "{status} from authorizer {auth_name}: {} (no Allow statement matches); {backend}.",
+                f.detail
+            ),
+            vec!["allow this method ARN in the policy, e.g. with a wildcard such as arn:aws:execute-api:REGION:ACCOUNT:API/STAGE/*/*".into()],
+        ),
+        Cause::CachedPolicyNotCovered => {
+            let age = trace
+                .authorizer
+                .as_ref()
+                .and_then(|a| a.cache_age_s)
+                .map(|s| format!(" {s:.0} s ago"))
+                .unwrap_or_default();
+            (
+                format!(
+                    "{status} from the authorizer cache: {}; the policy was cached{age} and the authorizer did not run for this request; {backend}.",
+                    f.detail
+                ),
+                vec![
+                    "return a policy that covers every method (wildcard Resource), or set ReauthorizeEvery: 0".into(),
+                    "flush the cache: DELETE /authorizers/cache on the admin port, or restart with --authorizer-cache-ttl 0".into(),
+                ],
+            )
+        }
+        Cause::HandlerError => (
+            format!("{status} came from your backend: {}.", f.detail),
+            vec!["read the handler's output above for the exception".into()],
+        ),
+        Cause::HandlerCrash => (
+            format!("{status} came from your backend: {}.", f.detail),
+            vec!["look at the handler's stderr tail in the trace".into()],
+        ),
+        Cause::HandlerTimeout => (
+            format!("{status} came from your backend: {}.", f.detail),
+            vec!["make the handler faster or raise the function Timeout".into()],
+        ),
+        Cause::HandlerInitError => (
+            format!("{status} came from your backend, which could not start: {}.", f.detail),
+            vec!["check Handler, CodeUri and the imports of the handler module".into()],
+        ),
+        Cause::MalformedProxyResponse => (
+            format!("{status} came from API Gateway because {}.", f.detail),
+            vec![
+                "return {\"statusCode\": 200, \"headers\": {...}, \"body\": \"<string>\"} and no other keys".into(),
+            ],
+        ),
+        Cause::IntegrationTimeout => (
+            format!("{status} came from the integration: {}.", f.detail),
+            vec!["make the backend answer faster, or raise TimeoutInMillis (at most 29000)".into()],
+        ),
+        Cause::AuthorizerPermission | Cause::IntegrationPermission => (
+            format!("{status} came from API Gateway, which could not invoke the function: {}.", f.detail),
+            vec!["grant apigateway.amazonaws.com lambda:InvokeFunction on the function (AWS::Lambda::Permission)".into()],
+        ),
+        Cause::Throttled => (
+            format!("{status} came from API Gateway: Lambda throttled the invocation ({}).", f.detail),
+            vec!["raise the function's reserved concurrency or the account limit".into()],
+        ),
+        Cause::RequestTooLarge => (
+            format!("{status} came from the gateway: {}.", f.detail),
+            vec!["send a smaller body (API Gateway accepts 10 MB)".into()],
+        ),
+    };
+    Some(Diagnosis {
+        summary,
+        next_steps: steps,
+    })
+}

@@ -1,0 +1,132 @@
+//! Known traps in a template that loads fine but misbehaves on API Gateway, reported by
+//! `glassgate validate`, each naming the resource and a fix.
+
+use std::path::PathBuf;
+
+use crate::model::{AuthorizerKind, Model, Warning};
+
+/// Where a function's handler source most likely is.
+fn handler_source(model: &Model, function: &str) -> Option<PathBuf> {
+    let f = model.functions.get(function)?;
+    let handler = f.handler.as_deref()?;
+    let (module, _) = handler.rsplit_once('.')?;
+    let exts: &[&str] = if f.runtime.starts_with("python") {
+        &["py"]
+    } else if f.runtime.starts_with("nodejs") {
+        &["js", "mjs", "cjs", "ts"]
+    } else {
+        return None;
+    };
+    let base = if f.runtime.starts_with("python") {
+        module.replace('.', "/")
+    } else {
+        module.to_owned()
+    };
+    exts.iter()
+        .map(|e| f.code_dir.join(format!("{base}.{e}")))
+        .find(|p| p.is_file())
+}
+
+/// Every trap found, in template order.
+pub fn traps(model: &Model) -> Vec<Warning> {
+    let mut out = Vec::new();
+    for api in &model.apis {
+        for a in api.authorizers.values() {
+            let used = api
+                .routes
+                .iter()
+                .any(|r| r.authorizer.as_deref() == Some(a.name.as_str()));
+            if !used {
+                out.push(Warning {
+                    location: a.source.clone(),
+                    message: format!(
+                        "authorizer {} guards no route; set it as DefaultAuthorizer or on an event's Auth.Authorizer",
+                        a.name
+                    ),
+                });
+            }
+            if !a.ttl.is_zero() {
+                if let Some(src) = handler_source(model, &a.function) {
+                    let code = std::fs::read_to_string(&src).unwrap_or_default();
+                    if code.contains("methodArn") {
+                        out.push(Warning {
+                            location: a.source.clone(),
+                            message: format!(
+                                "authorizer {} caches results for {} s, and its code ({}) reads event.methodArn: a policy built for one method ARN is reused for every route within the TTL, so other routes get 403 \"User is not authorized to access this resource\"; return a wildcard Resource (…/STAGE/*/*) or set ReauthorizeEvery: 0 (confirm with `glassgate validate --probe`)",
+                                a.name,
+                                a.ttl.as_secs(),
+                                src.display()
+                            ),
+                        });
+                    }
+                }
+            }
+            if let Some(f) = model.functions.get(&a.function) {
+                if f.timeout.as_secs() >= 29 {
+                    out.push(Warning {
+                        location: format!("Resources.{}.Properties.Timeout", f.logical_id),
+                        message: format!(
+                            "authorizer {} runs {} with Timeout {} s; API Gateway will not wait that long for an authorizer (the request fails with 500 before the function ends); keep authorizers well under 10 s",
+                            a.name,
+                            f.logical_id,
+                            f.timeout.as_secs()
+                        ),
+                    });
+                } else if f.timeout.as_secs() > 10 {
+                    out.push(Warning {
+                        location: format!("Resources.{}.Properties.Timeout", f.logical_id),
+                        message: format!(
+                            "authorizer {} runs {} with Timeout {} s, over the 10 s HTTP APIs allow for authorizers; a slow authorizer answers 500 {{\"message\":null}}",
+                            a.name,
+                            f.logical_id,
+                            f.timeout.as_secs()
+                        ),
+                    });
+                }
+            }
+            if let AuthorizerKind::Request { identity_sources } = &a.kind {
+                if identity_sources.is_empty() && !a.ttl.is_zero() {
+                    out.push(Warning {
+                        location: a.source.clone(),
+                        message: format!(
+                            "REQUEST authorizer {} caches results but has no identity sources: every caller would share one cache entry; add identity sources or set ReauthorizeEvery: 0",
+                            a.name
+                        ),
+                    });
+                }
+            }
+        }
+        // A concrete resource owns its subtree: a parent's {proxy+} never serves below it.
+        for greedy in api.routes.iter().filter(|r| r.path.ends_with("+}")) {
+            let parent = greedy.path.rsplit_once('/').map(|(p, _)| p).unwrap_or("");
+            let mut shadowed: Vec<String> = api
+                .routes
+                .iter()
+                .filter_map(|r| {
+                    let rest = r.path.strip_prefix(parent)?.strip_prefix('/')?;
+                    let first = rest.split('/').next()?;
+                    (!first.is_empty() && !first.starts_with('{'))
+                        .then(|| format!("{parent}/{first}"))
+                })
+                .collect();
+            shadowed.sort();
+            shadowed.dedup();
+            for lit in shadowed {
+                let has_own_greedy = api
+                    .routes
+                    .iter()
+                    .any(|r| r.path.starts_with(&format!("{lit}/{{")) && r.path.ends_with("+}"));
+                if !has_own_greedy {
+                    out.push(Warning {
+                        location: greedy.source.clone(),
+                        message: format!(
+                            "{} {} does not serve paths below {lit}/ (e.g. {lit}/anything): the resource {lit} takes its whole subtree and such requests get 403 Missing Authentication Token; add {lit}/{{proxy+}} if they should reach a handler",
+                            greedy.method, greedy.path
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
