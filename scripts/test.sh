@@ -30,4 +30,14 @@ echo "==> cargo clippy"
 cargo clippy --all-targets --locked -- -D warnings
 echo "==> cargo test"
 # Integration tests mostly wait on child processes, so more threads than cores is right.
-cargo test --all-targets --locked -- --test-threads="${GLASSGATE_TEST_THREADS:-8}"
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+set +e
+cargo test --all-targets --locked -- --test-threads="${GLASSGATE_TEST_THREADS:-8}" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+# One closing line over every test binary (cargo prints one per binary, the last of which
+# may be a binary without tests).
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
+exit "$status"
