@@ -35,6 +35,19 @@ RUST_EXAMPLE = os.path.join(RELEASE, "examples", "provided-rust")
 PY_HANDLER = """\
 def handler(event, context):
     return {"statusCode": 200, "headers": {"content-type": "text/plain"}, "body": "ok"}
+
+
+def authorizer(event, context):
+    arn = event["methodArn"].split("/")
+    return {
+        "principalId": "bench",
+        "policyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [{"Action": "execute-api:Invoke", "Effect": "Allow",
+                           "Resource": arn[0] + "/" + arn[1] + "/*/*"}],
+        },
+        "context": {"tier": "bench"},
+    }
 """
 
 
@@ -72,8 +85,30 @@ def write_bench_template(tmp, routes_extra=0):
     link = os.path.join(rs, "bootstrap")
     if not os.path.exists(link):
         os.symlink(RUST_EXAMPLE, link)
+    def event(name, path, auth):
+        return f"        {name}: {{Type: Api, Properties: {{RestApiId: !Ref Api, Path: {path}, Method: get, Auth: {{Authorizer: {auth}}}}}}}"
+
     lines = [
+        "Transform: AWS::Serverless-2016-10-31",
         "Resources:",
+        "  Api:",
+        "    Type: AWS::Serverless::Api",
+        "    Properties:",
+        "      StageName: Prod",
+        "      Auth:",
+        "        Authorizers:",
+        "          Cached:",
+        "            FunctionArn: !GetAtt AuthFn.Arn",
+        "            Identity: {ReauthorizeEvery: 300}",
+        "          NoCache:",
+        "            FunctionArn: !GetAtt AuthFn.Arn",
+        "            Identity: {ReauthorizeEvery: 0}",
+        "  AuthFn:",
+        "    Type: AWS::Serverless::Function",
+        "    Properties:",
+        "      Runtime: python3.12",
+        f"      CodeUri: {py}",
+        "      Handler: app.authorizer",
         "  Py:",
         "    Type: AWS::Serverless::Function",
         "    Properties:",
@@ -81,17 +116,19 @@ def write_bench_template(tmp, routes_extra=0):
         f"      CodeUri: {py}",
         "      Handler: app.handler",
         "      Events:",
-        "        E: {Type: Api, Properties: {Path: /py, Method: get}}",
+        event("E", "/py", "NONE"),
         "  Rs:",
         "    Type: AWS::Serverless::Function",
         "    Properties:",
         "      Runtime: provided.al2023",
         f"      CodeUri: {rs}",
         "      Events:",
-        "        E: {Type: Api, Properties: {Path: /rs, Method: get}}",
+        event("E", "/rs", "NONE"),
+        event("Cached", "/rs-cached", "Cached"),
+        event("NoCache", "/rs-nocache", "NoCache"),
     ]
     for i in range(routes_extra):
-        lines.append(f"        R{i}: {{Type: Api, Properties: {{Path: \"/r{i // 10}/x{i}/{{id}}\", Method: get}}}}")
+        lines.append(event(f"R{i}", f'"/r{i // 10}/x{i}/{{id}}"', "NONE"))
     path = os.path.join(tmp, "template.yaml")
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
@@ -138,13 +175,19 @@ class Server:
         return self.err.read()
 
 
-def get(url):
-    with urllib.request.urlopen(url, timeout=30) as r:
+def get(url, token=False):
+    req = urllib.request.Request(url, headers={"Authorization": TOKEN} if token else {})
+    with urllib.request.urlopen(req, timeout=30) as r:
         return r.status
 
 
-def wrk(url, connections, duration, pin):
+TOKEN = "Bearer bench-token"
+
+
+def wrk(url, connections, duration, pin, token=False):
     cmd = ["wrk", "-t", str(min(2, connections)), "-c", str(connections), "-d", f"{duration}s", "--latency", url]
+    if token:
+        cmd[1:1] = ["-H", f"Authorization: {TOKEN}"]
     if pin:
         cmd = ["taskset", "-c", "1"] + cmd
     out = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=duration + 60).stdout
@@ -180,11 +223,12 @@ def main():
         # Throughput.
         srv = Server(template, ["--log-format", "off", "--max-concurrency", "4"], args.pin)
         results["rss_start_mb"] = srv.rss_kb() / 1024
-        for route in ("rs", "py"):
+        for route in ("rs", "py", "rs-cached"):
+            auth = route == "rs-cached"
             for _ in range(50):
-                get(f"{srv.url}/{route}")
+                get(f"{srv.url}/{route}", auth)
             log(f"==> wrk {route}: {args.connections} connections, {args.duration}s")
-            rps, lat, bad = wrk(f"{srv.url}/{route}", args.connections, args.duration, args.pin)
+            rps, lat, bad = wrk(f"{srv.url}/{route}", args.connections, args.duration, args.pin, auth)
             results[route] = {"rps": rps, "latency_ms": lat, "non_2xx": bad}
         time.sleep(1)
         results["rss_after_load_mb"] = srv.rss_kb() / 1024
@@ -197,16 +241,29 @@ def main():
         log("==> overhead: 1 connection, 5s")
         _, single_lat, _ = wrk(f"{srv.url}/rs", 1, 5, args.pin)
         results["single_connection_ms"] = single_lat
+        # A cache miss on every request: TTL 0 authorizer in front of the same route.
+        for _ in range(50):
+            get(f"{srv.url}/rs-nocache", True)
+        log("==> authorizer cache miss: 1 connection, 5s")
+        _, miss_lat, miss_bad = wrk(f"{srv.url}/rs-nocache", 1, 5, args.pin, True)
+        results["miss_connection_ms"] = miss_lat
+        results["miss_non_2xx"] = miss_bad
         err = srv.stop()
         overhead = []
+        auth_ms = []
         for line in err.splitlines():
             try:
                 t = json.loads(line)
             except ValueError:
                 continue
             inv = t.get("invocation") or {}
-            if t.get("status") == 200 and "durationMs" in inv:
+            a = t.get("authorizer") or {}
+            if t.get("status") == 200 and "durationMs" in inv and not a:
                 overhead.append(t["latencyMs"] - inv["durationMs"])
+            if t.get("status") == 200 and a.get("cache") == "disabled":
+                auth_ms.append(a["latencyMs"])
+        auth_ms = auth_ms[50:]
+        results["authorizer_miss_ms"] = {"n": len(auth_ms), "p50": pct(auth_ms, 50), "p99": pct(auth_ms, 99)}
         overhead = overhead[50:]  # skip warm-up
         results["overhead_ms"] = {
             "n": len(overhead),
@@ -235,7 +292,7 @@ def main():
     print(f"pinned: {args.pin}; connections: {args.connections}; duration: {args.duration}s\n")
     print("| measure | value |")
     print("|---|---|")
-    for route, name in (("rs", "Rust lambda_runtime route"), ("py", "Python route")):
+    for route, name in (("rs", "Rust lambda_runtime route"), ("py", "Python route"), ("rs-cached", "Rust route behind a TOKEN authorizer, warm cache")):
         r = results[route]
         lat = r["latency_ms"]
         print(f"| {name}: requests/s | {r['rps']:.0f} (non-2xx: {r['non_2xx']}) |")
@@ -244,6 +301,12 @@ def main():
     print(f"| gateway overhead over handler time, p50 / p90 / p99 (n={o['n']}) | {o['p50']:.3f} / {o['p90']:.3f} / {o['p99']:.3f} ms |")
     sl = results["single_connection_ms"]
     print(f"| one connection, Rust route, client-observed latency p50 / p99 | {sl.get('50', 0):.3f} / {sl.get('99', 0):.3f} ms |")
+    ml = results["miss_connection_ms"]
+    print(f"| one connection, Rust route behind a TTL-0 authorizer (a miss every request) p50 / p99 | {ml.get('50', 0):.3f} / {ml.get('99', 0):.3f} ms (non-2xx: {results['miss_non_2xx']}) |")
+    am = results["authorizer_miss_ms"]
+    print(f"| authorizer stage on a miss (trace), p50 / p99 (n={am['n']}) | {am['p50']:.3f} / {am['p99']:.3f} ms |")
+    ratio = results["rs-cached"]["rps"] / results["rs"]["rps"] * 100
+    print(f"| warm-cache authorizer route throughput vs open route | {ratio:.1f} % |")
     print(f"| gateway RSS at start / after load | {results['rss_start_mb']:.1f} / {results['rss_after_load_mb']:.1f} MB |")
     print(f"| serve ready, 500 routes (median of 5) | {results['startup_500_routes_ms']:.1f} ms |")
 

@@ -7,6 +7,11 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use glassgate::app::{self, ServeArgs, TemplateArgs};
+
+// The gateway allocates many small, short-lived buffers per request (events, log lines);
+// mimalloc measured 8-17 % more requests/s than glibc's allocator (BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use glassgate::server::LogFormat;
 
 /// Run an Amazon API Gateway API locally from its SAM template, with Lambda handlers as

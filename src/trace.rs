@@ -1,6 +1,7 @@
 //! The per-request [`Trace`]: the one record every view is rendered from (execution log,
 //! JSON log lines, and later the admin API and `explain`).
 
+use std::borrow::Cow;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -214,27 +215,34 @@ impl Trace {
     }
 
     /// Rewrite every log message and quoted payload with `f` (used to mask secrets).
-    pub fn redact(&mut self, f: impl Fn(&str) -> String) {
+    ///
+    /// `f` answers `Cow::Borrowed` for text it leaves alone, so untouched lines are not copied.
+    pub fn redact(&mut self, f: impl Fn(&str) -> Cow<'_, str>) {
+        let fix = |s: &mut String| {
+            if let Cow::Owned(new) = f(s) {
+                *s = new;
+            }
+        };
         for l in &mut self.log {
-            l.message = f(&l.message);
+            fix(&mut l.message);
         }
-        let fix = |inv: &mut InvocationFacts| {
-            if let Some(raw) = &inv.raw_response {
-                inv.raw_response = Some(f(raw));
+        let fix_inv = |inv: &mut InvocationFacts| {
+            if let Some(raw) = &mut inv.raw_response {
+                fix(raw);
             }
             for line in &mut inv.output_tail {
-                *line = f(line);
+                fix(line);
             }
         };
         if let Some(inv) = &mut self.invocation {
-            fix(inv);
+            fix_inv(inv);
         }
         if let Some(a) = &mut self.authorizer {
             if let Some(inv) = &mut a.invocation {
-                fix(inv);
+                fix_inv(inv);
             }
-            if let Some(raw) = &a.raw_result {
-                a.raw_result = Some(f(raw));
+            if let Some(raw) = &mut a.raw_result {
+                fix(raw);
             }
         }
     }

@@ -33,6 +33,15 @@ pub(crate) struct FunctionPool {
     idle_timeout: Duration,
 }
 
+/// What an invocation attempt knows when it has to report a failure.
+#[derive(Clone, Copy)]
+struct Run<'a> {
+    request_id: &'a str,
+    started: Instant,
+    cold: bool,
+    worker: &'a Worker,
+}
+
 enum Attempt {
     Done(InvokeReport),
     /// A warm process died between invocations: try again on a fresh one.
@@ -66,7 +75,7 @@ impl FunctionPool {
 
     /// Run one invocation to completion (success, error, timeout, crash).
     pub(crate) async fn invoke(self: &Arc<Self>, payload: Bytes) -> InvokeReport {
-        let request_id = uuid::Uuid::new_v4().to_string();
+        let request_id = crate::pipeline::request::new_uuid();
         let Ok(_permit) = self.busy.clone().acquire_owned().await else {
             return self.spawn_failure(&request_id, "function pool is shut down".to_owned());
         };
@@ -119,7 +128,12 @@ impl FunctionPool {
         };
         if worker.inbox.send(pending).await.is_err() {
             return if cold {
-                Attempt::Done(self.crash_report(worker, request_id, started, cold))
+                Attempt::Done(self.crash_report(&Run {
+                    request_id,
+                    started,
+                    cold,
+                    worker,
+                }))
             } else {
                 Attempt::Retry
             };
@@ -135,7 +149,7 @@ impl FunctionPool {
                 let _ = worker.exited().await;
                 self.forget(worker);
                 return Attempt::Done(self.failure(
-                    request_id, started, cold, worker, FailureKind::InitTimeout,
+                    &Run { request_id, started, cold, worker }, FailureKind::InitTimeout,
                     "Runtime.InitTimeout".into(),
                     format!("RequestId: {request_id} Error: Init phase did not complete within {} seconds", INIT_TIMEOUT.as_secs()),
                     None,
@@ -147,7 +161,15 @@ impl FunctionPool {
                 return Attempt::Retry;
             }
             self.forget(worker);
-            return Attempt::Done(self.init_failure(worker, request_id, started, cold).await);
+            return Attempt::Done(
+                self.init_failure(&Run {
+                    request_id,
+                    started,
+                    cold,
+                    worker,
+                })
+                .await,
+            );
         }
         worker.mark_initialized();
         let invoke_started = Instant::now();
@@ -163,7 +185,7 @@ impl FunctionPool {
                 self.forget(worker);
                 let secs = self.function.timeout.as_secs_f64();
                 return Attempt::Done(self.failure(
-                    request_id, invoke_started, cold, worker, FailureKind::Timeout,
+                    &Run { request_id, started: invoke_started, cold, worker }, FailureKind::Timeout,
                     "Sandbox.Timedout".into(),
                     format!("RequestId: {request_id} Error: Task timed out after {secs:.2} seconds"),
                     None,
@@ -202,27 +224,24 @@ impl FunctionPool {
             }
             None => {
                 self.forget(worker);
-                Attempt::Done(self.crash_report(worker, request_id, invoke_started, cold))
+                Attempt::Done(self.crash_report(&Run {
+                    request_id,
+                    started: invoke_started,
+                    cold,
+                    worker,
+                }))
             }
         }
     }
 
-    fn crash_report(
-        &self,
-        worker: &Worker,
-        request_id: &str,
-        started: Instant,
-        cold: bool,
-    ) -> InvokeReport {
-        let exit = worker.exit.borrow().clone();
+    fn crash_report(&self, run: &Run<'_>) -> InvokeReport {
+        let request_id = run.request_id;
+        let exit = run.worker.exit.borrow().clone();
         let desc = exit
             .as_ref()
             .map_or_else(|| "unknown".to_owned(), |e| e.description.clone());
         self.failure(
-            request_id,
-            started,
-            cold,
-            worker,
+            run,
             FailureKind::Crash,
             "Runtime.ExitError".into(),
             format!("RequestId: {request_id} Error: Runtime exited with error: {desc}"),
@@ -230,13 +249,13 @@ impl FunctionPool {
         )
     }
 
-    async fn init_failure(
-        &self,
-        worker: &Worker,
-        request_id: &str,
-        started: Instant,
-        cold: bool,
-    ) -> InvokeReport {
+    async fn init_failure(&self, run: &Run<'_>) -> InvokeReport {
+        let Run {
+            request_id,
+            started,
+            cold,
+            worker,
+        } = *run;
         let exit = worker.exited().await;
         let desc = exit.map(|e| e.description);
         match worker.api.init_error() {
@@ -262,10 +281,7 @@ impl FunctionPool {
             None => {
                 let d = desc.clone().unwrap_or_else(|| "unknown".into());
                 self.failure(
-                    request_id,
-                    started,
-                    cold,
-                    worker,
+                    run,
                     FailureKind::Init,
                     "Runtime.ExitError".into(),
                     format!("RequestId: {request_id} Error: Runtime exited with error: {d}"),
@@ -275,18 +291,20 @@ impl FunctionPool {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn failure(
         &self,
-        request_id: &str,
-        started: Instant,
-        cold: bool,
-        worker: &Worker,
+        run: &Run<'_>,
         kind: FailureKind,
         error_type: String,
         error_message: String,
         exit: Option<String>,
     ) -> InvokeReport {
+        let Run {
+            request_id,
+            started,
+            cold,
+            worker,
+        } = *run;
         let payload = serde_json::json!({
             "errorType": error_type,
             "errorMessage": error_message,

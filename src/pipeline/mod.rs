@@ -88,7 +88,8 @@ impl Redactor {
 
     /// Also hide `secret`.
     pub fn add(&mut self, secret: &str) {
-        if secret.len() < 2 {
+        // The token of a TOKEN authorizer is usually the Authorization header already here.
+        if secret.len() < 2 || self.secrets.iter().any(|(s, _)| s == secret) {
             return;
         }
         let masked = mask(secret);
@@ -103,15 +104,25 @@ impl Redactor {
     }
 
     /// `text` with every secret masked.
-    pub fn apply(&self, text: &str) -> String {
-        let mut out = text.to_owned();
+    pub fn apply<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
+        let mut out = std::borrow::Cow::Borrowed(text);
         for (secret, masked) in &self.secrets {
             if out.contains(secret.as_str()) {
-                out = out.replace(secret.as_str(), masked);
+                out = std::borrow::Cow::Owned(out.replace(secret.as_str(), masked));
             }
         }
         out
     }
+}
+
+fn trace_for(req: &GatewayRequest) -> Trace {
+    Trace::start(
+        &req.request_id,
+        &req.extended_request_id,
+        &req.method,
+        &req.path,
+        req.received_at,
+    )
 }
 
 /// Mask a secret as AWS does in logs: only the last 4 characters stay visible.
@@ -169,13 +180,7 @@ impl Pipeline {
 
     /// A response for a request that never reached routing (e.g. a body over the limit).
     pub fn reject(&self, req: &GatewayRequest, cause: Cause, detail: &str) -> Handled {
-        let mut trace = Trace::start(
-            &req.request_id,
-            &req.extended_request_id,
-            &req.method,
-            &req.path,
-            req.received_at,
-        );
+        let mut trace = trace_for(req);
         let failure = Failure::new(cause, detail);
         let response = respond::for_failure(
             &failure,
@@ -210,7 +215,12 @@ impl Pipeline {
             handled.trace.redact(|s| redactor.apply(s));
         }
         if let Some(d) = crate::diagnosis::diagnose(&handled.trace) {
-            handled.trace.log(format!("Diagnosis: {}", d.summary));
+            let next = if d.next_steps.is_empty() {
+                String::new()
+            } else {
+                format!(" Next: {}.", d.next_steps.join("; "))
+            };
+            handled.trace.log(format!("Diagnosis: {}{next}", d.summary));
             handled.trace.diagnosis = Some(d);
         }
         handled
@@ -229,13 +239,7 @@ impl Pipeline {
             .iter()
             .find(|a| a.authorizers.contains_key(name))?;
         let auth = api.authorizers.get(name)?;
-        let mut trace = Trace::start(
-            &req.request_id,
-            &req.extended_request_id,
-            &req.method,
-            &req.path,
-            req.received_at,
-        );
+        let mut trace = trace_for(req);
         let matched = self.router.route(&req.method, &req.path).ok();
         let fallback = crate::model::RouteSpec {
             method: req.method.clone(),
@@ -253,15 +257,18 @@ impl Pipeline {
             _ => (&fallback, IndexMap::new()),
         };
         let mut redactor = Redactor::for_request(req);
+        let target = authorize::AuthTarget {
+            api,
+            route,
+            auth,
+            req,
+            path_params: &params,
+        };
         let result = self
             .authorizers
             .authorize(
                 &self.lambda,
-                api,
-                route,
-                auth,
-                req,
-                &params,
+                &target,
                 &mut redactor,
                 authorize::AuthorizeOptions { skip_cache: true },
                 &mut trace,
@@ -282,13 +289,7 @@ impl Pipeline {
         redactor: &mut Redactor,
         opts: HandleOptions,
     ) -> Handled {
-        let mut trace = Trace::start(
-            &req.request_id,
-            &req.extended_request_id,
-            &req.method,
-            &req.path,
-            req.received_at,
-        );
+        let mut trace = trace_for(req);
         trace.log(format!("Extended Request Id: {}", req.extended_request_id));
 
         // 1. route
@@ -349,15 +350,18 @@ impl Pipeline {
             let mode = self.authorizers.mode(&auth.name);
             match mode {
                 authorize::Mode::Normal => {
+                    let target = authorize::AuthTarget {
+                        api,
+                        route,
+                        auth,
+                        req,
+                        path_params: &matched.path_params,
+                    };
                     let result = self
                         .authorizers
                         .authorize(
                             &self.lambda,
-                            api,
-                            route,
-                            auth,
-                            req,
-                            &matched.path_params,
+                            &target,
                             redactor,
                             authorize::AuthorizeOptions::default(),
                             &mut trace,

@@ -25,10 +25,31 @@ pub struct GatewayResponse {
     pub body: Bytes,
 }
 
-/// API Gateway's gateway response types (REST), with their defaults.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[allow(missing_docs, non_camel_case_types, clippy::upper_case_acronyms)]
-pub enum GatewayResponseType {
+/// Declares the gateway response types once: the enum, the list and the names.
+macro_rules! gateway_response_types {
+    ($($name:ident),+ $(,)?) => {
+        /// API Gateway's gateway response types (REST), with their defaults.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[allow(missing_docs, non_camel_case_types, clippy::upper_case_acronyms)]
+        pub enum GatewayResponseType {
+            $($name),+
+        }
+
+        impl GatewayResponseType {
+            /// Every type, in the order of AWS's documentation.
+            pub const ALL: &'static [GatewayResponseType] = &[$(GatewayResponseType::$name),+];
+
+            /// The type's name as written in templates and logs.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(GatewayResponseType::$name => stringify!($name)),+
+                }
+            }
+        }
+    };
+}
+
+gateway_response_types!(
     ACCESS_DENIED,
     API_CONFIGURATION_ERROR,
     AUTHORIZER_CONFIGURATION_ERROR,
@@ -50,68 +71,12 @@ pub enum GatewayResponseType {
     UNAUTHORIZED,
     UNSUPPORTED_MEDIA_TYPE,
     WAF_FILTERED,
-}
+);
 
 impl GatewayResponseType {
-    /// Every type, in the order of AWS's documentation.
-    pub const ALL: [GatewayResponseType; 21] = {
-        use GatewayResponseType::*;
-        [
-            ACCESS_DENIED,
-            API_CONFIGURATION_ERROR,
-            AUTHORIZER_CONFIGURATION_ERROR,
-            AUTHORIZER_FAILURE,
-            BAD_REQUEST_PARAMETERS,
-            BAD_REQUEST_BODY,
-            DEFAULT_4XX,
-            DEFAULT_5XX,
-            EXPIRED_TOKEN,
-            INTEGRATION_FAILURE,
-            INTEGRATION_TIMEOUT,
-            INVALID_API_KEY,
-            INVALID_SIGNATURE,
-            MISSING_AUTHENTICATION_TOKEN,
-            QUOTA_EXCEEDED,
-            REQUEST_TOO_LARGE,
-            RESOURCE_NOT_FOUND,
-            THROTTLED,
-            UNAUTHORIZED,
-            UNSUPPORTED_MEDIA_TYPE,
-            WAF_FILTERED,
-        ]
-    };
-
-    /// The type's name as written in templates and logs.
-    pub fn name(self) -> &'static str {
-        use GatewayResponseType::*;
-        match self {
-            ACCESS_DENIED => "ACCESS_DENIED",
-            API_CONFIGURATION_ERROR => "API_CONFIGURATION_ERROR",
-            AUTHORIZER_CONFIGURATION_ERROR => "AUTHORIZER_CONFIGURATION_ERROR",
-            AUTHORIZER_FAILURE => "AUTHORIZER_FAILURE",
-            BAD_REQUEST_PARAMETERS => "BAD_REQUEST_PARAMETERS",
-            BAD_REQUEST_BODY => "BAD_REQUEST_BODY",
-            DEFAULT_4XX => "DEFAULT_4XX",
-            DEFAULT_5XX => "DEFAULT_5XX",
-            EXPIRED_TOKEN => "EXPIRED_TOKEN",
-            INTEGRATION_FAILURE => "INTEGRATION_FAILURE",
-            INTEGRATION_TIMEOUT => "INTEGRATION_TIMEOUT",
-            INVALID_API_KEY => "INVALID_API_KEY",
-            INVALID_SIGNATURE => "INVALID_SIGNATURE",
-            MISSING_AUTHENTICATION_TOKEN => "MISSING_AUTHENTICATION_TOKEN",
-            QUOTA_EXCEEDED => "QUOTA_EXCEEDED",
-            REQUEST_TOO_LARGE => "REQUEST_TOO_LARGE",
-            RESOURCE_NOT_FOUND => "RESOURCE_NOT_FOUND",
-            THROTTLED => "THROTTLED",
-            UNAUTHORIZED => "UNAUTHORIZED",
-            UNSUPPORTED_MEDIA_TYPE => "UNSUPPORTED_MEDIA_TYPE",
-            WAF_FILTERED => "WAF_FILTERED",
-        }
-    }
-
     /// Parse a type name.
     pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|t| t.name() == name)
+        Self::ALL.iter().copied().find(|t| t.name() == name)
     }
 
     /// Default status code (`None` for DEFAULT_4XX/5XX, which have none).
@@ -496,8 +461,9 @@ mod tests {
 
     #[test]
     fn twenty_one_types_round_trip_by_name() {
+        assert_eq!(GatewayResponseType::ALL.len(), 21);
         for t in GatewayResponseType::ALL {
-            assert_eq!(GatewayResponseType::from_name(t.name()), Some(t));
+            assert_eq!(GatewayResponseType::from_name(t.name()), Some(*t));
         }
         assert_eq!(GatewayResponseType::from_name("NOPE"), None);
     }

@@ -5,11 +5,13 @@
 //! which properties are honoured, which are harmless to ignore, and which change behaviour and
 //! so deserve a warning. Evaluating values is left to [`super::intrinsics`].
 //!
-//! Authorizers and gateway responses (`auth`) and the plain CloudFormation API Gateway
-//! resources (`cfn`) live in submodules; both feed the same [`Builder`].
+//! Authorizers and gateway responses (`auth`), the plain CloudFormation API Gateway resources
+//! (`cfn`) and OpenAPI definitions (`openapi`) live in submodules; all feed the same
+//! [`Builder`].
 
 mod auth;
 mod cfn;
+mod openapi;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -177,6 +179,7 @@ pub(super) fn build(
         implicit_used: false,
         api_auth: HashMap::new(),
         cfn: cfn::Pending::default(),
+        openapi_routes: Vec::new(),
     };
     b.read_globals(root.get("Globals"));
     for (logical, info) in &infos {
@@ -224,6 +227,7 @@ pub(super) fn build(
         });
     }
     b.cfn_finish();
+    b.openapi_finish();
     b.settle_routes();
     let Builder {
         r, functions, apis, ..
@@ -352,6 +356,9 @@ struct Builder<'t> {
     api_auth: HashMap<String, auth::ApiAuth>,
     /// CloudFormation API Gateway resources, read after every other resource.
     cfn: cfn::Pending,
+    /// Routes of OpenAPI definitions by API logical id, added once every other route is known
+    /// (a route declared elsewhere for the same method and path replaces the definition's).
+    openapi_routes: Vec<(String, PendingRoute)>,
 }
 
 /// A route whose authorizer is not settled yet.
@@ -450,9 +457,6 @@ impl<'t> Builder<'t> {
             return;
         }
         let message = match key {
-            "DefinitionBody" | "DefinitionUri" => {
-                "OpenAPI definitions are not imported yet; only routes from function Api events are served"
-            }
             "Cors" => "Cors is not supported yet; no CORS headers or OPTIONS methods are added",
             "BinaryMediaTypes" => {
                 "BinaryMediaTypes is not supported yet; bodies are passed to functions as text"
@@ -1088,6 +1092,10 @@ impl<'t> Builder<'t> {
         let mut var_layers: Vec<Prop<'_>> = Vec::new();
         let mut auth_layers: Vec<Prop<'_>> = Vec::new();
         let mut response_layers: Vec<Prop<'_>> = Vec::new();
+        let mut definition = openapi::DefinitionProps {
+            body: None,
+            file: None,
+        };
         for (key, value) in self.globals_api.clone() {
             if ignore.ignores(key) {
                 continue;
@@ -1113,12 +1121,15 @@ impl<'t> Builder<'t> {
                 "Variables" => var_layers.push(prop),
                 "Auth" => auth_layers.push(prop),
                 "GatewayResponses" => response_layers.push(prop),
+                "DefinitionBody" => definition.body = Some(prop),
+                "DefinitionUri" => definition.file = Some(prop),
                 other => self.api_property_note(other, &prop.loc),
             }
         }
         let variables = self.stage_variables(&var_layers);
         let mut api_auth = self.sam_auth(logical, &auth_layers);
         api_auth.gateway_responses = self.sam_gateway_responses(&response_layers);
+        self.import_definition(logical, definition, true, &mut api_auth);
         self.api_auth.insert(logical.to_owned(), api_auth);
         let stage = match &stage {
             None => {

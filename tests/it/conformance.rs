@@ -244,6 +244,30 @@ fn check_step(gw: &Gateway, step: &Step, r: &Resp) -> Vec<String> {
     p
 }
 
+/// `glassgate explain REQUEST_ID` against the running server names the same cause.
+async fn check_explain(gw: &Gateway, r: &Resp, cause: &str) -> Vec<String> {
+    let id = r.header("x-amzn-requestid").unwrap_or_default().to_owned();
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_glassgate"))
+        .args(["explain", &id, "--admin", &format!("http://{}", gw.admin)])
+        .output()
+        .await;
+    let Ok(out) = out else {
+        return vec!["cannot run glassgate explain".into()];
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut p = Vec::new();
+    check(&mut p, out.status.success(), || {
+        format!("explain failed: {}", String::from_utf8_lossy(&out.stderr))
+    });
+    check(&mut p, text.contains(&format!("cause: {cause})")), || {
+        format!("explain does not name cause {cause}:\n{text}")
+    });
+    check(&mut p, text.contains("Next steps:"), || {
+        format!("explain gives no next steps:\n{text}")
+    });
+    p
+}
+
 async fn run_scenario(dir: PathBuf) -> Vec<String> {
     let name = dir
         .file_name()
@@ -284,7 +308,11 @@ async fn run_scenario(dir: PathBuf) -> Vec<String> {
                 &step.request.body,
             )
             .await;
-        for prob in check_step(&gw, step, &r) {
+        let mut found = check_step(&gw, step, &r);
+        if let Some(cause) = &step.expect.cause {
+            found.extend(check_explain(&gw, &r, cause).await);
+        }
+        for prob in found {
             problems.push(format!("{label} step {} ({}): {prob}", i + 1, step.name));
         }
     }

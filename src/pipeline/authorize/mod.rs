@@ -118,6 +118,20 @@ impl Mode {
 /// The principal the `allow` stand-in uses unless told otherwise.
 pub const DEFAULT_ALLOW_PRINCIPAL: &str = "glassgate-allow";
 
+/// What one authorizer run is about: the request and where it was routed.
+pub struct AuthTarget<'a> {
+    /// The API of the route.
+    pub api: &'a RestApi,
+    /// The matched route (its resource path feeds the REQUEST event).
+    pub route: &'a RouteSpec,
+    /// The authorizer to run.
+    pub auth: &'a Authorizer,
+    /// The request.
+    pub req: &'a GatewayRequest,
+    /// Path variables from routing.
+    pub path_params: &'a IndexMap<String, String>,
+}
+
 /// Per-call switches of the authorizer stage.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct AuthorizeOptions {
@@ -245,19 +259,15 @@ impl Authorizers {
     ///
     /// # Errors
     /// A [`Failure`] of layer `authorizer` (401, 403 or 500 for the client).
-    #[allow(clippy::too_many_arguments)]
     pub async fn authorize(
         &self,
         lambda: &LambdaService,
-        api: &RestApi,
-        route: &RouteSpec,
-        auth: &Authorizer,
-        req: &GatewayRequest,
-        path_params: &IndexMap<String, String>,
+        target: &AuthTarget<'_>,
         redactor: &mut Redactor,
         opts: AuthorizeOptions,
         trace: &mut Trace,
     ) -> Result<AuthContext, Failure> {
+        let AuthTarget { api, auth, req, .. } = *target;
         let began = Instant::now();
         let ttl = if opts.skip_cache {
             Duration::ZERO
@@ -288,11 +298,7 @@ impl Authorizers {
         let outcome = self
             .run(
                 lambda,
-                api,
-                route,
-                auth,
-                req,
-                path_params,
+                target,
                 ttl,
                 &method_arn,
                 redactor,
@@ -309,17 +315,20 @@ impl Authorizers {
     async fn run(
         &self,
         lambda: &LambdaService,
-        api: &RestApi,
-        route: &RouteSpec,
-        auth: &Authorizer,
-        req: &GatewayRequest,
-        path_params: &IndexMap<String, String>,
+        target: &AuthTarget<'_>,
         ttl: Duration,
         method_arn: &str,
         redactor: &mut Redactor,
         trace: &mut Trace,
         facts: &mut AuthorizerFacts,
     ) -> Result<AuthContext, Failure> {
+        let AuthTarget {
+            api,
+            route,
+            auth,
+            req,
+            path_params,
+        } = *target;
         trace.log(format!(
             "Starting authorizer: {} for request: {}",
             authorizer_id(&auth.name),

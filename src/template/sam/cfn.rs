@@ -117,9 +117,7 @@ impl<'t> Builder<'t> {
             let loc = child(&props_loc, &key);
             let message = match key.as_str() {
                 k if HARMLESS_REST_API_PROPERTIES.contains(&k) => continue,
-                "Body" | "BodyS3Location" => {
-                    "OpenAPI bodies are not imported yet; only AWS::ApiGateway::Method resources are served".to_owned()
-                }
+                "Body" | "BodyS3Location" => continue,
                 "Policy" => "Policy (a resource policy) is not emulated; requests are not checked against it".to_owned(),
                 "BinaryMediaTypes" => {
                     "BinaryMediaTypes is not supported yet; bodies are passed to functions as text".to_owned()
@@ -131,6 +129,19 @@ impl<'t> Builder<'t> {
             };
             self.r.diags.warn(loc, message);
         }
+        let definition = super::openapi::DefinitionProps {
+            body: props.get().get("Body").map(|value| Prop {
+                value,
+                loc: child(&props_loc, "Body"),
+            }),
+            file: props.get().get("BodyS3Location").map(|value| Prop {
+                value,
+                loc: child(&props_loc, "BodyS3Location"),
+            }),
+        };
+        let mut auth = self.api_auth.remove(logical).unwrap_or_default();
+        self.import_definition(logical, definition, false, &mut auth);
+        self.api_auth.insert(logical.to_owned(), auth);
         self.cfn.apis.insert(logical.to_owned(), true);
         self.apis.push(RestApi {
             logical_id: logical.to_owned(),
@@ -266,7 +277,7 @@ impl<'t> Builder<'t> {
     }
 
     /// A string property that must be present.
-    fn required_string(
+    pub(super) fn required_string(
         &mut self,
         props: &Map<String, Value>,
         props_loc: &str,
@@ -637,7 +648,7 @@ impl<'t> Builder<'t> {
 
     /// `ResponseParameters` of an `AWS::ApiGateway::GatewayResponse`:
     /// `gatewayresponse.header.NAME: value`.
-    fn cfn_response_parameters(
+    pub(super) fn cfn_response_parameters(
         &mut self,
         prop: &Prop<'_>,
         headers: &mut IndexMap<String, String>,
@@ -1046,20 +1057,20 @@ impl<'t> Builder<'t> {
 
 /// The function ARN in a Lambda invocation URI
 /// (`arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/FUNCTION_ARN/invocations`).
-fn invocation_target(uri: &str) -> Option<&str> {
+pub(super) fn invocation_target(uri: &str) -> Option<&str> {
     let (_, rest) = uri.split_once("functions/")?;
     let (arn, _) = rest.split_once("/invocations")?;
     (!arn.is_empty()).then_some(arn)
 }
 
-fn not_invocation_uri(uri: &str) -> String {
+pub(super) fn not_invocation_uri(uri: &str) -> String {
     format!(
         "{uri:?} is not a Lambda invocation URI (arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/FUNCTION_ARN/invocations)"
     )
 }
 
 /// One identity source as API Gateway writes it.
-fn parse_identity_source(s: &str) -> Option<IdentitySource> {
+pub(super) fn parse_identity_source(s: &str) -> Option<IdentitySource> {
     let sources: [(&str, MakeSource); 4] = [
         ("method.request.header.", IdentitySource::Header),
         ("method.request.querystring.", IdentitySource::Query),

@@ -224,7 +224,7 @@ Resources:
     assert_eq!(
         warnings(&m),
         [
-            "Resources.Api.Properties.Body: OpenAPI bodies are not imported yet; only AWS::ApiGateway::Method resources are served",
+            "Resources.Api.Properties.Body: the OpenAPI definition has no paths; no routes are imported",
             "Resources.Api: API Api has no AWS::ApiGateway::Stage or Deployment with a StageName; glassgate serves it as stage \"local\"",
         ]
     );

@@ -5,6 +5,7 @@ mod auth;
 mod cfn;
 mod errors;
 mod intrinsics;
+mod openapi;
 mod sam;
 mod yaml;
 

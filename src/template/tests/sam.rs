@@ -304,8 +304,8 @@ Resources:
             "Resources.Fn.Properties.Events.Get.Properties.RequestParameters: RequestParameters is not validated by glassgate; requests are passed through unchecked",
             "Resources.Fn.Properties.Events.Queue: event type SQS is not served by glassgate; event Queue ignored",
             "Resources.Fn.Properties.Events.Http: event type HttpApi is not served by glassgate; event Http ignored",
-            "Resources.Api.Properties.DefinitionBody: OpenAPI definitions are not imported yet; only routes from function Api events are served",
             "Resources.Api.Properties.Auth.ResourcePolicy: ResourcePolicy is not emulated; requests are not checked against it",
+            "Resources.Api.Properties.DefinitionBody: the OpenAPI definition is empty; no routes are imported",
             "Resources.Bucket: resource type AWS::S3::Bucket is not emulated; ignored",
         ]
     );

@@ -1,0 +1,1195 @@
+//! OpenAPI (Swagger 2.0 and OpenAPI 3.x) definitions of REST APIs, with API Gateway's
+//! extensions: SAM `DefinitionBody` / `DefinitionUri` and the `Body` / `BodyS3Location` of
+//! `AWS::ApiGateway::RestApi`.
+//!
+//! A definition is read where its API is read: its Lambda authorizers (security schemes with
+//! `x-amazon-apigateway-authorizer`) and gateway responses join the API's at once, while its
+//! routes wait in the [`Builder`] until every event and method is known, because routes declared
+//! elsewhere for the same method and path replace the definition's (SAM merges events into the
+//! definition). As everywhere in the loader, a route is never served open because of something
+//! that was not understood: Cognito and IAM schemes, unknown scheme names and authorizers whose
+//! function cannot be found are errors.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use indexmap::IndexMap;
+use serde_json::{Map, Value};
+
+use super::auth::{
+    ApiAuth, DEFAULT_TTL_SECONDS, TTL_RANGE, check_regex, cognito_message, lambda_function_name,
+};
+use super::cfn::{invocation_target, not_invocation_uri, parse_identity_source};
+use super::{Builder, PendingRoute, Prop, RouteAuth, TIMEOUT_RANGE_MESSAGE, check_path};
+use crate::model::{Authorizer, AuthorizerKind, IdentitySource, RouteSpec};
+use crate::template::intrinsics::{scalar_text, single_intrinsic};
+use crate::template::yaml::{self, ParseFailure};
+use crate::template::{Reported, child, describe, index};
+
+const INTEGRATION: &str = "x-amazon-apigateway-integration";
+const AUTHORIZER: &str = "x-amazon-apigateway-authorizer";
+const AUTH_TYPE: &str = "x-amazon-apigateway-authtype";
+const ANY_METHOD: &str = "x-amazon-apigateway-any-method";
+const GATEWAY_RESPONSES: &str = "x-amazon-apigateway-gateway-responses";
+const METHOD_AUTH: &str = "x-amazon-apigateway-auth";
+const REQUEST_VALIDATOR: &str = "x-amazon-apigateway-request-validator";
+
+/// Extensions that change behaviour but are not emulated, with what that means locally.
+const NOT_EMULATED: &[(&str, &str)] = &[
+    (
+        "x-amazon-apigateway-binary-media-types",
+        "bodies are passed to functions as text",
+    ),
+    (
+        "x-amazon-apigateway-request-validators",
+        "requests are passed through unchecked",
+    ),
+    (REQUEST_VALIDATOR, "requests are passed through unchecked"),
+    (
+        "x-amazon-apigateway-api-key-source",
+        "requests are served without checking an API key",
+    ),
+    (
+        "x-amazon-apigateway-policy",
+        "requests are not checked against it",
+    ),
+    (
+        "x-amazon-apigateway-cors",
+        "no CORS headers or OPTIONS methods are added",
+    ),
+    (
+        "x-amazon-apigateway-minimum-compression-size",
+        "responses are not compressed",
+    ),
+];
+
+/// Extensions with no effect on how requests are served locally.
+const HARMLESS_EXTENSIONS: &[&str] = &[
+    "x-amazon-apigateway-documentation",
+    "x-amazon-apigateway-endpoint-configuration",
+    "x-amazon-apigateway-importexport-version",
+    "x-amazon-apigateway-tag-value",
+];
+
+/// The OpenAPI operations API Gateway serves, as written under a path.
+const OPERATIONS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch"];
+
+/// Where an API's definition may be: inline (`DefinitionBody` / `Body`) or in a file
+/// (`DefinitionUri` / `BodyS3Location`).
+pub(super) struct DefinitionProps<'a> {
+    pub body: Option<Prop<'a>>,
+    pub file: Option<Prop<'a>>,
+}
+
+/// What one definition is read with.
+struct Definition {
+    api: String,
+    /// Where the definition is: the property holding it (or naming its file).
+    loc: String,
+    /// An `AWS::Serverless::Api` (SAM's `NONE` and `DefaultAuthorizer` apply).
+    sam: bool,
+    /// The API has a SAM `DefaultAuthorizer`, which SAM writes on every operation that names
+    /// no authorizer of its own.
+    sam_default: bool,
+    /// Security schemes by name: whether each is an authorizer (working or broken).
+    schemes: IndexMap<String, bool>,
+    /// Not-emulated extensions already warned about (once per definition).
+    warned: HashSet<&'static str>,
+}
+
+/// What a `security` list asks for.
+#[derive(Debug, Clone)]
+enum Security {
+    /// `security: []`.
+    Empty,
+    /// Only schemes that are not authorizers (API keys).
+    NoAuthorizer,
+    /// SAM's `NONE`: explicitly open.
+    Open,
+    /// One authorizer, asked at `loc`.
+    Authorizer { name: String, loc: String },
+}
+
+impl Builder<'_> {
+    /// Import the OpenAPI definition of API `api`, if it has one: authorizers and gateway
+    /// responses go into `auth`, routes wait for [`Builder::openapi_finish`].
+    pub(super) fn import_definition(
+        &mut self,
+        api: &str,
+        props: DefinitionProps<'_>,
+        sam: bool,
+        auth: &mut ApiAuth,
+    ) {
+        let Some((root, loc)) = self.definition_root(props, sam) else {
+            return;
+        };
+        let mut d = Definition {
+            api: api.to_owned(),
+            loc,
+            sam,
+            sam_default: sam && auth.default.is_some(),
+            schemes: IndexMap::new(),
+            warned: HashSet::new(),
+        };
+        self.read_definition(&mut d, &root, auth);
+    }
+
+    /// Add the routes of every definition to their APIs, ahead of the routes declared
+    /// elsewhere; a route also declared elsewhere keeps that declaration.
+    pub(super) fn openapi_finish(&mut self) {
+        let pending = std::mem::take(&mut self.openapi_routes);
+        let mut by_api: IndexMap<String, Vec<PendingRoute>> = IndexMap::new();
+        for (api, route) in pending {
+            let spec = &route.spec;
+            let key = (api.clone(), spec.method.clone(), spec.path.clone());
+            if let Some(first) = self.seen_routes.get(&key) {
+                self.r.diags.warn(
+                    &spec.source,
+                    format!(
+                        "{} {} of API {api} is also declared at {first}, which is served instead",
+                        spec.method, spec.path
+                    ),
+                );
+                continue;
+            }
+            if !self.check_sibling_variables(&api, &spec.path, &spec.source) {
+                continue;
+            }
+            self.seen_routes.insert(key, spec.source.clone());
+            by_api.entry(api).or_default().push(route);
+        }
+        for (api, mut routes) in by_api {
+            routes.extend(self.routes.shift_remove(&api).unwrap_or_default());
+            self.routes.insert(api, routes);
+        }
+    }
+
+    /// The definition tree and the location its contents are reported under.
+    fn definition_root(
+        &mut self,
+        props: DefinitionProps<'_>,
+        sam: bool,
+    ) -> Option<(Value, String)> {
+        let (body_key, file_key) = if sam {
+            ("DefinitionBody", "DefinitionUri")
+        } else {
+            ("Body", "BodyS3Location")
+        };
+        match (props.body, props.file) {
+            (Some(_), Some(file)) => {
+                self.r.diags.error(
+                    &file.loc,
+                    format!("{body_key} and {file_key} are both set; use one"),
+                );
+                None
+            }
+            (Some(body), None) => self.inline_definition(&body),
+            (None, Some(file)) => self.file_definition(&file, file_key),
+            (None, None) => None,
+        }
+    }
+
+    /// `DefinitionBody` / `Body`, possibly `Fn::Transform: {Name: AWS::Include, ...}`.
+    fn inline_definition(&mut self, body: &Prop<'_>) -> Option<(Value, String)> {
+        let include = match body.value {
+            Value::Object(m) => single_intrinsic(m).filter(|(k, _)| *k == "Fn::Transform"),
+            _ => None,
+        };
+        let Some((key, arg)) = include else {
+            return Some((body.value.clone(), body.loc.clone()));
+        };
+        let at = child(&body.loc, key);
+        let location = self.include_location(arg, &at)?;
+        let root = self.definition_file(&location, &at)?;
+        Some((root, body.loc.clone()))
+    }
+
+    /// The local file an `AWS::Include` transform names; `None` (reported) otherwise.
+    fn include_location(&mut self, arg: &Value, loc: &str) -> Option<String> {
+        let entries = self.mapping(arg, loc).ok()?;
+        let name = match entries.get("Name") {
+            Some(value) => self
+                .string(&Prop {
+                    value,
+                    loc: child(loc, "Name"),
+                })
+                .ok()?,
+            None => None,
+        };
+        match name.as_deref() {
+            Some("AWS::Include") => {}
+            Some(other) => {
+                self.r.diags.warn(
+                    loc,
+                    format!(
+                        "transform {other} is not applied by glassgate; the OpenAPI definition is not imported"
+                    ),
+                );
+                return None;
+            }
+            None => {
+                self.r
+                    .diags
+                    .error(loc, "Fn::Transform has no Name (use AWS::Include)");
+                return None;
+            }
+        }
+        let params_loc = child(loc, "Parameters");
+        let params = match entries.get("Parameters") {
+            Some(v) => self.mapping(v, &params_loc).ok()?,
+            None => Map::new(),
+        };
+        let location_loc = child(&params_loc, "Location");
+        let location = match params.get("Location") {
+            Some(value) => self
+                .string(&Prop {
+                    value,
+                    loc: location_loc.clone(),
+                })
+                .ok()?,
+            None => None,
+        };
+        let Some(location) = location else {
+            self.r.diags.error(
+                loc,
+                "AWS::Include has no Parameters.Location (the file holding the definition)",
+            );
+            return None;
+        };
+        if is_remote(&location) {
+            self.r.diags.warn(location_loc, not_local(&location));
+            return None;
+        }
+        Some(location)
+    }
+
+    /// `DefinitionUri` / `BodyS3Location`: a local file, or a warning for S3.
+    fn file_definition(&mut self, file: &Prop<'_>, key: &str) -> Option<(Value, String)> {
+        let given = match self.r.resolve(file.value, &file.loc) {
+            Ok(Some(v)) => v,
+            Ok(None) | Err(Reported) => return None,
+        };
+        let location = match given {
+            Value::String(s) if is_remote(&s) => {
+                self.r.diags.warn(&file.loc, not_local(&s));
+                return None;
+            }
+            Value::String(s) => s,
+            Value::Object(_) => {
+                self.r.diags.warn(
+                    &file.loc,
+                    "the OpenAPI definition is in S3, not local; not imported (set the property to a file path relative to the template)",
+                );
+                return None;
+            }
+            other => {
+                self.r.diags.error(
+                    &file.loc,
+                    format!(
+                        "expected the path of an OpenAPI file, got {}",
+                        describe(&other)
+                    ),
+                );
+                return None;
+            }
+        };
+        let root = self.definition_file(&location, &file.loc)?;
+        if has_intrinsic(&root, 0) {
+            self.r.diags.warn(
+                &file.loc,
+                format!(
+                    "CloudFormation does not evaluate intrinsic functions in a {key} file (use Fn::Transform with AWS::Include instead); glassgate evaluates them, but a deployment would not"
+                ),
+            );
+        }
+        Some((root, file.loc.clone()))
+    }
+
+    /// Read and parse an OpenAPI file relative to the template's folder.
+    fn definition_file(&mut self, location: &str, loc: &str) -> Option<Value> {
+        let path = self.base_dir.join(location);
+        let shown = path.display().to_string();
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) => {
+                self.r
+                    .diags
+                    .error(loc, format!("cannot read the OpenAPI file {shown}: {e}"));
+                return None;
+            }
+        };
+        let Ok(text) = String::from_utf8(bytes) else {
+            self.r.diags.error(
+                loc,
+                format!("the OpenAPI file {shown} is not UTF-8 text (YAML or JSON)"),
+            );
+            return None;
+        };
+        match yaml::parse(&text) {
+            Ok(v) => Some(v),
+            Err(ParseFailure::Syntax {
+                line,
+                column,
+                message,
+            }) => {
+                self.r.diags.error(
+                    loc,
+                    format!("the OpenAPI file {shown}: line {line}, column {column}: {message}"),
+                );
+                None
+            }
+            Err(ParseFailure::Invalid(problems)) => {
+                for p in problems {
+                    self.r.diags.error(
+                        loc,
+                        format!("the OpenAPI file {shown}: {}: {}", p.location, p.message),
+                    );
+                }
+                None
+            }
+        }
+    }
+
+    fn read_definition(&mut self, d: &mut Definition, root: &Value, auth: &mut ApiAuth) {
+        let loc = d.loc.clone();
+        let Ok(root) = self.mapping(root, &loc) else {
+            return;
+        };
+        if root.is_empty() {
+            self.r.diags.warn(
+                &loc,
+                "the OpenAPI definition is empty; no routes are imported",
+            );
+            return;
+        }
+        self.check_version(&root, &loc);
+        for (key, value) in &root {
+            let at = child(&loc, key);
+            if let Some((ext, effect)) = NOT_EMULATED.iter().find(|(e, _)| e == key) {
+                warn_once(self, d, ext, effect, &at);
+            } else if key == GATEWAY_RESPONSES {
+                self.definition_gateway_responses(value, &at, d.sam, auth);
+            } else if key.starts_with("x-amazon-apigateway-")
+                && !HARMLESS_EXTENSIONS.contains(&key.as_str())
+            {
+                self.r.diags.warn(
+                    &at,
+                    format!("{key} is not supported by glassgate here; ignored"),
+                );
+            }
+        }
+        if let Some(v) = root.get("securityDefinitions") {
+            self.security_schemes(d, v, &child(&loc, "securityDefinitions"), auth);
+        }
+        if let Some(components) = root.get("components") {
+            let at = child(&loc, "components");
+            if let Ok(components) = self.mapping(components, &at) {
+                if let Some(v) = components.get("securitySchemes") {
+                    self.security_schemes(d, v, &child(&at, "securitySchemes"), auth);
+                }
+            }
+        }
+        let top = match root.get("security") {
+            Some(v) => self
+                .security_requirement(d, v, &child(&loc, "security"), auth)
+                .map(Some),
+            None => Ok(None),
+        };
+        match root.get("paths") {
+            Some(paths) => self.definition_paths(d, paths, &top, auth),
+            None => self.r.diags.warn(
+                &loc,
+                "the OpenAPI definition has no paths; no routes are imported",
+            ),
+        }
+    }
+
+    fn check_version(&mut self, root: &Map<String, Value>, loc: &str) {
+        let (key, value) = match (root.get("swagger"), root.get("openapi")) {
+            (Some(v), _) => ("swagger", v),
+            (None, Some(v)) => ("openapi", v),
+            (None, None) => {
+                self.r.diags.warn(
+                    loc,
+                    "the OpenAPI definition has neither swagger: \"2.0\" nor openapi: 3.x; read as OpenAPI anyway",
+                );
+                return;
+            }
+        };
+        let at = child(loc, key);
+        let Ok(Some(value)) = self.r.resolve(value, &at) else {
+            return;
+        };
+        let text = scalar_text(&value).unwrap_or_default();
+        let known = if key == "swagger" {
+            text == "2.0"
+        } else {
+            text.starts_with("3.")
+        };
+        if !known {
+            self.r.diags.warn(
+                at,
+                format!(
+                    "{key} {text:?} is not a version API Gateway imports (swagger 2.0, openapi 3.x); read as is"
+                ),
+            );
+        }
+    }
+
+    /// `securityDefinitions` (Swagger 2) or `components.securitySchemes` (OpenAPI 3).
+    fn security_schemes(
+        &mut self,
+        d: &mut Definition,
+        value: &Value,
+        loc: &str,
+        auth: &mut ApiAuth,
+    ) {
+        let Ok(entries) = self.mapping(value, loc) else {
+            return;
+        };
+        for (name, v) in &entries {
+            let at = child(loc, name);
+            if d.sam && (auth.authorizers.contains_key(name) || auth.broken.contains(name)) {
+                self.r.diags.warn(
+                    &at,
+                    format!(
+                        "security scheme {name} is replaced by the authorizer {name} of Auth.Authorizers (SAM writes its authorizers over the definition's)"
+                    ),
+                );
+                d.schemes.insert(name.clone(), true);
+                continue;
+            }
+            let is_authorizer = match self.mapping(v, &at) {
+                Ok(scheme) => self.security_scheme(name, &scheme, &at, auth),
+                Err(Reported) => {
+                    auth.broken.insert(name.clone());
+                    true
+                }
+            };
+            d.schemes.insert(name.clone(), is_authorizer);
+        }
+    }
+
+    /// One security scheme; whether it is an authorizer (declared in `auth`, working or broken).
+    fn security_scheme(
+        &mut self,
+        name: &str,
+        scheme: &Map<String, Value>,
+        loc: &str,
+        auth: &mut ApiAuth,
+    ) -> bool {
+        let lower = |b: &mut Self, key: &str| -> Result<Option<String>, Reported> {
+            match scheme.get(key) {
+                None => Ok(None),
+                Some(value) => b
+                    .string(&Prop {
+                        value,
+                        loc: child(loc, key),
+                    })
+                    .map(|s| s.map(|s| s.to_ascii_lowercase())),
+            }
+        };
+        let (Ok(auth_type), Ok(ty)) = (lower(self, AUTH_TYPE), lower(self, "type")) else {
+            auth.broken.insert(name.to_owned());
+            return true;
+        };
+        let broken = |b: &mut Self, auth: &mut ApiAuth, message: String| {
+            b.r.diags.error(loc, message);
+            auth.broken.insert(name.to_owned());
+            true
+        };
+        match auth_type.as_deref() {
+            Some("cognito_user_pools") => return broken(self, auth, cognito_message(name)),
+            Some("awssigv4") => {
+                return broken(
+                    self,
+                    auth,
+                    format!(
+                        "security scheme {name} is AWS_IAM (awsSigv4) authorization, which glassgate does not emulate; requests cannot be authorized"
+                    ),
+                );
+            }
+            _ => {}
+        }
+        if let Some(ext) = scheme.get(AUTHORIZER) {
+            match self.definition_authorizer(name, scheme, ext, loc) {
+                Ok(a) => {
+                    auth.authorizers.insert(name.to_owned(), a);
+                }
+                Err(Reported) => {
+                    auth.broken.insert(name.to_owned());
+                }
+            }
+            return true;
+        }
+        if auth_type.as_deref() == Some("custom") {
+            return broken(
+                self,
+                auth,
+                format!("security scheme {name} is a custom authorizer without {AUTHORIZER}"),
+            );
+        }
+        if ty.as_deref() == Some("apikey") {
+            self.r.diags.warn(
+                loc,
+                format!(
+                    "security scheme {name} is an API key; API keys are not emulated, so requests are served without checking one"
+                ),
+            );
+        } else {
+            let ty = ty.unwrap_or_else(|| "(none)".to_owned());
+            self.r.diags.warn(
+                loc,
+                format!(
+                    "security scheme {name} of type {ty} is not a Lambda authorizer ({AUTHORIZER}); API Gateway does not enforce it, and neither does glassgate"
+                ),
+            );
+        }
+        false
+    }
+
+    /// `x-amazon-apigateway-authorizer` of scheme `name`.
+    fn definition_authorizer(
+        &mut self,
+        name: &str,
+        scheme: &Map<String, Value>,
+        ext: &Value,
+        scheme_loc: &str,
+    ) -> Result<Authorizer, Reported> {
+        let loc = child(scheme_loc, AUTHORIZER);
+        let props = self.mapping(ext, &loc)?;
+        let ty =
+            self.required_string(&props, &loc, "type", "the authorizer", "(token or request)")?;
+        let request = match ty.to_ascii_lowercase().as_str() {
+            "token" => false,
+            "request" => true,
+            "cognito_user_pools" => {
+                return Err(self
+                    .r
+                    .diags
+                    .error(child(&loc, "type"), cognito_message(name)));
+            }
+            _ => {
+                return Err(self.r.diags.error(
+                    child(&loc, "type"),
+                    format!("authorizer type must be token or request, got {ty:?}"),
+                ));
+            }
+        };
+        let mut failed = false;
+        let mut function = None;
+        let mut identity: Option<(String, String)> = None;
+        let mut validation: Option<(String, String)> = None;
+        let mut ttl = DEFAULT_TTL_SECONDS;
+        for (key, value) in &props {
+            let prop = Prop {
+                value,
+                loc: child(&loc, key),
+            };
+            match key.as_str() {
+                // The role API Gateway assumes, and Cognito pools: nothing to emulate.
+                "type" | "authorizerCredentials" | "providerARNs" => {}
+                "authorizerUri" => match self.string(&prop) {
+                    Ok(Some(uri)) => match invocation_target(&uri) {
+                        Some(arn) => {
+                            function = Some(self.authorizer_function(name, arn, &prop.loc));
+                        }
+                        None => {
+                            self.r.diags.error(&prop.loc, not_invocation_uri(&uri));
+                            failed = true;
+                        }
+                    },
+                    Ok(None) => {}
+                    Err(Reported) => failed = true,
+                },
+                "identitySource" | "identityValidationExpression" => match self.string(&prop) {
+                    Ok(Some(s)) if key == "identitySource" => identity = Some((s, prop.loc)),
+                    Ok(Some(s)) => validation = Some((s, prop.loc)),
+                    Ok(None) => {}
+                    Err(Reported) => failed = true,
+                },
+                "authorizerResultTtlInSeconds" => match self.whole_number(
+                    &prop,
+                    TTL_RANGE,
+                    "authorizerResultTtlInSeconds must be between 0 and 3600 seconds",
+                ) {
+                    Ok(Some(n)) => ttl = n,
+                    Ok(None) => {}
+                    Err(Reported) => failed = true,
+                },
+                "authorizerPayloadFormatVersion" | "enableSimpleResponses" => self.r.diags.warn(
+                    &prop.loc,
+                    format!("{key} applies to HTTP API authorizers only; ignored"),
+                ),
+                _ => self.r.diags.warn(
+                    &prop.loc,
+                    format!(
+                        "property {key} of {AUTHORIZER} is not supported by glassgate; ignored"
+                    ),
+                ),
+            }
+        }
+        let function = match function {
+            Some(f) => f,
+            None if failed => Err(Reported),
+            None => Err(self.r.diags.error(
+                &loc,
+                format!(
+                    "authorizer {name} has no authorizerUri (arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/FUNCTION_ARN/invocations)"
+                ),
+            )),
+        };
+        let kind = if request {
+            if let Some((_, at)) = &validation {
+                self.r.diags.warn(
+                    at,
+                    "identityValidationExpression applies to token authorizers only; ignored",
+                );
+            }
+            let mut sources = Vec::new();
+            if let Some((text, at)) = &identity {
+                for part in text.split(',').map(str::trim) {
+                    match parse_identity_source(part) {
+                        Some(s) => sources.push(s),
+                        None => {
+                            self.r.diags.error(
+                                at,
+                                format!(
+                                    "unknown identity source {part:?}; expected method.request.header.NAME, method.request.querystring.NAME, stageVariables.NAME or context.NAME"
+                                ),
+                            );
+                            failed = true;
+                        }
+                    }
+                }
+            }
+            if sources.is_empty() && ttl != 0 && !failed {
+                self.r.diags.error(
+                    &loc,
+                    format!(
+                        "request authorizer {name} needs an identitySource while its results are cached; add one, or set authorizerResultTtlInSeconds: 0"
+                    ),
+                );
+                failed = true;
+            }
+            AuthorizerKind::Request {
+                identity_sources: sources,
+            }
+        } else {
+            let validation_expression = match validation {
+                Some((expr, at)) => match check_regex(&expr) {
+                    Ok(()) => Some(expr),
+                    Err(message) => {
+                        let message = message.replacen(
+                            "ValidationExpression",
+                            "identityValidationExpression",
+                            1,
+                        );
+                        self.r.diags.error(at, message);
+                        failed = true;
+                        None
+                    }
+                },
+                None => None,
+            };
+            let header = match &identity {
+                Some((text, at)) => match parse_identity_source(text.trim()) {
+                    Some(IdentitySource::Header(h)) => Some(h),
+                    _ => {
+                        self.r.diags.error(
+                            at,
+                            format!(
+                                "a token authorizer takes one header, method.request.header.NAME; got {text:?}"
+                            ),
+                        );
+                        failed = true;
+                        None
+                    }
+                },
+                // Swagger's own description of an API key in a header names it.
+                None => match scheme_header(scheme) {
+                    Some(h) => Some(h),
+                    None => {
+                        self.r.diags.error(
+                            &loc,
+                            format!(
+                                "token authorizer {name} has no identitySource (e.g. method.request.header.Authorization), and its scheme names no header (in: header, name: Authorization)"
+                            ),
+                        );
+                        failed = true;
+                        None
+                    }
+                },
+            };
+            AuthorizerKind::Token {
+                header: header.unwrap_or_default(),
+                validation_expression,
+            }
+        };
+        let function = function?;
+        if failed {
+            return Err(Reported);
+        }
+        Ok(Authorizer {
+            name: name.to_owned(),
+            function,
+            kind,
+            ttl: Duration::from_secs(ttl),
+            source: scheme_loc.to_owned(),
+        })
+    }
+
+    /// A `security` list: the one authorizer it names, or why it names none.
+    fn security_requirement(
+        &mut self,
+        d: &Definition,
+        value: &Value,
+        loc: &str,
+        auth: &ApiAuth,
+    ) -> Result<Security, Reported> {
+        let items = match self.r.resolve(value, loc)? {
+            None => return Ok(Security::Empty),
+            Some(Value::Array(items)) => items,
+            Some(other) => {
+                return Err(self.r.diags.error(
+                    loc,
+                    format!(
+                        "expected a list of security requirements ({{SchemeName: []}}), got {}",
+                        describe(&other)
+                    ),
+                ));
+            }
+        };
+        let mut named: Vec<(String, String)> = Vec::new();
+        let mut open = false;
+        let mut failed = false;
+        for (i, item) in items.iter().enumerate() {
+            let at = index(loc, i);
+            let Value::Object(requirement) = item else {
+                self.r.diags.error(
+                    &at,
+                    format!(
+                        "expected a mapping of scheme names to scopes, got {}",
+                        describe(item)
+                    ),
+                );
+                failed = true;
+                continue;
+            };
+            for (name, scopes) in requirement {
+                let name_loc = child(&at, name);
+                if d.sam && name == "NONE" {
+                    open = true;
+                    continue;
+                }
+                let is_authorizer = match d.schemes.get(name) {
+                    Some(a) => *a,
+                    None if auth.authorizers.contains_key(name) || auth.broken.contains(name) => {
+                        true
+                    }
+                    None => {
+                        let mut declared: Vec<&str> =
+                            d.schemes.keys().map(String::as_str).collect();
+                        for n in auth.authorizers.keys().chain(auth.broken.iter()) {
+                            if !declared.contains(&n.as_str()) {
+                                declared.push(n);
+                            }
+                        }
+                        let declared = if declared.is_empty() {
+                            "it declares none".to_owned()
+                        } else {
+                            format!("it declares {}", declared.join(", "))
+                        };
+                        self.r.diags.error(
+                            &name_loc,
+                            format!(
+                                "security scheme {name} is not declared in the definition ({declared})"
+                            ),
+                        );
+                        failed = true;
+                        continue;
+                    }
+                };
+                if !is_authorizer {
+                    continue;
+                }
+                if scopes.as_array().is_some_and(|s| !s.is_empty()) {
+                    self.r.diags.warn(
+                        &name_loc,
+                        "authorization scopes are not emulated; scopes are only checked by Cognito authorizers",
+                    );
+                }
+                if !named.iter().any(|(n, _)| n == name) {
+                    named.push((name.clone(), name_loc));
+                }
+            }
+        }
+        if failed {
+            return Err(Reported);
+        }
+        let mut named = named.into_iter();
+        match (named.next(), named.next()) {
+            (Some((name, loc)), None) => Ok(Security::Authorizer { name, loc }),
+            (Some((first, _)), Some((second, _))) => Err(self.r.diags.error(
+                loc,
+                format!(
+                    "the security requirements name several authorizers ({first}, {second}); an API Gateway method takes one"
+                ),
+            )),
+            (None, _) if open => Ok(Security::Open),
+            (None, _) if items.is_empty() => Ok(Security::Empty),
+            (None, _) => Ok(Security::NoAuthorizer),
+        }
+    }
+
+    fn definition_paths(
+        &mut self,
+        d: &mut Definition,
+        value: &Value,
+        top: &Result<Option<Security>, Reported>,
+        auth: &ApiAuth,
+    ) {
+        let loc = child(&d.loc, "paths");
+        let Ok(paths) = self.mapping(value, &loc) else {
+            return;
+        };
+        for (path, item) in &paths {
+            let path_loc = child(&loc, path);
+            if let Err(message) = check_path(path) {
+                self.r.diags.error(&path_loc, message);
+                continue;
+            }
+            let Ok(operations) = self.mapping(item, &path_loc) else {
+                continue;
+            };
+            for (key, op) in &operations {
+                let op_loc = child(&path_loc, key);
+                let lower = key.to_ascii_lowercase();
+                let method = if OPERATIONS.contains(&lower.as_str()) {
+                    lower.to_ascii_uppercase()
+                } else if lower == ANY_METHOD {
+                    "ANY".to_owned()
+                } else {
+                    match lower.as_str() {
+                        "parameters" | "summary" | "description" | "servers" => {}
+                        "$ref" => self.r.diags.warn(
+                            &op_loc,
+                            format!("$ref path items are not followed by glassgate; {path} is not served"),
+                        ),
+                        "trace" => self.r.diags.warn(
+                            &op_loc,
+                            "API Gateway has no TRACE method; the operation is ignored",
+                        ),
+                        k if k.starts_with("x-") => {}
+                        _ => self.r.diags.warn(
+                            &op_loc,
+                            format!("{key} is not an HTTP method; ignored"),
+                        ),
+                    }
+                    continue;
+                };
+                self.definition_operation(d, path, &method, op, &op_loc, top, auth);
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn definition_operation(
+        &mut self,
+        d: &mut Definition,
+        path: &str,
+        method: &str,
+        value: &Value,
+        loc: &str,
+        top: &Result<Option<Security>, Reported>,
+        auth: &ApiAuth,
+    ) {
+        let route = format!("{method} {path}");
+        let Ok(op) = self.mapping(value, loc) else {
+            return;
+        };
+        let mut ok = true;
+        let mut target = None;
+        let mut security = None;
+        for (key, v) in &op {
+            let at = child(loc, key);
+            match key.as_str() {
+                INTEGRATION => match self.definition_integration(&route, v, &at) {
+                    Ok(t) => target = t,
+                    Err(Reported) => ok = false,
+                },
+                "security" => match self.security_requirement(d, v, &at, auth) {
+                    Ok(s) => security = Some(s),
+                    Err(Reported) => ok = false,
+                },
+                METHOD_AUTH => {
+                    let ty = self
+                        .mapping(v, &at)
+                        .ok()
+                        .and_then(|m| m.get("type").and_then(scalar_text));
+                    if ty.is_some_and(|t| t.eq_ignore_ascii_case("aws_iam")) {
+                        self.r.diags.error(
+                            &at,
+                            format!(
+                                "AWS_IAM authorization of {route} is not emulated by glassgate; requests cannot be authorized"
+                            ),
+                        );
+                        ok = false;
+                    }
+                }
+                REQUEST_VALIDATOR => {
+                    warn_once(
+                        self,
+                        d,
+                        REQUEST_VALIDATOR,
+                        "requests are passed through unchecked",
+                        &at,
+                    );
+                }
+                _ => {}
+            }
+        }
+        if !op.contains_key(INTEGRATION) {
+            self.r.diags.warn(
+                loc,
+                format!("{route} has no {INTEGRATION}; it is not served"),
+            );
+            return;
+        }
+        let (Some((function, timeout_ms)), true) = (target, ok) else {
+            return;
+        };
+        let route_auth = match security {
+            Some(Security::Authorizer { name, loc }) => RouteAuth::Named { name, loc },
+            Some(Security::Open) => RouteAuth::Open,
+            Some(Security::Empty) if d.sam_default => {
+                self.r.diags.warn(
+                    child(loc, "security"),
+                    "security: [] does not open an operation of an API with a DefaultAuthorizer: SAM adds the default to it (write security: [{NONE: []}] to leave it open)",
+                );
+                RouteAuth::Inherit
+            }
+            Some(Security::Empty | Security::NoAuthorizer) | None if d.sam_default => {
+                RouteAuth::Inherit
+            }
+            Some(Security::Empty | Security::NoAuthorizer) => RouteAuth::Open,
+            None => match top {
+                Ok(Some(Security::Authorizer { name, loc })) => RouteAuth::Named {
+                    name: name.clone(),
+                    loc: loc.clone(),
+                },
+                Ok(_) => RouteAuth::Open,
+                // The top-level security is broken (reported): never serve the route open.
+                Err(Reported) => return,
+            },
+        };
+        self.openapi_routes.push((
+            d.api.clone(),
+            PendingRoute {
+                spec: RouteSpec {
+                    method: method.to_owned(),
+                    path: path.to_owned(),
+                    function,
+                    integration_timeout: Duration::from_millis(timeout_ms),
+                    source: loc.to_owned(),
+                    authorizer: None,
+                },
+                auth: route_auth,
+            },
+        ));
+    }
+
+    /// The function and timeout of an `x-amazon-apigateway-integration`; `Ok(None)` (with a
+    /// warning) for integration types that are not emulated.
+    fn definition_integration(
+        &mut self,
+        route: &str,
+        value: &Value,
+        loc: &str,
+    ) -> Result<Option<(String, u64)>, Reported> {
+        let entries = self.mapping(value, loc)?;
+        let what = format!("the integration of {route}");
+        let ty = self.required_string(&entries, loc, "type", &what, "(aws_proxy)")?;
+        match ty.to_ascii_lowercase().as_str() {
+            "aws_proxy" => {}
+            "mock" | "http" | "http_proxy" | "aws" => {
+                self.r.diags.warn(
+                    loc,
+                    format!("integration type {ty} of {route} is not emulated; not served"),
+                );
+                return Ok(None);
+            }
+            _ => {
+                return Err(self.r.diags.error(
+                    child(loc, "type"),
+                    format!(
+                        "unknown integration type {ty:?} of {route}; expected aws_proxy, aws, http, http_proxy or mock"
+                    ),
+                ));
+            }
+        }
+        let mut failed = false;
+        match self.required_string(
+            &entries,
+            loc,
+            "httpMethod",
+            &what,
+            "(Lambda integrations use POST)",
+        ) {
+            Ok(v) if v.eq_ignore_ascii_case("POST") => {}
+            Ok(v) => {
+                self.r.diags.error(
+                    child(loc, "httpMethod"),
+                    format!(
+                        "API Gateway calls Lambda with POST; httpMethod {v} makes every call of {route} fail"
+                    ),
+                );
+                failed = true;
+            }
+            Err(Reported) => failed = true,
+        }
+        let function = self
+            .required_string(&entries, loc, "uri", &what, "")
+            .and_then(|uri| {
+                let uri_loc = child(loc, "uri");
+                let Some(arn) = invocation_target(&uri) else {
+                    return Err(self.r.diags.error(uri_loc, not_invocation_uri(&uri)));
+                };
+                let found = lambda_function_name(arn).and_then(|n| self.r.find_function(n));
+                found.ok_or_else(|| {
+                    self.r.diags.error(
+                        uri_loc,
+                        format!(
+                            "{route}: no function of this template matches {arn:?} (use ${{MyFunction.Arn}} in the uri)"
+                        ),
+                    )
+                })
+            });
+        let mut timeout_ms = 29_000;
+        if let Some(value) = entries.get("timeoutInMillis") {
+            let at = Prop {
+                value,
+                loc: child(loc, "timeoutInMillis"),
+            };
+            match self.whole_number(&at, 50..=29_000, TIMEOUT_RANGE_MESSAGE) {
+                Ok(Some(n)) => timeout_ms = n,
+                Ok(None) => {}
+                Err(Reported) => failed = true,
+            }
+        }
+        let function = function?;
+        if failed {
+            return Err(Reported);
+        }
+        Ok(Some((function, timeout_ms)))
+    }
+
+    /// `x-amazon-apigateway-gateway-responses`. SAM's `GatewayResponses` (already in `auth`)
+    /// win over the definition's; for a RestApi, `AWS::ApiGateway::GatewayResponse` resources
+    /// are read later and replace them.
+    fn definition_gateway_responses(
+        &mut self,
+        value: &Value,
+        loc: &str,
+        sam: bool,
+        auth: &mut ApiAuth,
+    ) {
+        let Ok(entries) = self.mapping(value, loc) else {
+            return;
+        };
+        for (ty, v) in &entries {
+            let at = child(loc, ty);
+            let Ok(spec) = self.definition_gateway_response(ty, v, &at) else {
+                continue;
+            };
+            if auth.gateway_responses.contains_key(ty) {
+                if sam {
+                    self.r.diags.warn(
+                        &at,
+                        format!(
+                            "replaced by GatewayResponses.{ty} of the API (SAM writes its GatewayResponses over the definition's)"
+                        ),
+                    );
+                }
+                continue;
+            }
+            auth.gateway_responses.insert(ty.clone(), spec);
+        }
+    }
+
+    fn definition_gateway_response(
+        &mut self,
+        ty: &str,
+        value: &Value,
+        loc: &str,
+    ) -> Result<crate::model::GatewayResponseSpec, Reported> {
+        let type_ok = self.check_response_type(ty, loc);
+        let entries = self.mapping(value, loc)?;
+        let mut spec = crate::model::GatewayResponseSpec::default();
+        let mut failed = type_ok.is_err();
+        for (key, v) in &entries {
+            let prop = Prop {
+                value: v,
+                loc: child(loc, key),
+            };
+            let result = match key.as_str() {
+                "statusCode" => self.response_status(&prop).map(|s| spec.status = s),
+                "responseTemplates" => self.response_templates(&prop).map(|t| spec.templates = t),
+                "responseParameters" => self.cfn_response_parameters(&prop, &mut spec.headers),
+                _ => {
+                    self.r.diags.warn(
+                        &prop.loc,
+                        format!(
+                            "property {key} of gateway responses is not supported by glassgate; ignored"
+                        ),
+                    );
+                    Ok(())
+                }
+            };
+            failed |= result.is_err();
+        }
+        if failed { Err(Reported) } else { Ok(spec) }
+    }
+}
+
+/// Warn once per definition that extension `ext` is not emulated.
+fn warn_once(b: &mut Builder<'_>, d: &mut Definition, ext: &'static str, effect: &str, loc: &str) {
+    if d.warned.insert(ext) {
+        b.r.diags
+            .warn(loc, format!("{ext} is not emulated; {effect}"));
+    }
+}
+
+/// The header a Swagger API-key scheme names (`in: header`, `name: Authorization`).
+fn scheme_header(scheme: &Map<String, Value>) -> Option<String> {
+    let location = scheme.get("in").and_then(Value::as_str)?;
+    let name = scheme.get("name").and_then(Value::as_str)?;
+    (location.eq_ignore_ascii_case("header")
+        && !name.is_empty()
+        && !name.contains(char::is_whitespace))
+    .then(|| name.to_owned())
+}
+
+fn is_remote(location: &str) -> bool {
+    location.contains("://")
+}
+
+fn not_local(location: &str) -> String {
+    format!(
+        "the OpenAPI definition {location} is not local; not imported (use a file path relative to the template)"
+    )
+}
+
+/// Whether a parsed file holds an intrinsic function anywhere.
+fn has_intrinsic(v: &Value, depth: usize) -> bool {
+    if depth > 256 {
+        return false;
+    }
+    match v {
+        Value::Object(m) => {
+            single_intrinsic(m).is_some() || m.values().any(|x| has_intrinsic(x, depth + 1))
+        }
+        Value::Array(items) => items.iter().any(|x| has_intrinsic(x, depth + 1)),
+        _ => false,
+    }
+}
