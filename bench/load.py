@@ -157,6 +157,12 @@ class Server:
             self.err.seek(0)
             sys.exit("glassgate did not start:\n" + self.err.read())
 
+    def cpu_s(self):
+        """User + system CPU seconds of the gateway process so far."""
+        with open(f"/proc/{self.proc.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def rss_kb(self):
         with open(f"/proc/{self.proc.pid}/status") as f:
             for line in f:
@@ -228,8 +234,11 @@ def main():
             for _ in range(50):
                 get(f"{srv.url}/{route}", auth)
             log(f"==> wrk {route}: {args.connections} connections, {args.duration}s")
+            cpu0 = srv.cpu_s()
             rps, lat, bad = wrk(f"{srv.url}/{route}", args.connections, args.duration, args.pin, auth)
-            results[route] = {"rps": rps, "latency_ms": lat, "non_2xx": bad}
+            cpu = srv.cpu_s() - cpu0
+            results[route] = {"rps": rps, "latency_ms": lat, "non_2xx": bad,
+                              "cpu_us": cpu * 1e6 / max(1.0, rps * args.duration)}
         time.sleep(1)
         results["rss_after_load_mb"] = srv.rss_kb() / 1024
         srv.stop()
@@ -296,6 +305,7 @@ def main():
         r = results[route]
         lat = r["latency_ms"]
         print(f"| {name}: requests/s | {r['rps']:.0f} (non-2xx: {r['non_2xx']}) |")
+        print(f"| {name}: gateway CPU per request | {r['cpu_us']:.1f} us |")
         print(f"| {name}: latency p50 / p90 / p99 | {lat.get('50', 0):.2f} / {lat.get('90', 0):.2f} / {lat.get('99', 0):.2f} ms |")
     o = results["overhead_ms"]
     print(f"| gateway overhead over handler time, p50 / p90 / p99 (n={o['n']}) | {o['p50']:.3f} / {o['p90']:.3f} / {o['p99']:.3f} ms |")
@@ -307,6 +317,8 @@ def main():
     print(f"| authorizer stage on a miss (trace), p50 / p99 (n={am['n']}) | {am['p50']:.3f} / {am['p99']:.3f} ms |")
     ratio = results["rs-cached"]["rps"] / results["rs"]["rps"] * 100
     print(f"| warm-cache authorizer route throughput vs open route | {ratio:.1f} % |")
+    extra = results["rs-cached"]["cpu_us"] - results["rs"]["cpu_us"]
+    print(f"| gateway CPU added by the authorizer on a cache hit | {extra:.1f} us per request |")
     print(f"| gateway RSS at start / after load | {results['rss_start_mb']:.1f} / {results['rss_after_load_mb']:.1f} MB |")
     print(f"| serve ready, 500 routes (median of 5) | {results['startup_500_routes_ms']:.1f} ms |")
 

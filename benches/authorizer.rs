@@ -60,13 +60,13 @@ fn cache(c: &mut Criterion) {
         .expect("runtime");
     let _guard = rt.enter();
     let cache = AuthCache::new(10_000);
-    let result = Arc::new(AuthorizerResult {
-        principal_id: Some("user-1".into()),
-        version: None,
-        statements: statements(),
-        context: Default::default(),
-        usage_identifier_key: None,
-    });
+    let result = Arc::new(AuthorizerResult::new(
+        Some("user-1".into()),
+        None,
+        statements(),
+        Default::default(),
+        None,
+    ));
     for i in 0..1000 {
         cache.insert(
             CacheKey {

@@ -33,7 +33,9 @@ echo "==> cargo test"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 set +e
-cargo test --all-targets --locked -- --test-threads="${GLASSGATE_TEST_THREADS:-8}" 2>&1 | tee "$log"
+# (RUST_TEST_THREADS rather than --test-threads: the criterion bench, run once in test mode,
+# does not take libtest's flags.)
+RUST_TEST_THREADS="${GLASSGATE_TEST_THREADS:-8}" cargo test --all-targets --locked 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 # One closing line over every test binary (cargo prints one per binary, the last of which

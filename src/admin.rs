@@ -216,7 +216,7 @@ fn authorizers(state: &ServerState) -> Response<Full<Bytes>> {
                     json!({
                         "key": k.identity.iter().map(|v| mask(v)).collect::<Vec<_>>(),
                         "principalId": e.result.principal_id,
-                        "policy": e.result.policy_summary(),
+                        "policy": &e.result.summary[..],
                         "builtForMethodArn": e.method_arn,
                         "ageS": e.age().as_secs_f64(),
                         "ttlLeftS": e.ttl_left().as_secs_f64(),
@@ -422,7 +422,7 @@ async fn test_authorizer(state: &ServerState, name: &str, body: Incoming) -> Res
     let facts = trace.authorizer.clone().unwrap_or_default();
     let (client_status, context) = match &result {
         // TestInvokeAuthorizer reports 0 for a result that allowed the request.
-        Ok(ctx) => (0, json!(ctx.context)),
+        Ok(ctx) => (0, json!(&*ctx.context)),
         Err(f) => (
             trace.status,
             f.authorizer_context
@@ -436,7 +436,7 @@ async fn test_authorizer(state: &ServerState, name: &str, body: Incoming) -> Res
         &json!({
             "clientStatus": client_status,
             "principalId": facts.principal_id,
-            "policy": facts.policy,
+            "policy": &facts.policy[..],
             "decision": facts.decision,
             "context": context,
             "cause": trace.failure.as_ref().map(|f| f.cause.token()),

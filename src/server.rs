@@ -178,7 +178,7 @@ pub fn diagnosis_headers(trace: &Trace) -> Vec<(&'static str, String)> {
         None => out.push(("x-glassgate-layer", "backend".to_owned())),
     }
     if let Some(a) = &trace.authorizer {
-        match a.cache.as_str() {
+        match a.cache {
             "hit" => out.push((
                 "x-glassgate-authorizer-cache",
                 format!(

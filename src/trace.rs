@@ -70,17 +70,17 @@ pub struct AuthorizerFacts {
     /// Authorizer name.
     pub name: String,
     /// `TOKEN` or `REQUEST`.
-    pub kind: String,
+    pub kind: &'static str,
     /// Function logical id.
     pub function: String,
     /// Mode it ran in (`normal` unless changed).
-    pub mode: String,
+    pub mode: &'static str,
     /// Identity values, masked.
     pub identity: Vec<String>,
     /// The method ARN of this request.
     pub method_arn: String,
     /// `hit`, `miss` or `disabled`.
-    pub cache: String,
+    pub cache: &'static str,
     /// Age of the cache entry on a hit, in seconds.
     pub cache_age_s: Option<f64>,
     /// Effective TTL in seconds.
@@ -92,9 +92,9 @@ pub struct AuthorizerFacts {
     /// `principalId`.
     pub principal_id: Option<String>,
     /// The policy, one line per statement.
-    pub policy: Vec<String>,
+    pub policy: std::sync::Arc<[String]>,
     /// `allow`, `explicit-deny` or `implicit-deny`, when a policy was evaluated.
-    pub decision: Option<String>,
+    pub decision: Option<&'static str>,
     /// Authorizer latency in ms (0 on a cache hit).
     pub latency_ms: f64,
     /// The authorizer's invocation, when it ran.

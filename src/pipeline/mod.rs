@@ -369,11 +369,7 @@ impl Pipeline {
                         .await;
                     match result {
                         Ok(ctx) => {
-                            let cache = trace
-                                .authorizer
-                                .as_ref()
-                                .map(|a| a.cache.clone())
-                                .unwrap_or_default();
+                            let cache = trace.authorizer.as_ref().map_or("", |a| a.cache);
                             trace.stage(Stage::Authorize, began, format!("allow (cache {cache})"));
                             auth_ctx = Some(ctx);
                         }
@@ -390,7 +386,7 @@ impl Pipeline {
                     ));
                     trace.authorizer = Some(crate::trace::AuthorizerFacts {
                         name: auth.name.clone(),
-                        mode: "bypass".into(),
+                        mode: "bypass",
                         ..Default::default()
                     });
                     trace.stage(Stage::Authorize, began, "bypass");
@@ -405,15 +401,15 @@ impl Pipeline {
                     ));
                     trace.authorizer = Some(crate::trace::AuthorizerFacts {
                         name: auth.name.clone(),
-                        mode: "allow".into(),
+                        mode: "allow",
                         principal_id: Some(principal_id.clone()),
-                        decision: Some("allow".into()),
+                        decision: Some("allow"),
                         ..Default::default()
                     });
                     trace.stage(Stage::Authorize, began, "allow (stand-in)");
                     auth_ctx = Some(authorize::AuthContext {
                         principal_id: Some(principal_id),
-                        context,
+                        context: Arc::new(context),
                         integration_latency_ms: 0,
                     });
                 }

@@ -158,13 +158,13 @@ mod tests {
 
     fn entry(ttl: u64) -> CacheEntry {
         CacheEntry {
-            result: Arc::new(AuthorizerResult {
-                principal_id: Some("u".into()),
-                version: None,
-                statements: vec![],
-                context: Default::default(),
-                usage_identifier_key: None,
-            }),
+            result: Arc::new(AuthorizerResult::new(
+                Some("u".into()),
+                None,
+                vec![],
+                Default::default(),
+                None,
+            )),
             method_arn: "arn".into(),
             inserted: Instant::now(),
             ttl: Duration::from_secs(ttl),

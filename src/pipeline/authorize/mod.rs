@@ -40,8 +40,8 @@ use result::{AuthorizerResult, ResultError};
 pub struct AuthContext {
     /// `principalId`.
     pub principal_id: Option<String>,
-    /// `context`, stringified.
-    pub context: IndexMap<String, String>,
+    /// `context`, stringified (shared with the cached result it came from).
+    pub context: Arc<IndexMap<String, String>>,
     /// Authorizer latency in ms (0 on a cache hit).
     pub integration_latency_ms: u64,
 }
@@ -54,7 +54,7 @@ impl AuthContext {
         if let Some(p) = &self.principal_id {
             m.insert("principalId".into(), p.clone().into());
         }
-        for (k, v) in &self.context {
+        for (k, v) in self.context.iter() {
             m.insert(k.clone(), v.clone().into());
         }
         m.insert(
@@ -66,7 +66,7 @@ impl AuthContext {
 
     /// `$context.authorizer.*` for gateway response templates.
     pub fn template_values(&self) -> IndexMap<String, String> {
-        let mut m = self.context.clone();
+        let mut m = (*self.context).clone();
         if let Some(p) = &self.principal_id {
             m.insert("principalId".into(), p.clone());
         }
@@ -149,7 +149,11 @@ pub struct AuthSettings {
 /// The authorizer stage of one server: compiled expressions, the shared cache, modes.
 pub struct Authorizers {
     cache: Arc<AuthCache>,
-    regexes: HashMap<(String, String), Regex>,
+    /// Compiled `ValidationExpression`s by API logical id, then authorizer name (nested so a
+    /// lookup borrows instead of building a key).
+    regexes: HashMap<String, HashMap<String, Regex>>,
+    /// Log ids by authorizer name, computed once.
+    ids: HashMap<String, String>,
     settings: AuthSettings,
     modes: RwLock<HashMap<String, Mode>>,
     region: String,
@@ -215,18 +219,33 @@ impl Authorizers {
                             source,
                         }
                     })?;
-                    regexes.insert((api.logical_id.clone(), a.name.clone()), re);
+                    regexes
+                        .entry(api.logical_id.clone())
+                        .or_insert_with(HashMap::new)
+                        .insert(a.name.clone(), re);
                 }
             }
         }
         Ok(Authorizers {
             cache,
             regexes,
+            ids: apis
+                .iter()
+                .flat_map(|api| api.authorizers.keys())
+                .map(|n| (n.clone(), authorizer_id(n)))
+                .collect(),
             settings,
             modes: RwLock::new(HashMap::new()),
             region: region.to_owned(),
             account_id: account_id.to_owned(),
         })
+    }
+
+    fn id(&self, name: &str) -> std::borrow::Cow<'_, str> {
+        match self.ids.get(name) {
+            Some(id) => std::borrow::Cow::Borrowed(id.as_str()),
+            None => std::borrow::Cow::Owned(authorizer_id(name)),
+        }
     }
 
     /// The shared result cache.
@@ -285,14 +304,14 @@ impl Authorizers {
         let mut facts = AuthorizerFacts {
             name: auth.name.clone(),
             kind: match auth.kind {
-                AuthorizerKind::Token { .. } => "TOKEN".into(),
-                AuthorizerKind::Request { .. } => "REQUEST".into(),
+                AuthorizerKind::Token { .. } => "TOKEN",
+                AuthorizerKind::Request { .. } => "REQUEST",
             },
             function: auth.function.clone(),
-            mode: "normal".into(),
+            mode: "normal",
             method_arn: method_arn.clone(),
             ttl_s: ttl.as_secs(),
-            cache: if ttl.is_zero() { "disabled" } else { "miss" }.into(),
+            cache: if ttl.is_zero() { "disabled" } else { "miss" },
             ..AuthorizerFacts::default()
         };
         let outcome = self
@@ -331,7 +350,7 @@ impl Authorizers {
         } = *target;
         trace.log(format!(
             "Starting authorizer: {} for request: {}",
-            authorizer_id(&auth.name),
+            self.id(&auth.name),
             req.request_id
         ));
         let caching = !ttl.is_zero();
@@ -343,7 +362,8 @@ impl Authorizers {
         };
         let regex = self
             .regexes
-            .get(&(api.logical_id.clone(), auth.name.clone()));
+            .get(&api.logical_id)
+            .and_then(|m| m.get(&auth.name));
         let ident = match identity::extract(
             &auth.kind,
             regex,
@@ -377,11 +397,11 @@ impl Authorizers {
             api_id: api.api_id.clone(),
             stage: api.stage.clone(),
             authorizer: auth.name.clone(),
-            identity: ident.values.clone(),
+            identity: ident.values,
         };
         if caching {
             if let Some(entry) = self.cache.get(&key) {
-                facts.cache = "hit".into();
+                facts.cache = "hit";
                 facts.cache_age_s = Some(entry.age().as_secs_f64());
                 facts.cached_for_method_arn = Some(entry.method_arn.clone());
                 return self.decide(
@@ -397,7 +417,9 @@ impl Authorizers {
 
         // Invoke the authorizer function.
         let payload = match &auth.kind {
-            AuthorizerKind::Token { .. } => event::token_event(method_arn, &ident.values[0]),
+            AuthorizerKind::Token { .. } => {
+                event::token_event(method_arn, key.identity.first().map_or("", String::as_str))
+            }
             AuthorizerKind::Request { .. } => event::request_event(
                 req,
                 &EventContext {
@@ -428,7 +450,7 @@ impl Authorizers {
             self.region,
             self.account_id,
             api.api_id,
-            authorizer_id(&auth.name),
+            self.id(&auth.name),
             api.api_id
         ));
         trace.log(format!(
@@ -560,19 +582,16 @@ impl Authorizers {
         facts: &mut AuthorizerFacts,
     ) -> Result<AuthContext, Failure> {
         facts.principal_id.clone_from(&result.principal_id);
-        facts.policy = result.policy_summary();
+        facts.policy = result.summary.clone();
         let decision = policy::evaluate(&result.statements, method_arn);
-        facts.decision = Some(
-            match decision {
-                Decision::Allow => "allow",
-                Decision::ExplicitDeny => "explicit-deny",
-                Decision::ImplicitDeny => "implicit-deny",
-            }
-            .into(),
-        );
+        facts.decision = Some(match decision {
+            Decision::Allow => "allow",
+            Decision::ExplicitDeny => "explicit-deny",
+            Decision::ImplicitDeny => "implicit-deny",
+        });
         let ctx = AuthContext {
             principal_id: result.principal_id.clone(),
-            context: result.context_strings(),
+            context: result.context_strings.clone(),
             integration_latency_ms: latency_ms,
         };
         let principal = result.principal_id.as_deref().unwrap_or("(none)");

@@ -4,6 +4,8 @@
 //! expect; the messages below follow the ones it logs after
 //! `Execution failed due to configuration error: Invalid JSON in response: `.
 
+use std::sync::Arc;
+
 use indexmap::IndexMap;
 use serde_json::Value;
 
@@ -26,12 +28,39 @@ pub struct AuthorizerResult {
     pub context: IndexMap<String, Value>,
     /// `usageIdentifierKey`.
     pub usage_identifier_key: Option<String>,
+    /// The context as API Gateway hands it on: every value stringified (`1` -> `"1"`,
+    /// `true` -> `"true"`). Computed once, since a cached result serves many requests.
+    #[serde(skip)]
+    pub context_strings: Arc<IndexMap<String, String>>,
+    /// One line per statement, for traces and cache listings. Computed once.
+    #[serde(skip)]
+    pub summary: Arc<[String]>,
 }
 
 impl AuthorizerResult {
-    /// The context as API Gateway hands it on: every value stringified (`1` -> `"1"`,
-    /// `true` -> `"true"`).
-    pub fn context_strings(&self) -> IndexMap<String, String> {
+    /// A result from its parts, with the derived fields filled in.
+    pub fn new(
+        principal_id: Option<String>,
+        version: Option<String>,
+        statements: Vec<Statement>,
+        context: IndexMap<String, Value>,
+        usage_identifier_key: Option<String>,
+    ) -> Self {
+        let mut r = AuthorizerResult {
+            principal_id,
+            version,
+            statements,
+            context,
+            usage_identifier_key,
+            context_strings: Arc::default(),
+            summary: Arc::from(Vec::new()),
+        };
+        r.context_strings = Arc::new(r.stringify_context());
+        r.summary = Arc::from(r.policy_summary());
+        r
+    }
+
+    fn stringify_context(&self) -> IndexMap<String, String> {
         self.context
             .iter()
             .map(|(k, v)| {
@@ -44,8 +73,7 @@ impl AuthorizerResult {
             .collect()
     }
 
-    /// One line per statement, for traces and cache listings.
-    pub fn policy_summary(&self) -> Vec<String> {
+    fn policy_summary(&self) -> Vec<String> {
         self.statements
             .iter()
             .map(|s| {
@@ -177,13 +205,7 @@ pub fn parse(payload: &[u8]) -> Result<AuthorizerResult, ResultError> {
             token(&v)
         )));
     };
-    let mut out = AuthorizerResult {
-        principal_id: None,
-        version: None,
-        statements: Vec::new(),
-        context: IndexMap::new(),
-        usage_identifier_key: None,
-    };
+    let mut out = AuthorizerResult::new(None, None, Vec::new(), IndexMap::new(), None);
     let mut has_policy = false;
     for (k, val) in &map {
         match k.as_str() {
@@ -274,7 +296,13 @@ pub fn parse(payload: &[u8]) -> Result<AuthorizerResult, ResultError> {
             "Invalid policy document: the response has no policyDocument".into(),
         ));
     }
-    Ok(out)
+    Ok(AuthorizerResult::new(
+        out.principal_id,
+        out.version,
+        out.statements,
+        out.context,
+        out.usage_identifier_key,
+    ))
 }
 
 #[cfg(test)]
@@ -289,12 +317,12 @@ mod tests {
         .unwrap();
         assert_eq!(r.principal_id.as_deref(), Some("user"));
         assert_eq!(r.statements[0].resources, vec!["arn:a", "arn:b"]);
-        let ctx = r.context_strings();
+        let ctx = &r.context_strings;
         assert_eq!(ctx["n"], "1");
         assert_eq!(ctx["b"], "true");
         assert!(!ctx.contains_key("z"));
         assert_eq!(r.usage_identifier_key.as_deref(), Some("key"));
-        assert_eq!(r.policy_summary(), vec!["Allow arn:a, arn:b"]);
+        assert_eq!(&r.summary[..], ["Allow arn:a, arn:b"]);
     }
 
     #[test]
