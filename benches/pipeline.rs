@@ -1,0 +1,196 @@
+//! In-process cost of lifecycle pieces on the request path, without sockets or processes:
+//! the authorizer stage on a warm cache, building the v1 event, and the trace's redaction.
+//!
+//! Run: `cargo bench --bench pipeline`. Results are recorded in BENCHMARKS.md.
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::Duration;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use glassgate::lambda::{LambdaService, LambdaSettings};
+use glassgate::pipeline::Redactor;
+use glassgate::pipeline::authorize::cache::{AuthCache, CacheEntry, CacheKey};
+use glassgate::pipeline::authorize::result::parse;
+use glassgate::pipeline::authorize::{AuthSettings, AuthTarget, AuthorizeOptions, Authorizers};
+use glassgate::pipeline::integrate::event_v1::{EventContext, build};
+use glassgate::pipeline::request::{GatewayRequest, new_extended_request_id, new_request_id};
+use glassgate::template::{LoadOptions, load_str};
+use glassgate::trace::Trace;
+use indexmap::IndexMap;
+
+const TEMPLATE: &str = r#"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      Auth:
+        DefaultAuthorizer: Tok
+        Authorizers:
+          Tok:
+            FunctionArn: !GetAtt AuthFn.Arn
+  AuthFn:
+    Type: AWS::Serverless::Function
+    Properties: {Runtime: python3.12, CodeUri: ., Handler: app.handler}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      CodeUri: .
+      Handler: app.handler
+      Events:
+        A: {Type: Api, Properties: {RestApiId: !Ref Api, Path: "/pets/{id}", Method: get}}
+"#;
+
+fn request() -> GatewayRequest {
+    GatewayRequest {
+        request_id: new_request_id(),
+        extended_request_id: new_extended_request_id(),
+        method: "GET".into(),
+        path: "/pets/7".into(),
+        query: Some("a=1&b=2".into()),
+        headers: vec![
+            ("Host".into(), "localhost:3000".into()),
+            ("User-Agent".into(), "wrk".into()),
+            ("Authorization".into(), "Bearer bench-token".into()),
+            ("X-Forwarded-For".into(), "127.0.0.1".into()),
+            ("X-Forwarded-Port".into(), "3000".into()),
+            ("X-Forwarded-Proto".into(), "http".into()),
+        ],
+        body: bytes::Bytes::new(),
+        source_ip: "127.0.0.1".parse().expect("ip"),
+        local_port: 3000,
+        protocol: "HTTP/1.1",
+        received_at: time::OffsetDateTime::now_utc(),
+    }
+}
+
+fn benches(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let _guard = rt.enter();
+    let dir = std::env::temp_dir();
+    let model = load_str(
+        &TEMPLATE.replace("CodeUri: .", &format!("CodeUri: {}", dir.display())),
+        &dir.join("template.yaml"),
+        &LoadOptions {
+            parameter_overrides: IndexMap::new(),
+            region: "us-east-1".into(),
+            account_id: "123456789012".into(),
+            stack_name: "bench".into(),
+        },
+    )
+    .expect("template");
+    // Processes start on first invocation; a warm cache never invokes.
+    let lambda = LambdaService::new(&model, &LambdaSettings::default()).expect("lambda");
+    let cache = Arc::new(AuthCache::new(10_000));
+    let auth = Authorizers::new(
+        &model.apis,
+        "us-east-1",
+        "123456789012",
+        AuthSettings::default(),
+        cache.clone(),
+    )
+    .expect("authorizers");
+    let api = &model.apis[0];
+    let route = &api.routes[0];
+    let authorizer = &api.authorizers["Tok"];
+    let result = parse(br#"{"principalId":"bench","policyDocument":{"Version":"2012-10-17","Statement":[{"Action":"execute-api:Invoke","Effect":"Allow","Resource":"arn:aws:execute-api:us-east-1:123456789012:*/Prod/*/*"}]},"context":{"tier":"bench","n":1}}"#)
+        .expect("result");
+    cache.insert(
+        CacheKey {
+            api_id: api.api_id.clone(),
+            stage: api.stage.clone(),
+            authorizer: "Tok".into(),
+            identity: vec!["Bearer bench-token".into()],
+        },
+        CacheEntry {
+            result: Arc::new(result),
+            method_arn: String::new(),
+            inserted: tokio::time::Instant::now(),
+            ttl: Duration::from_secs(3600),
+        },
+    );
+    let req = request();
+    let params: IndexMap<String, String> =
+        [("id".to_owned(), "7".to_owned())].into_iter().collect();
+
+    c.bench_function("authorize/warm cache hit (stage, with trace)", |b| {
+        b.iter(|| {
+            let mut trace = Trace::start("r", "e", "GET", "/pets/7", req.received_at);
+            let mut redactor = Redactor::for_request(&req);
+            let target = AuthTarget {
+                api,
+                route,
+                auth: authorizer,
+                req: &req,
+                path_params: &params,
+            };
+            let out = rt.block_on(auth.authorize(
+                &lambda,
+                &target,
+                &mut redactor,
+                AuthorizeOptions::default(),
+                &mut trace,
+            ));
+            assert!(out.is_ok());
+            black_box((out, trace))
+        })
+    });
+
+    c.bench_function("integrate/build v1 event", |b| {
+        b.iter(|| {
+            black_box(build(
+                black_box(&req),
+                &EventContext {
+                    resource: &route.path,
+                    path_params: &params,
+                    stage: &api.stage,
+                    stage_variables: &api.stage_variables,
+                    api_id: &api.api_id,
+                    account_id: "123456789012",
+                    authorizer: None,
+                },
+            ))
+        })
+    });
+
+    let event = build(
+        &req,
+        &EventContext {
+            resource: &route.path,
+            path_params: &params,
+            stage: &api.stage,
+            stage_variables: &api.stage_variables,
+            api_id: &api.api_id,
+            account_id: "123456789012",
+            authorizer: None,
+        },
+    );
+    let text = String::from_utf8_lossy(&event).into_owned();
+    c.bench_function("trace/redact 20 lines incl. 2 event bodies", |b| {
+        let redactor = Redactor::for_request(&req);
+        b.iter(|| {
+            let mut trace = Trace::start("r", "e", "GET", "/pets/7", req.received_at);
+            for i in 0..18 {
+                trace.log(format!("line {i} of the execution log"));
+            }
+            trace.log(format!(
+                "Endpoint request body after transformations: {text}"
+            ));
+            trace.log(format!(
+                "Endpoint response body before transformations: {text}"
+            ));
+            trace.redact(|s| redactor.apply(s));
+            black_box(trace)
+        })
+    });
+    rt.block_on(lambda.shutdown());
+}
+
+criterion_group!(pipeline, benches);
+criterion_main!(pipeline);
