@@ -103,8 +103,8 @@ fn benches(c: &mut Criterion) {
         .expect("result");
     cache.insert(
         CacheKey {
-            api_id: api.api_id.clone(),
-            stage: api.stage.clone(),
+            api_id: api.api_id.as_str().into(),
+            stage: api.stage.as_str().into(),
             authorizer: "Tok".into(),
             identity: vec!["Bearer bench-token".into()],
         },

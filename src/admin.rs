@@ -211,7 +211,7 @@ fn authorizers(state: &ServerState) -> Response<Full<Bytes>> {
             let mode = auth.mode(&a.name);
             let cached: Vec<Value> = entries
                 .iter()
-                .filter(|(k, _)| k.authorizer == a.name && k.api_id == api.api_id)
+                .filter(|(k, _)| *k.authorizer == *a.name && *k.api_id == *api.api_id)
                 .map(|(k, e)| {
                     json!({
                         "key": k.identity.iter().map(|v| mask(v)).collect::<Vec<_>>(),

@@ -182,8 +182,9 @@ pub fn diagnosis_headers(trace: &Trace) -> Vec<(&'static str, String)> {
             "hit" => out.push((
                 "x-glassgate-authorizer-cache",
                 format!(
-                    "hit; age={:.0}; ttl={}",
-                    a.cache_age_s.unwrap_or_default().floor(),
+                    "hit; age={}; ttl={}",
+                    // Whole seconds: `{:.0}` on a float takes the slow exact-formatting path.
+                    a.cache_age_s.unwrap_or_default() as u64,
                     a.ttl_s
                 ),
             )),
@@ -257,7 +258,7 @@ fn to_http(response: GatewayResponse, trace: &Trace, faithful: bool) -> Response
     if !faithful {
         for (k, v) in diagnosis_headers(trace) {
             if let Ok(v) = HeaderValue::from_str(&v) {
-                h.insert(k, v);
+                h.insert(HeaderName::from_static(k), v);
             }
         }
     }

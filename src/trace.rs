@@ -34,7 +34,7 @@ pub struct StageRecord {
     /// How long it took, in ms.
     pub duration_ms: f64,
     /// What it ended in, in a few words.
-    pub result: String,
+    pub result: Cow<'static, str>,
 }
 
 /// What we saw of the Lambda invocation behind the integration.
@@ -195,7 +195,7 @@ impl Trace {
     }
 
     /// Record a finished stage that began at `began`.
-    pub fn stage(&mut self, stage: Stage, began: Instant, result: impl Into<String>) {
+    pub fn stage(&mut self, stage: Stage, began: Instant, result: impl Into<Cow<'static, str>>) {
         let origin = self.start.unwrap_or(began);
         self.stages.push(StageRecord {
             stage,

@@ -369,8 +369,12 @@ impl Pipeline {
                         .await;
                     match result {
                         Ok(ctx) => {
-                            let cache = trace.authorizer.as_ref().map_or("", |a| a.cache);
-                            trace.stage(Stage::Authorize, began, format!("allow (cache {cache})"));
+                            let result = match trace.authorizer.as_ref().map(|a| a.cache) {
+                                Some("hit") => "allow (cache hit)",
+                                Some("miss") => "allow (cache miss)",
+                                _ => "allow (cache disabled)",
+                            };
+                            trace.stage(Stage::Authorize, began, result);
                             auth_ctx = Some(ctx);
                         }
                         Err(f) => {
@@ -417,7 +421,6 @@ impl Pipeline {
         } else if opts.skip_auth && route.authorizer.is_some() {
             trace.log("glassgate: authorization skipped (test invoke)");
         }
-        let authorizer_value = auth_ctx.as_ref().map(authorize::AuthContext::event_value);
 
         // 3. integrate
         let began = Instant::now();
@@ -476,7 +479,7 @@ impl Pipeline {
                 stage_variables: &api.stage_variables,
                 api_id: &api.api_id,
                 account_id: &self.model.account_id,
-                authorizer: authorizer_value.as_ref(),
+                authorizer: auth_ctx.as_ref(),
             },
         );
         let function_arn = self

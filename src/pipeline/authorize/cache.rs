@@ -22,12 +22,12 @@ pub const DEFAULT_CAPACITY: u64 = 10_000;
 /// A cache key.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CacheKey {
-    /// API id.
-    pub api_id: String,
+    /// API id (shared: a key is built on every request).
+    pub api_id: Arc<str>,
     /// Stage.
-    pub stage: String,
+    pub stage: Arc<str>,
     /// Authorizer name.
-    pub authorizer: String,
+    pub authorizer: Arc<str>,
     /// Identity source values, in declaration order.
     pub identity: Vec<String>,
 }
@@ -101,7 +101,7 @@ impl AuthCache {
         let keys: Vec<Arc<CacheKey>> = self
             .entries
             .iter()
-            .filter(|(k, _)| k.authorizer == authorizer)
+            .filter(|(k, _)| &*k.authorizer == authorizer)
             .map(|(k, _)| k)
             .collect();
         for k in &keys {
@@ -149,9 +149,9 @@ mod tests {
 
     fn key(auth: &str, id: &str) -> CacheKey {
         CacheKey {
-            api_id: "api".into(),
-            stage: "Prod".into(),
-            authorizer: auth.into(),
+            api_id: Arc::from("api"),
+            stage: Arc::from("Prod"),
+            authorizer: Arc::from(auth),
             identity: vec![id.into()],
         }
     }
@@ -201,7 +201,7 @@ mod tests {
         assert!(c.get(&key("b", "t")).is_none());
         assert!(c.get(&key("a", "u")).is_none());
         let mut other_stage = key("a", "t");
-        other_stage.stage = "dev".into();
+        other_stage.stage = Arc::from("dev");
         assert!(c.get(&other_stage).is_none());
         assert!(c.get(&key("a", "t")).is_some());
     }

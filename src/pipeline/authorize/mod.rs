@@ -47,23 +47,6 @@ pub struct AuthContext {
 }
 
 impl AuthContext {
-    /// `requestContext.authorizer` of the proxy event: `principalId`, every context key
-    /// (stringified) and `integrationLatency`.
-    pub fn event_value(&self) -> serde_json::Map<String, serde_json::Value> {
-        let mut m = serde_json::Map::new();
-        if let Some(p) = &self.principal_id {
-            m.insert("principalId".into(), p.clone().into());
-        }
-        for (k, v) in self.context.iter() {
-            m.insert(k.clone(), v.clone().into());
-        }
-        m.insert(
-            "integrationLatency".into(),
-            self.integration_latency_ms.into(),
-        );
-        m
-    }
-
     /// `$context.authorizer.*` for gateway response templates.
     pub fn template_values(&self) -> IndexMap<String, String> {
         let mut m = (*self.context).clone();
@@ -71,6 +54,27 @@ impl AuthContext {
             m.insert("principalId".into(), p.clone());
         }
         m
+    }
+}
+
+/// `requestContext.authorizer` of the proxy event: `principalId`, every context key
+/// (stringified) and `integrationLatency`. Written straight from the shared context, without
+/// building an intermediate JSON map per request.
+impl serde::Serialize for AuthContext {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.context.len() + 2))?;
+        if let Some(p) = &self.principal_id {
+            m.serialize_entry("principalId", p)?;
+        }
+        // The two reserved keys win over context keys of the same name.
+        for (k, v) in self.context.iter() {
+            if k != "principalId" && k != "integrationLatency" {
+                m.serialize_entry(k, v)?;
+            }
+        }
+        m.serialize_entry("integrationLatency", &self.integration_latency_ms)?;
+        m.end()
     }
 }
 
@@ -152,8 +156,10 @@ pub struct Authorizers {
     /// Compiled `ValidationExpression`s by API logical id, then authorizer name (nested so a
     /// lookup borrows instead of building a key).
     regexes: HashMap<String, HashMap<String, Regex>>,
-    /// Log ids by authorizer name, computed once.
-    ids: HashMap<String, String>,
+    /// Log id and shared name by authorizer name, computed once.
+    ids: HashMap<String, (String, Arc<str>)>,
+    /// Shared API id and stage by API logical id, for cache keys built on every request.
+    api_keys: HashMap<String, (Arc<str>, Arc<str>)>,
     settings: AuthSettings,
     modes: RwLock<HashMap<String, Mode>>,
     region: String,
@@ -232,7 +238,16 @@ impl Authorizers {
             ids: apis
                 .iter()
                 .flat_map(|api| api.authorizers.keys())
-                .map(|n| (n.clone(), authorizer_id(n)))
+                .map(|n| (n.clone(), (authorizer_id(n), Arc::from(n.as_str()))))
+                .collect(),
+            api_keys: apis
+                .iter()
+                .map(|a| {
+                    (
+                        a.logical_id.clone(),
+                        (Arc::from(a.api_id.as_str()), Arc::from(a.stage.as_str())),
+                    )
+                })
                 .collect(),
             settings,
             modes: RwLock::new(HashMap::new()),
@@ -243,7 +258,7 @@ impl Authorizers {
 
     fn id(&self, name: &str) -> std::borrow::Cow<'_, str> {
         match self.ids.get(name) {
-            Some(id) => std::borrow::Cow::Borrowed(id.as_str()),
+            Some((id, _)) => std::borrow::Cow::Borrowed(id.as_str()),
             None => std::borrow::Cow::Owned(authorizer_id(name)),
         }
     }
@@ -393,10 +408,23 @@ impl Authorizers {
         facts.identity = ident.values.iter().map(|v| mask(v)).collect();
         trace.log(format!("Incoming identity: {}", facts.identity.join(", ")));
 
+        let (api_id, stage) = self
+            .api_keys
+            .get(&api.logical_id)
+            .cloned()
+            .unwrap_or_else(|| {
+                (
+                    Arc::from(api.api_id.as_str()),
+                    Arc::from(api.stage.as_str()),
+                )
+            });
         let key = CacheKey {
-            api_id: api.api_id.clone(),
-            stage: api.stage.clone(),
-            authorizer: auth.name.clone(),
+            api_id,
+            stage,
+            authorizer: self
+                .ids
+                .get(&auth.name)
+                .map_or_else(|| Arc::from(auth.name.as_str()), |(_, n)| n.clone()),
             identity: ident.values,
         };
         if caching {

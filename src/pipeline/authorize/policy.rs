@@ -71,9 +71,11 @@ pub fn wildcard_match(pattern: &str, text: &str) -> bool {
 }
 
 fn covers_invoke(actions: &[String]) -> bool {
-    actions
-        .iter()
-        .any(|a| wildcard_match(&a.to_ascii_lowercase(), "execute-api:invoke"))
+    actions.iter().any(|a| {
+        // IAM action names are case-insensitive; the common spellings need no allocation.
+        matches!(a.as_str(), "execute-api:Invoke" | "execute-api:*" | "*")
+            || wildcard_match(&a.to_ascii_lowercase(), "execute-api:invoke")
+    })
 }
 
 fn applies(s: &Statement, method_arn: &str) -> bool {

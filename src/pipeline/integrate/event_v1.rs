@@ -29,7 +29,7 @@ pub struct EventContext<'a> {
     /// Account id.
     pub account_id: &'a str,
     /// `requestContext.authorizer`, when an authorizer ran.
-    pub authorizer: Option<&'a serde_json::Map<String, serde_json::Value>>,
+    pub authorizer: Option<&'a crate::pipeline::authorize::AuthContext>,
 }
 
 #[derive(Serialize)]
@@ -68,7 +68,7 @@ struct RequestContext<'a> {
     domain_name: &'a str,
     api_id: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    authorizer: Option<&'a serde_json::Map<String, serde_json::Value>>,
+    authorizer: Option<&'a crate::pipeline::authorize::AuthContext>,
 }
 
 #[derive(Serialize)]
