@@ -28,6 +28,10 @@ echo "==> cargo fmt --check"
 cargo fmt --all --check
 echo "==> cargo clippy"
 cargo clippy --all-targets --locked -- -D warnings
+# The provided-runtime tests run the `provided-rust` example as a real bootstrap binary;
+# `cargo test --all-targets` builds examples only as test harnesses, so build it plainly.
+echo "==> cargo build --examples"
+cargo build --examples --locked
 echo "==> cargo test"
 # Integration tests mostly wait on child processes, so more threads than cores is right.
 log="$(mktemp)"
