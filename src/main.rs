@@ -32,6 +32,7 @@ enum Command {
     Validate(ValidateCmd),
     /// Run one request through the lifecycle without a server (like TestInvokeMethod) and
     /// print the response, the execution log and the diagnosis.
+    #[command(override_usage = "glassgate invoke [OPTIONS] [TEMPLATE] METHOD PATH")]
     Invoke(InvokeCmd),
     /// Say which layer failed for a request and why: from a running server (REQUEST_ID) or
     /// from an execution log file (--log).
@@ -54,7 +55,7 @@ struct ValidateCmd {
 #[derive(Args)]
 struct InvokeCmd {
     /// [TEMPLATE] METHOD PATH, e.g. `GET /users/42?x=1` or `template.yaml POST /users`.
-    #[arg(num_args = 2..=3, value_names = ["TEMPLATE", "METHOD", "PATH"], required = true)]
+    #[arg(num_args = 2..=3, value_name = "ARG", required = true)]
     args: Vec<String>,
     /// A request header, `Name: value` (repeatable).
     #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
@@ -68,15 +69,8 @@ struct InvokeCmd {
     /// Environment overrides, as for `serve`.
     #[arg(long, short = 'n', value_name = "FILE")]
     env_vars: Option<PathBuf>,
-    /// Template parameter values: `Name=Value`.
-    #[arg(long, num_args = 1.., value_name = "NAME=VALUE")]
-    parameter_overrides: Vec<String>,
-    /// Region used for ARNs and AWS_REGION.
-    #[arg(long, default_value = "us-east-1", env = "GLASSGATE_REGION")]
-    region: String,
-    /// Account id used for ARNs.
-    #[arg(long, default_value = "123456789012")]
-    account_id: String,
+    #[command(flatten)]
+    stack: StackOpts,
     /// Override every authorizer's cache TTL (seconds).
     #[arg(long, value_name = "SECONDS")]
     authorizer_cache_ttl: Option<u64>,
@@ -100,6 +94,13 @@ struct TemplateOpts {
     /// SAM/CloudFormation template (YAML or JSON). Default: template.yaml, template.yml or
     /// template.json in the current folder.
     template: Option<PathBuf>,
+    #[command(flatten)]
+    stack: StackOpts,
+}
+
+/// What a template is resolved with, shared by every verb that loads one.
+#[derive(Args)]
+struct StackOpts {
     /// Template parameter values: `Name=Value` (or `ParameterKey=Name,ParameterValue=Value`).
     #[arg(long, num_args = 1.., value_name = "NAME=VALUE")]
     parameter_overrides: Vec<String>,
@@ -111,14 +112,20 @@ struct TemplateOpts {
     account_id: String,
 }
 
-impl TemplateOpts {
-    fn into_args(self) -> TemplateArgs {
+impl StackOpts {
+    fn into_args(self, template: Option<PathBuf>) -> TemplateArgs {
         TemplateArgs {
-            template: self.template,
+            template,
             parameter_overrides: self.parameter_overrides,
             region: self.region,
             account_id: self.account_id,
         }
+    }
+}
+
+impl TemplateOpts {
+    fn into_args(self) -> TemplateArgs {
+        self.stack.into_args(self.template)
     }
 }
 
@@ -180,12 +187,7 @@ fn run_invoke(cmd: InvokeCmd) -> anyhow::Result<()> {
         _ => anyhow::bail!("expected [TEMPLATE] METHOD PATH"),
     };
     let args = app::InvokeArgs {
-        template: TemplateArgs {
-            template,
-            parameter_overrides: cmd.parameter_overrides,
-            region: cmd.region,
-            account_id: cmd.account_id,
-        },
+        template: cmd.stack.into_args(template),
         method,
         path,
         headers: cmd.headers,
