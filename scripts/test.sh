@@ -28,6 +28,8 @@ echo "==> cargo fmt --check"
 cargo fmt --all --check
 echo "==> cargo clippy"
 cargo clippy --all-targets --locked -- -D warnings
+echo "==> cargo doc"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --locked --quiet
 # The provided-runtime tests run the `provided-rust` example as a real bootstrap binary;
 # `cargo test --all-targets` builds examples only as test harnesses, so build it plainly.
 echo "==> cargo build --examples"

@@ -5,8 +5,8 @@
 //! environment, invocation outcomes. Does not own: events or responses of API Gateway
 //! (see [`crate::pipeline`]); it moves opaque JSON payloads.
 //!
-//! Layout: [`runtime_api`] serves the Runtime API of one process, [`worker`] owns one process,
-//! [`pool`] runs invocations over a function's processes, this module ties them together.
+//! Layout: `runtime_api` serves the Runtime API of one process, `worker` owns one process,
+//! `pool` runs invocations over a function's processes, this module ties them together.
 
 mod bootstrap;
 mod env;

@@ -2,7 +2,7 @@
 //! the integration timeout, and check what came back.
 //!
 //! Input: the request and its [`RouteMatch`](super::route::RouteMatch). Output: a
-//! [`ProxyResponse`](proxy_response::ProxyResponse). Error: a [`Failure`] of layer `backend`
+//! [`ProxyResponse`]. Error: a [`Failure`] of layer `backend`
 //! (the function failed or answered badly) or `integration` (the timeout passed first).
 
 pub mod event_v1;
