@@ -443,6 +443,33 @@ impl<'t> Builder<'t> {
                 ));
             }
         };
+        self.gateway_authorizer(
+            name,
+            request,
+            props,
+            props_loc,
+            Spelling::Resource,
+            None,
+            child("Resources", logical),
+        )
+    }
+
+    /// The fields of an API Gateway authorizer after its type: the function, the identity
+    /// sources, the validation expression and the TTL. `AWS::ApiGateway::Authorizer` and the
+    /// OpenAPI `x-amazon-apigateway-authorizer` carry the same fields, spelled as `spelling`
+    /// says; `fallback_header` is the TOKEN header to use when no identity source is given.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn gateway_authorizer(
+        &mut self,
+        name: &str,
+        request: bool,
+        props: &Map<String, Value>,
+        props_loc: &str,
+        spelling: Spelling,
+        fallback_header: Option<String>,
+        source: String,
+    ) -> Result<Authorizer, Reported> {
+        let field = |camel: &str| spelling.field(camel);
         let mut failed = false;
         let mut function = None;
         let mut identity: Option<(String, String)> = None;
@@ -453,11 +480,12 @@ impl<'t> Builder<'t> {
                 value,
                 loc: child(props_loc, key),
             };
-            match key.as_str() {
-                "RestApiId" | "Name" | "Type" => {}
+            match spelling.canonical(key).as_str() {
+                "type" => {}
+                "restApiId" | "name" if spelling == Spelling::Resource => {}
                 // Credentials and Cognito settings have nothing to emulate for Lambda authorizers.
-                "AuthorizerCredentials" | "AuthType" | "ProviderARNs" => {}
-                "AuthorizerUri" => match self.string(&prop) {
+                "authorizerCredentials" | "authType" | "providerARNs" => {}
+                "authorizerUri" => match self.string(&prop) {
                     Ok(Some(uri)) => match invocation_target(&uri) {
                         Some(arn) => {
                             function = Some(self.authorizer_function(name, arn, &prop.loc))
@@ -470,26 +498,37 @@ impl<'t> Builder<'t> {
                     Ok(None) => {}
                     Err(Reported) => failed = true,
                 },
-                "IdentitySource" => match self.string(&prop) {
+                "identitySource" => match self.string(&prop) {
                     Ok(Some(s)) => identity = Some((s, prop.loc)),
                     Ok(None) => {}
                     Err(Reported) => failed = true,
                 },
-                "IdentityValidationExpression" => match self.string(&prop) {
+                "identityValidationExpression" => match self.string(&prop) {
                     Ok(Some(s)) => validation = Some((s, prop.loc)),
                     Ok(None) => {}
                     Err(Reported) => failed = true,
                 },
-                "AuthorizerResultTtlInSeconds" => match self.whole_number(
+                "authorizerResultTtlInSeconds" => match self.whole_number(
                     &prop,
                     TTL_RANGE,
-                    "AuthorizerResultTtlInSeconds must be between 0 and 3600 seconds",
+                    &format!(
+                        "{} must be between 0 and 3600 seconds",
+                        field("authorizerResultTtlInSeconds")
+                    ),
                 ) {
                     Ok(Some(n)) => ttl = n,
                     Ok(None) => {}
                     Err(Reported) => failed = true,
                 },
-                _ => self.warn_unknown(key, &prop.loc, AUTHORIZER),
+                "authorizerPayloadFormatVersion" | "enableSimpleResponses"
+                    if spelling == Spelling::Extension =>
+                {
+                    self.r.diags.warn(
+                        &prop.loc,
+                        format!("{key} applies to HTTP API authorizers only; ignored"),
+                    )
+                }
+                _ => self.warn_unknown(key, &prop.loc, spelling.what()),
             }
         }
         let function = match function {
@@ -498,7 +537,8 @@ impl<'t> Builder<'t> {
             None => Err(self.r.diags.error(
                 props_loc,
                 format!(
-                    "authorizer {name} has no AuthorizerUri (arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/FUNCTION_ARN/invocations)"
+                    "authorizer {name} has no {} (arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/FUNCTION_ARN/invocations)",
+                    field("authorizerUri")
                 ),
             )),
         };
@@ -506,7 +546,11 @@ impl<'t> Builder<'t> {
             if let Some((_, loc)) = &validation {
                 self.r.diags.warn(
                     loc,
-                    "IdentityValidationExpression applies to TOKEN authorizers only; ignored",
+                    format!(
+                        "{} applies to {} authorizers only; ignored",
+                        field("identityValidationExpression"),
+                        spelling.kind(false)
+                    ),
                 );
             }
             let mut sources = Vec::new();
@@ -530,7 +574,10 @@ impl<'t> Builder<'t> {
                 self.r.diags.error(
                     props_loc,
                     format!(
-                        "REQUEST authorizer {name} needs an IdentitySource while its results are cached; add one, or set AuthorizerResultTtlInSeconds: 0"
+                        "{} authorizer {name} needs an {} while its results are cached; add one, or set {}: 0",
+                        spelling.kind(true),
+                        field("identitySource"),
+                        field("authorizerResultTtlInSeconds")
                     ),
                 );
                 failed = true;
@@ -545,7 +592,7 @@ impl<'t> Builder<'t> {
                     Err(message) => {
                         let message = message.replacen(
                             "ValidationExpression",
-                            "IdentityValidationExpression",
+                            &field("identityValidationExpression"),
                             1,
                         );
                         self.r.diags.error(loc, message);
@@ -562,18 +609,28 @@ impl<'t> Builder<'t> {
                         self.r.diags.error(
                             loc,
                             format!(
-                                "a TOKEN authorizer takes one header, method.request.header.NAME; got {text:?}"
+                                "a {} authorizer takes one header, method.request.header.NAME; got {text:?}",
+                                spelling.kind(false)
                             ),
                         );
                         failed = true;
                         None
                     }
                 },
+                None if fallback_header.is_some() => fallback_header,
                 None => {
+                    let scheme_hint = match spelling {
+                        Spelling::Resource => "",
+                        Spelling::Extension => {
+                            ", and its scheme names no header (in: header, name: Authorization)"
+                        }
+                    };
                     self.r.diags.error(
                         props_loc,
                         format!(
-                            "TOKEN authorizer {name} has no IdentitySource (e.g. method.request.header.Authorization)"
+                            "{} authorizer {name} has no {} (e.g. method.request.header.Authorization){scheme_hint}",
+                            spelling.kind(false),
+                            field("identitySource")
                         ),
                     );
                     failed = true;
@@ -594,7 +651,7 @@ impl<'t> Builder<'t> {
             function,
             kind,
             ttl: Duration::from_secs(ttl),
-            source: child("Resources", logical),
+            source,
         })
     }
 
@@ -1070,6 +1127,58 @@ pub(super) fn not_invocation_uri(uri: &str) -> String {
 }
 
 /// One identity source as API Gateway writes it.
+/// How API Gateway's authorizer fields are spelled where they were read: the CloudFormation
+/// resource uses PascalCase (`IdentitySource`, `TOKEN`), the OpenAPI extension camelCase
+/// (`identitySource`, `token`). Messages use the spelling the user wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Spelling {
+    /// `AWS::ApiGateway::Authorizer`.
+    Resource,
+    /// `x-amazon-apigateway-authorizer`.
+    Extension,
+}
+
+impl Spelling {
+    /// A field name, given in camelCase, as this spelling writes it.
+    fn field(self, camel: &str) -> String {
+        match self {
+            Spelling::Extension => camel.to_owned(),
+            Spelling::Resource => {
+                let mut c = camel.chars();
+                c.next()
+                    .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                    .unwrap_or_default()
+            }
+        }
+    }
+
+    /// A key as written, in camelCase.
+    fn canonical(self, key: &str) -> String {
+        let mut c = key.chars();
+        c.next()
+            .map(|f| f.to_ascii_lowercase().to_string() + c.as_str())
+            .unwrap_or_default()
+    }
+
+    /// The authorizer type name.
+    fn kind(self, request: bool) -> &'static str {
+        match (self, request) {
+            (Spelling::Resource, false) => "TOKEN",
+            (Spelling::Resource, true) => "REQUEST",
+            (Spelling::Extension, false) => "token",
+            (Spelling::Extension, true) => "request",
+        }
+    }
+
+    /// What the fields belong to, for warnings.
+    fn what(self) -> &'static str {
+        match self {
+            Spelling::Resource => AUTHORIZER,
+            Spelling::Extension => "x-amazon-apigateway-authorizer",
+        }
+    }
+}
+
 pub(super) fn parse_identity_source(s: &str) -> Option<IdentitySource> {
     let sources: [(&str, MakeSource); 4] = [
         ("method.request.header.", IdentitySource::Header),

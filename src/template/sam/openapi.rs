@@ -16,12 +16,10 @@ use std::time::Duration;
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
-use super::auth::{
-    ApiAuth, DEFAULT_TTL_SECONDS, TTL_RANGE, check_regex, cognito_message, lambda_function_name,
-};
-use super::cfn::{invocation_target, not_invocation_uri, parse_identity_source};
+use super::auth::{ApiAuth, cognito_message, lambda_function_name};
+use super::cfn::{Spelling, invocation_target, not_invocation_uri};
 use super::{Builder, PendingRoute, Prop, RouteAuth, TIMEOUT_RANGE_MESSAGE, check_path};
-use crate::model::{Authorizer, AuthorizerKind, IdentitySource, RouteSpec};
+use crate::model::{Authorizer, RouteSpec};
 use crate::template::intrinsics::{scalar_text, single_intrinsic};
 use crate::template::yaml::{self, ParseFailure};
 use crate::template::{Reported, child, describe, index};
@@ -576,167 +574,16 @@ impl Builder<'_> {
                 ));
             }
         };
-        let mut failed = false;
-        let mut function = None;
-        let mut identity: Option<(String, String)> = None;
-        let mut validation: Option<(String, String)> = None;
-        let mut ttl = DEFAULT_TTL_SECONDS;
-        for (key, value) in &props {
-            let prop = Prop {
-                value,
-                loc: child(&loc, key),
-            };
-            match key.as_str() {
-                // The role API Gateway assumes, and Cognito pools: nothing to emulate.
-                "type" | "authorizerCredentials" | "providerARNs" => {}
-                "authorizerUri" => match self.string(&prop) {
-                    Ok(Some(uri)) => match invocation_target(&uri) {
-                        Some(arn) => {
-                            function = Some(self.authorizer_function(name, arn, &prop.loc));
-                        }
-                        None => {
-                            self.r.diags.error(&prop.loc, not_invocation_uri(&uri));
-                            failed = true;
-                        }
-                    },
-                    Ok(None) => {}
-                    Err(Reported) => failed = true,
-                },
-                "identitySource" | "identityValidationExpression" => match self.string(&prop) {
-                    Ok(Some(s)) if key == "identitySource" => identity = Some((s, prop.loc)),
-                    Ok(Some(s)) => validation = Some((s, prop.loc)),
-                    Ok(None) => {}
-                    Err(Reported) => failed = true,
-                },
-                "authorizerResultTtlInSeconds" => match self.whole_number(
-                    &prop,
-                    TTL_RANGE,
-                    "authorizerResultTtlInSeconds must be between 0 and 3600 seconds",
-                ) {
-                    Ok(Some(n)) => ttl = n,
-                    Ok(None) => {}
-                    Err(Reported) => failed = true,
-                },
-                "authorizerPayloadFormatVersion" | "enableSimpleResponses" => self.r.diags.warn(
-                    &prop.loc,
-                    format!("{key} applies to HTTP API authorizers only; ignored"),
-                ),
-                _ => self.r.diags.warn(
-                    &prop.loc,
-                    format!(
-                        "property {key} of {AUTHORIZER} is not supported by glassgate; ignored"
-                    ),
-                ),
-            }
-        }
-        let function = match function {
-            Some(f) => f,
-            None if failed => Err(Reported),
-            None => Err(self.r.diags.error(
-                &loc,
-                format!(
-                    "authorizer {name} has no authorizerUri (arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/FUNCTION_ARN/invocations)"
-                ),
-            )),
-        };
-        let kind = if request {
-            if let Some((_, at)) = &validation {
-                self.r.diags.warn(
-                    at,
-                    "identityValidationExpression applies to token authorizers only; ignored",
-                );
-            }
-            let mut sources = Vec::new();
-            if let Some((text, at)) = &identity {
-                for part in text.split(',').map(str::trim) {
-                    match parse_identity_source(part) {
-                        Some(s) => sources.push(s),
-                        None => {
-                            self.r.diags.error(
-                                at,
-                                format!(
-                                    "unknown identity source {part:?}; expected method.request.header.NAME, method.request.querystring.NAME, stageVariables.NAME or context.NAME"
-                                ),
-                            );
-                            failed = true;
-                        }
-                    }
-                }
-            }
-            if sources.is_empty() && ttl != 0 && !failed {
-                self.r.diags.error(
-                    &loc,
-                    format!(
-                        "request authorizer {name} needs an identitySource while its results are cached; add one, or set authorizerResultTtlInSeconds: 0"
-                    ),
-                );
-                failed = true;
-            }
-            AuthorizerKind::Request {
-                identity_sources: sources,
-            }
-        } else {
-            let validation_expression = match validation {
-                Some((expr, at)) => match check_regex(&expr) {
-                    Ok(()) => Some(expr),
-                    Err(message) => {
-                        let message = message.replacen(
-                            "ValidationExpression",
-                            "identityValidationExpression",
-                            1,
-                        );
-                        self.r.diags.error(at, message);
-                        failed = true;
-                        None
-                    }
-                },
-                None => None,
-            };
-            let header = match &identity {
-                Some((text, at)) => match parse_identity_source(text.trim()) {
-                    Some(IdentitySource::Header(h)) => Some(h),
-                    _ => {
-                        self.r.diags.error(
-                            at,
-                            format!(
-                                "a token authorizer takes one header, method.request.header.NAME; got {text:?}"
-                            ),
-                        );
-                        failed = true;
-                        None
-                    }
-                },
-                // Swagger's own description of an API key in a header names it.
-                None => match scheme_header(scheme) {
-                    Some(h) => Some(h),
-                    None => {
-                        self.r.diags.error(
-                            &loc,
-                            format!(
-                                "token authorizer {name} has no identitySource (e.g. method.request.header.Authorization), and its scheme names no header (in: header, name: Authorization)"
-                            ),
-                        );
-                        failed = true;
-                        None
-                    }
-                },
-            };
-            AuthorizerKind::Token {
-                header: header.unwrap_or_default(),
-                validation_expression,
-            }
-        };
-        let function = function?;
-        if failed {
-            return Err(Reported);
-        }
-        Ok(Authorizer {
-            name: name.to_owned(),
-            function,
-            kind,
-            ttl: Duration::from_secs(ttl),
-            source: scheme_loc.to_owned(),
-        })
+        let fallback = scheme_header(scheme);
+        self.gateway_authorizer(
+            name,
+            request,
+            &props,
+            &loc,
+            Spelling::Extension,
+            fallback,
+            scheme_loc.to_owned(),
+        )
     }
 
     /// A `security` list: the one authorizer it names, or why it names none.
