@@ -407,32 +407,47 @@ impl Builder<'_> {
         }
         let mut out = IndexMap::new();
         for (ty, (value, loc)) in declared {
-            if let Ok(spec) = self.sam_gateway_response(&ty, &value, &loc) {
+            if let Ok(spec) = self.gateway_response(&ty, &value, &loc, ResponseSpelling::Sam) {
                 out.insert(ty, spec);
             }
         }
         out
     }
 
-    fn sam_gateway_response(
+    /// One customised gateway response: its status, templates and header parameters, in SAM's
+    /// spelling (`StatusCode`, `ResponseParameters: {Headers: ...}`) or in the OpenAPI
+    /// extension's (`statusCode`, `responseParameters: {gatewayresponse.header.X: ...}`).
+    pub(super) fn gateway_response(
         &mut self,
         ty: &str,
         value: &Value,
         loc: &str,
+        spelling: ResponseSpelling,
     ) -> Result<GatewayResponseSpec, Reported> {
         let type_ok = self.check_response_type(ty, loc);
         let entries = self.mapping(value, loc)?;
         let mut spec = GatewayResponseSpec::default();
         let mut failed = type_ok.is_err();
+        let [status, templates, parameters] = match spelling {
+            ResponseSpelling::Sam => ["StatusCode", "ResponseTemplates", "ResponseParameters"],
+            ResponseSpelling::Extension => {
+                ["statusCode", "responseTemplates", "responseParameters"]
+            }
+        };
         for (key, v) in &entries {
             let prop = Prop {
                 value: v,
                 loc: child(loc, key),
             };
             let result = match key.as_str() {
-                "StatusCode" => self.response_status(&prop).map(|s| spec.status = s),
-                "ResponseTemplates" => self.response_templates(&prop).map(|t| spec.templates = t),
-                "ResponseParameters" => self.sam_response_parameters(&prop, &mut spec.headers),
+                k if k == status => self.response_status(&prop).map(|s| spec.status = s),
+                k if k == templates => self.response_templates(&prop).map(|t| spec.templates = t),
+                k if k == parameters => match spelling {
+                    ResponseSpelling::Sam => self.sam_response_parameters(&prop, &mut spec.headers),
+                    ResponseSpelling::Extension => {
+                        self.cfn_response_parameters(&prop, &mut spec.headers)
+                    }
+                },
                 _ => {
                     self.r.diags.warn(
                         &prop.loc,
@@ -812,4 +827,13 @@ fn not_emulated(key: &str) -> String {
         _ => "it is ignored",
     };
     format!("{key} is not emulated; {effect}")
+}
+
+/// Where a customised gateway response was read, which decides its field names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ResponseSpelling {
+    /// SAM `GatewayResponses`.
+    Sam,
+    /// OpenAPI `x-amazon-apigateway-gateway-responses`.
+    Extension,
 }

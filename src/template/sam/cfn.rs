@@ -1058,29 +1058,55 @@ impl<'t> Builder<'t> {
             );
             return Ok(None);
         }
-        let mut failed = false;
-        let verb = self.required_string(
+        self.proxy_integration(
             &entries,
             &prop.loc,
-            "IntegrationHttpMethod",
-            "Integration",
+            &IntegrationKeys {
+                owner: "Integration",
+                verb: "IntegrationHttpMethod",
+                uri: "Uri",
+                timeout: "TimeoutInMillis",
+            },
+            &format!("method {method}"),
+        )
+        .map(Some)
+    }
+
+    /// The function and timeout of an `AWS_PROXY` integration, as the CloudFormation
+    /// `Integration` and the OpenAPI `x-amazon-apigateway-integration` both give them: the
+    /// verb must be POST, the URI must invoke a function of the template.
+    pub(super) fn proxy_integration(
+        &mut self,
+        entries: &Map<String, Value>,
+        loc: &str,
+        keys: &IntegrationKeys<'_>,
+        route: &str,
+    ) -> Result<(String, u64), Reported> {
+        let mut failed = false;
+        match self.required_string(
+            entries,
+            loc,
+            keys.verb,
+            keys.owner,
             "(Lambda integrations use POST)",
-        );
-        match verb {
+        ) {
             Ok(v) if v.eq_ignore_ascii_case("POST") => {}
             Ok(v) => {
                 self.r.diags.error(
-                    child(&prop.loc, "IntegrationHttpMethod"),
-                    format!("API Gateway calls Lambda with POST; IntegrationHttpMethod {v} makes every call fail"),
+                    child(loc, keys.verb),
+                    format!(
+                        "API Gateway calls Lambda with POST; {} {v} makes every call of {route} fail",
+                        keys.verb
+                    ),
                 );
                 failed = true;
             }
             Err(Reported) => failed = true,
         }
         let function = self
-            .required_string(&entries, &prop.loc, "Uri", "Integration", "")
+            .required_string(entries, loc, keys.uri, keys.owner, "")
             .and_then(|uri| {
-                let uri_loc = child(&prop.loc, "Uri");
+                let uri_loc = child(loc, keys.uri);
                 let Some(arn) = invocation_target(&uri) else {
                     return Err(self.r.diags.error(uri_loc, not_invocation_uri(&uri)));
                 };
@@ -1088,15 +1114,18 @@ impl<'t> Builder<'t> {
                 found.ok_or_else(|| {
                     self.r.diags.error(
                         uri_loc,
-                        format!("method {method}: no function of this template matches {arn:?} (use ${{MyFunction.Arn}} in the Uri)"),
+                        format!(
+                            "{route}: no function of this template matches {arn:?} (use ${{MyFunction.Arn}} in the {})",
+                            keys.uri
+                        ),
                     )
                 })
             });
         let mut timeout_ms = 29_000;
-        if let Some(value) = entries.get("TimeoutInMillis") {
+        if let Some(value) = entries.get(keys.timeout) {
             let at = Prop {
                 value,
-                loc: child(&prop.loc, "TimeoutInMillis"),
+                loc: child(loc, keys.timeout),
             };
             match self.whole_number(&at, 50..=29_000, TIMEOUT_RANGE_MESSAGE) {
                 Ok(Some(n)) => timeout_ms = n,
@@ -1108,8 +1137,20 @@ impl<'t> Builder<'t> {
         if failed {
             return Err(Reported);
         }
-        Ok(Some((function, timeout_ms)))
+        Ok((function, timeout_ms))
     }
+}
+
+/// The field names of a Lambda proxy integration where it was read.
+pub(super) struct IntegrationKeys<'a> {
+    /// What holds them, for messages (`Integration`, `the integration of GET /x`).
+    pub owner: &'a str,
+    /// The verb API Gateway calls the function with.
+    pub verb: &'static str,
+    /// The invocation URI.
+    pub uri: &'static str,
+    /// The integration timeout.
+    pub timeout: &'static str,
 }
 
 /// The function ARN in a Lambda invocation URI

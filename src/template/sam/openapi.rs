@@ -16,9 +16,9 @@ use std::time::Duration;
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
-use super::auth::{ApiAuth, cognito_message, lambda_function_name};
-use super::cfn::{Spelling, invocation_target, not_invocation_uri};
-use super::{Builder, PendingRoute, Prop, RouteAuth, TIMEOUT_RANGE_MESSAGE, check_path};
+use super::auth::{ApiAuth, ResponseSpelling, cognito_message};
+use super::cfn::{IntegrationKeys, Spelling};
+use super::{Builder, PendingRoute, Prop, RouteAuth, check_path};
 use crate::model::{Authorizer, RouteSpec};
 use crate::template::intrinsics::{scalar_text, single_intrinsic};
 use crate::template::yaml::{self, ParseFailure};
@@ -875,60 +875,18 @@ impl Builder<'_> {
                 ));
             }
         }
-        let mut failed = false;
-        match self.required_string(
+        self.proxy_integration(
             &entries,
             loc,
-            "httpMethod",
-            &what,
-            "(Lambda integrations use POST)",
-        ) {
-            Ok(v) if v.eq_ignore_ascii_case("POST") => {}
-            Ok(v) => {
-                self.r.diags.error(
-                    child(loc, "httpMethod"),
-                    format!(
-                        "API Gateway calls Lambda with POST; httpMethod {v} makes every call of {route} fail"
-                    ),
-                );
-                failed = true;
-            }
-            Err(Reported) => failed = true,
-        }
-        let function = self
-            .required_string(&entries, loc, "uri", &what, "")
-            .and_then(|uri| {
-                let uri_loc = child(loc, "uri");
-                let Some(arn) = invocation_target(&uri) else {
-                    return Err(self.r.diags.error(uri_loc, not_invocation_uri(&uri)));
-                };
-                let found = lambda_function_name(arn).and_then(|n| self.r.find_function(n));
-                found.ok_or_else(|| {
-                    self.r.diags.error(
-                        uri_loc,
-                        format!(
-                            "{route}: no function of this template matches {arn:?} (use ${{MyFunction.Arn}} in the uri)"
-                        ),
-                    )
-                })
-            });
-        let mut timeout_ms = 29_000;
-        if let Some(value) = entries.get("timeoutInMillis") {
-            let at = Prop {
-                value,
-                loc: child(loc, "timeoutInMillis"),
-            };
-            match self.whole_number(&at, 50..=29_000, TIMEOUT_RANGE_MESSAGE) {
-                Ok(Some(n)) => timeout_ms = n,
-                Ok(None) => {}
-                Err(Reported) => failed = true,
-            }
-        }
-        let function = function?;
-        if failed {
-            return Err(Reported);
-        }
-        Ok(Some((function, timeout_ms)))
+            &IntegrationKeys {
+                owner: &what,
+                verb: "httpMethod",
+                uri: "uri",
+                timeout: "timeoutInMillis",
+            },
+            route,
+        )
+        .map(Some)
     }
 
     /// `x-amazon-apigateway-gateway-responses`. SAM's `GatewayResponses` (already in `auth`)
@@ -946,7 +904,7 @@ impl Builder<'_> {
         };
         for (ty, v) in &entries {
             let at = child(loc, ty);
-            let Ok(spec) = self.definition_gateway_response(ty, v, &at) else {
+            let Ok(spec) = self.gateway_response(ty, v, &at, ResponseSpelling::Extension) else {
                 continue;
             };
             if auth.gateway_responses.contains_key(ty) {
@@ -962,40 +920,6 @@ impl Builder<'_> {
             }
             auth.gateway_responses.insert(ty.clone(), spec);
         }
-    }
-
-    fn definition_gateway_response(
-        &mut self,
-        ty: &str,
-        value: &Value,
-        loc: &str,
-    ) -> Result<crate::model::GatewayResponseSpec, Reported> {
-        let type_ok = self.check_response_type(ty, loc);
-        let entries = self.mapping(value, loc)?;
-        let mut spec = crate::model::GatewayResponseSpec::default();
-        let mut failed = type_ok.is_err();
-        for (key, v) in &entries {
-            let prop = Prop {
-                value: v,
-                loc: child(loc, key),
-            };
-            let result = match key.as_str() {
-                "statusCode" => self.response_status(&prop).map(|s| spec.status = s),
-                "responseTemplates" => self.response_templates(&prop).map(|t| spec.templates = t),
-                "responseParameters" => self.cfn_response_parameters(&prop, &mut spec.headers),
-                _ => {
-                    self.r.diags.warn(
-                        &prop.loc,
-                        format!(
-                            "property {key} of gateway responses is not supported by glassgate; ignored"
-                        ),
-                    );
-                    Ok(())
-                }
-            };
-            failed |= result.is_err();
-        }
-        if failed { Err(Reported) } else { Ok(spec) }
     }
 }
 
