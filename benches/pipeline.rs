@@ -142,35 +142,20 @@ fn benches(c: &mut Criterion) {
         })
     });
 
+    let event_ctx = EventContext {
+        resource: &route.path,
+        path_params: &params,
+        stage: &api.stage,
+        stage_variables: &api.stage_variables,
+        api_id: &api.api_id,
+        account_id: "123456789012",
+        authorizer: None,
+    };
     c.bench_function("integrate/build v1 event", |b| {
-        b.iter(|| {
-            black_box(build(
-                black_box(&req),
-                &EventContext {
-                    resource: &route.path,
-                    path_params: &params,
-                    stage: &api.stage,
-                    stage_variables: &api.stage_variables,
-                    api_id: &api.api_id,
-                    account_id: "123456789012",
-                    authorizer: None,
-                },
-            ))
-        })
+        b.iter(|| black_box(build(black_box(&req), &event_ctx)))
     });
 
-    let event = build(
-        &req,
-        &EventContext {
-            resource: &route.path,
-            path_params: &params,
-            stage: &api.stage,
-            stage_variables: &api.stage_variables,
-            api_id: &api.api_id,
-            account_id: "123456789012",
-            authorizer: None,
-        },
-    );
+    let event = build(&req, &event_ctx);
     let text = String::from_utf8_lossy(&event).into_owned();
     c.bench_function("trace/redact 20 lines incl. 2 event bodies", |b| {
         let redactor = Redactor::for_request(&req);

@@ -1,7 +1,7 @@
 //! The command line: `validate` reports, broken templates get errors that name the file,
 //! resource and path, and `serve` prints the route table.
 
-use crate::support::{glassgate, handlers};
+use crate::support::{fail, glassgate, handlers, succeed};
 
 fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> std::path::PathBuf {
     let p = dir.path().join(name);
@@ -57,17 +57,7 @@ fn validate_finds_the_template_in_the_current_folder() {
             handlers("node").display()
         ),
     );
-    let out = glassgate()
-        .arg("validate")
-        .current_dir(dir.path())
-        .output()
-        .expect("run");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = succeed(glassgate().arg("validate").current_dir(dir.path()));
     assert!(stdout.contains("ANY     /x"), "{stdout}");
 }
 
@@ -93,9 +83,7 @@ Resources:
             Method: get
 "#,
     );
-    let out = glassgate().arg("validate").arg(&t).output().expect("run");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let stderr = fail(glassgate().arg("validate").arg(&t));
     assert!(stderr.contains("broken.yaml"), "{stderr}");
     assert!(
         stderr.contains("Resources.Hello.Properties.Events.Get.Properties.Path"),
@@ -107,9 +95,7 @@ Resources:
 fn yaml_syntax_errors_give_a_line() {
     let dir = tempfile::tempdir().expect("tempdir");
     let t = write(&dir, "bad.yaml", "Resources:\n  A: [1, 2\n  B: x\n");
-    let out = glassgate().arg("validate").arg(&t).output().expect("run");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let stderr = fail(glassgate().arg("validate").arg(&t));
     assert!(
         stderr.contains("bad.yaml") && stderr.contains("line"),
         "{stderr}"
@@ -119,13 +105,7 @@ fn yaml_syntax_errors_give_a_line() {
 #[test]
 fn missing_template_is_a_clear_error() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let out = glassgate()
-        .arg("serve")
-        .current_dir(dir.path())
-        .output()
-        .expect("run");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2));
+    let stderr = fail(glassgate().arg("serve").current_dir(dir.path()));
     assert!(
         stderr.contains("no template.yaml, template.yml or template.json"),
         "{stderr}"
@@ -136,16 +116,11 @@ fn missing_template_is_a_clear_error() {
 fn bad_parameter_override_is_a_clear_error() {
     let dir = tempfile::tempdir().expect("tempdir");
     let t = write(&dir, "template.yaml", "Resources: {}\n");
-    let out = glassgate()
-        .args([
-            "validate",
-            t.to_str().expect("utf8"),
-            "--parameter-overrides",
-            "novalue",
-        ])
-        .output()
-        .expect("run");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2));
+    let stderr = fail(glassgate().args([
+        "validate",
+        t.to_str().expect("utf8"),
+        "--parameter-overrides",
+        "novalue",
+    ]));
     assert!(stderr.contains("expected Name=Value"), "{stderr}");
 }

@@ -79,6 +79,26 @@ pub fn glassgate() -> Command {
     Command::new(env!("CARGO_BIN_EXE_glassgate"))
 }
 
+/// Run a `glassgate` command that must succeed; its stdout.
+pub fn succeed(cmd: &mut Command) -> String {
+    let out = cmd.output().expect("run glassgate");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    text
+}
+
+/// Run a `glassgate` command that must fail with exit code 2; its stderr.
+pub fn fail(cmd: &mut Command) -> String {
+    let out = cmd.output().expect("run glassgate");
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    err
+}
+
 impl Gateway {
     /// Write `template` to a fresh folder and serve it with `args` added.
     pub fn start(template: &str, args: &[&str]) -> Gateway {

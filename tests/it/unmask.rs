@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
-use crate::support::{Gateway, glassgate};
+use crate::support::{Gateway, fail, glassgate, succeed};
 
 fn conformance_handlers() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/_handlers/python")
@@ -335,16 +335,8 @@ async fn explain_prints_the_report_of_a_request_from_a_running_server() {
         .await;
     assert_eq!(r.status, 500);
     let id = r.header("x-amzn-requestid").expect("id").to_owned();
-    let out = glassgate()
-        .args(["explain", &id, "--admin", &format!("http://{}", gw.admin)])
-        .output()
-        .expect("run explain");
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{text}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text =
+        succeed(glassgate().args(["explain", &id, "--admin", &format!("http://{}", gw.admin)]));
     assert!(
         text.contains(&format!(
             "Request {id}: GET /a -> 500 (layer: authorizer, cause: authorizer-crash)"
@@ -366,27 +358,19 @@ async fn explain_prints_the_report_of_a_request_from_a_running_server() {
     );
     assert!(text.contains("Next steps:"), "{text}");
 
-    let out = glassgate()
-        .args([
-            "explain",
-            "no-such-id",
-            "--admin",
-            &format!("http://{}", gw.admin),
-        ])
-        .output()
-        .expect("run explain");
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no request no-such-id"));
+    let err = fail(glassgate().args([
+        "explain",
+        "no-such-id",
+        "--admin",
+        &format!("http://{}", gw.admin),
+    ]));
+    assert!(err.contains("no request no-such-id"), "{err}");
 }
 
 #[test]
 fn explain_without_a_server_says_how_to_reach_one() {
-    let out = glassgate()
-        .args(["explain", "abc", "--admin", "http://127.0.0.1:1"])
-        .output()
-        .expect("run explain");
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot reach the admin API"));
+    let err = fail(glassgate().args(["explain", "abc", "--admin", "http://127.0.0.1:1"]));
+    assert!(err.contains("cannot reach the admin API"), "{err}");
 }
 
 #[test]
@@ -426,14 +410,13 @@ fn invoke_runs_one_request_without_a_server() {
         skipped.contains(r#""queryStringParameters": {"x": "1"}"#),
         "{skipped}"
     );
-    let out = glassgate()
-        .arg("invoke")
-        .arg(&t)
-        .args(["GET", "/a", "-H", "no-colon"])
-        .output()
-        .expect("run");
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("expected 'Name: value'"));
+    let err = fail(
+        glassgate()
+            .arg("invoke")
+            .arg(&t)
+            .args(["GET", "/a", "-H", "no-colon"]),
+    );
+    assert!(err.contains("expected 'Name: value'"), "{err}");
 }
 
 #[test]
@@ -486,13 +469,7 @@ Resources:
 "#,
     )
     .expect("write");
-    let out = glassgate().arg("validate").arg(&t).output().expect("run");
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{text}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = succeed(glassgate().arg("validate").arg(&t));
     assert!(
         text.contains("authorizer PerMethod caches results for 300 s, and its code"),
         "{text}"
@@ -505,17 +482,7 @@ Resources:
     );
 
     // The probe runs the authorizer for real and sees the method-specific policy.
-    let out = glassgate()
-        .args(["validate", "--probe"])
-        .arg(&t)
-        .output()
-        .expect("run");
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{text}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = succeed(glassgate().args(["validate", "--probe"]).arg(&t));
     assert!(
         text.contains(
             "probe: authorizer PerMethod allowed arn:aws:execute-api:us-east-1:123456789012:"
@@ -530,13 +497,11 @@ fn unknown_authorizer_in_a_mode_flag_is_an_error() {
     let dir = tempfile::tempdir().expect("tempdir");
     let t = dir.path().join("template.yaml");
     std::fs::write(&t, template(0)).expect("write");
-    let out = glassgate()
-        .args(["serve", "--port", "0", "--authorizer", "Nope=bypass"])
-        .arg(&t)
-        .output()
-        .expect("run");
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = fail(
+        glassgate()
+            .args(["serve", "--port", "0", "--authorizer", "Nope=bypass"])
+            .arg(&t),
+    );
     assert!(
         err.contains("the template has no authorizer Nope (it has: Tok)"),
         "{err}"
@@ -546,17 +511,11 @@ fn unknown_authorizer_in_a_mode_flag_is_an_error() {
 #[test]
 fn explain_log_reads_execution_logs_without_a_server() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/execution-logs");
-    let out = glassgate()
-        .arg("explain")
-        .arg("--log")
-        .arg(dir.join("multi-request.log"))
-        .output()
-        .expect("run explain --log");
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{text}{}",
-        String::from_utf8_lossy(&out.stderr)
+    let text = succeed(
+        glassgate()
+            .arg("explain")
+            .arg("--log")
+            .arg(dir.join("multi-request.log")),
     );
     assert!(
         text.contains("(cause: cached-policy-not-covered)"),
@@ -574,15 +533,15 @@ fn explain_log_reads_execution_logs_without_a_server() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("Request "));
 
-    let out = glassgate()
-        .arg("explain")
-        .arg("--log")
-        .arg(dir.join("garbage.txt"))
-        .output()
-        .expect("run explain --log");
-    assert_eq!(out.status.code(), Some(2));
+    let err = fail(
+        glassgate()
+            .arg("explain")
+            .arg("--log")
+            .arg(dir.join("garbage.txt")),
+    );
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("no API Gateway execution-log lines found")
+        err.contains("no API Gateway execution-log lines found"),
+        "{err}"
     );
 }
 
