@@ -7,6 +7,9 @@
 
 use serde_json::Value;
 
+use crate::pipeline::authorize::policy::{Decision, Effect, evaluate};
+use crate::pipeline::authorize::result::parse;
+
 /// What the logged result says about the request's method ARN.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Verdict {
@@ -16,67 +19,19 @@ pub(crate) enum Verdict {
     NotCovered,
 }
 
-/// Decide explicit vs implicit deny from a raw result; `None` when it is not a readable policy.
+/// Decide explicit vs implicit deny from a raw result, with the same parser and policy
+/// evaluation the gateway uses; `None` when it is not a readable result.
 pub(crate) fn verdict(raw_result: &str, method_arn: Option<&str>) -> Option<Verdict> {
-    let v: Value = serde_json::from_str(raw_result.trim()).ok()?;
-    let doc = v.get("policyDocument")?;
-    let statements: Vec<&Value> = match doc.get("Statement") {
-        Some(Value::Array(a)) => a.iter().collect(),
-        Some(s @ Value::Object(_)) => vec![s],
-        _ => return Some(Verdict::NotCovered),
+    let result = parse(raw_result.trim().as_bytes()).ok()?;
+    let denies = match method_arn {
+        Some(arn) => evaluate(&result.statements, arn) == Decision::ExplicitDeny,
+        None => result.statements.iter().any(|s| s.effect == Effect::Deny),
     };
-    let denies = statements.iter().any(|s| {
-        let effect = s.get("Effect").and_then(Value::as_str).unwrap_or("");
-        effect.eq_ignore_ascii_case("deny")
-            && match method_arn {
-                Some(arn) => resources(s).iter().any(|r| arn_matches(r, arn)),
-                None => true,
-            }
-    });
     Some(if denies {
         Verdict::ExplicitDeny
     } else {
         Verdict::NotCovered
     })
-}
-
-fn resources(statement: &Value) -> Vec<&str> {
-    match statement.get("Resource") {
-        Some(Value::String(s)) => vec![s.as_str()],
-        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// IAM-style match: `*` any run of characters, `?` one character. Iterative with one
-/// backtrack point, so a hostile pattern cannot blow the stack or take exponential time.
-pub(crate) fn arn_matches(pattern: &str, arn: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let s: Vec<char> = arn.chars().collect();
-    let (mut pi, mut si) = (0usize, 0usize);
-    let mut star: Option<(usize, usize)> = None;
-    while si < s.len() {
-        match p.get(pi) {
-            Some('*') => {
-                star = Some((pi, si));
-                pi += 1;
-            }
-            Some(c) if *c == '?' || Some(c) == s.get(si) => {
-                pi += 1;
-                si += 1;
-            }
-            _ => match star {
-                Some((sp, ss)) => {
-                    pi = sp + 1;
-                    si = ss + 1;
-                    star = Some((sp, ss + 1));
-                }
-                None => return false,
-            },
-        }
-    }
-    p.get(pi..)
-        .is_some_and(|rest| rest.iter().all(|c| *c == '*'))
 }
 
 /// The `methodArn` of a logged authorizer event (`Endpoint request body after transformations`).
