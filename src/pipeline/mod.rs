@@ -115,6 +115,24 @@ impl Redactor {
     }
 }
 
+/// Every finished request passes here: its secrets are masked in the whole trace, and a
+/// failed request's trace ends with its `Diagnosis:` line.
+fn seal(mut handled: Handled, redactor: &Redactor) -> Handled {
+    if !redactor.secrets.is_empty() {
+        handled.trace.redact(|s| redactor.apply(s));
+    }
+    if let Some(d) = crate::diagnosis::diagnose(&handled.trace) {
+        let next = if d.next_steps.is_empty() {
+            String::new()
+        } else {
+            format!(" Next: {}.", d.next_steps.join("; "))
+        };
+        handled.trace.log(format!("Diagnosis: {}{next}", d.summary));
+        handled.trace.diagnosis = Some(d);
+    }
+    handled
+}
+
 fn trace_for(req: &GatewayRequest) -> Trace {
     Trace::start(
         &req.request_id,
@@ -180,24 +198,12 @@ impl Pipeline {
 
     /// A response for a request that never reached routing (e.g. a body over the limit).
     pub fn reject(&self, req: &GatewayRequest, cause: Cause, detail: &str) -> Handled {
-        let mut trace = trace_for(req);
-        let failure = Failure::new(cause, detail);
-        let response = respond::for_failure(
-            &failure,
-            &respond::ResponseContext {
-                request: Some(req),
-                ..Default::default()
-            },
-        );
-        if let Some(t) = respond::response_type(cause) {
-            trace.log(format!(
-                "Gateway response type: {} with status code: {}",
-                t.name(),
-                response.status
-            ));
-        }
-        trace.finish(response.status, Some(failure));
-        Handled { response, trace }
+        let ctx = respond::ResponseContext {
+            request: Some(req),
+            ..Default::default()
+        };
+        let handled = self.fail(trace_for(req), Failure::new(cause, detail), &ctx);
+        seal(handled, &Redactor::for_request(req))
     }
 
     /// Run one request through the lifecycle.
@@ -210,20 +216,8 @@ impl Pipeline {
     /// trace ends with a `Diagnosis:` line.
     pub async fn handle_with(&self, req: &GatewayRequest, opts: HandleOptions) -> Handled {
         let mut redactor = Redactor::for_request(req);
-        let mut handled = self.run(req, &mut redactor, opts).await;
-        if !redactor.secrets.is_empty() {
-            handled.trace.redact(|s| redactor.apply(s));
-        }
-        if let Some(d) = crate::diagnosis::diagnose(&handled.trace) {
-            let next = if d.next_steps.is_empty() {
-                String::new()
-            } else {
-                format!(" Next: {}.", d.next_steps.join("; "))
-            };
-            handled.trace.log(format!("Diagnosis: {}{next}", d.summary));
-            handled.trace.diagnosis = Some(d);
-        }
-        handled
+        let handled = self.run(req, &mut redactor, opts).await;
+        seal(handled, &redactor)
     }
 
     /// Run only the authorizer `name` for a request, as TestInvokeAuthorizer does (no

@@ -317,3 +317,31 @@ async fn handler_output_is_shown_prefixed_by_function() {
     assert!(logs.contains("[Fn0] hello from stdout"), "{logs}");
     assert!(logs.contains("[Fn0] hello from stderr"), "{logs}");
 }
+
+#[tokio::test]
+async fn a_body_over_ten_megabytes_answers_413_before_routing() {
+    let code = handlers("python");
+    let gw = Gateway::start(
+        &template("python3.12", &code, &[("echo", "app.echo")], ""),
+        &[],
+    );
+    let body = "x".repeat(10 * 1024 * 1024 + 1);
+    let r = gw.request("POST", "/echo", &[], &body).await;
+    assert_eq!(r.status, 413);
+    assert_eq!(r.text(), r#"{"message":"Request Too Long"}"#);
+    assert_eq!(
+        r.header("x-amzn-errortype"),
+        Some("RequestTooLargeException")
+    );
+    let (layer, c, log) = cause(&gw, &r);
+    assert_eq!(
+        (layer.as_str(), c.as_str()),
+        ("gateway", "request-too-large")
+    );
+    assert!(
+        log.contains("Gateway response type: REQUEST_TOO_LARGE with status code: 413"),
+        "{log}"
+    );
+    // The server keeps serving.
+    assert_eq!(gw.get("/echo").await.status, 200);
+}
