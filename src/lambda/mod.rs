@@ -157,8 +157,9 @@ impl LambdaService {
     pub fn new(model: &Model, settings: &LambdaSettings) -> Result<Self, LambdaError> {
         let bootstrap_dir = bootstrap::write_all()?;
         let mut pools = HashMap::new();
+        let mut interpreters = Interpreters::default();
         for f in model.functions.values() {
-            let launch = launch_for(f, settings, &bootstrap_dir)?;
+            let launch = launch_for(f, settings, &bootstrap_dir, &mut interpreters)?;
             let arn = f.arn(&settings.region, &settings.account_id);
             pools.insert(
                 f.logical_id.clone(),
@@ -242,33 +243,40 @@ impl LambdaService {
     }
 }
 
+/// Interpreters found on `PATH`, looked up once per name however many functions use them.
+#[derive(Default)]
+struct Interpreters(HashMap<String, Option<PathBuf>>);
+
+impl Interpreters {
+    fn find(&mut self, f: &Function, name: &str) -> Result<PathBuf, LambdaError> {
+        self.0
+            .entry(name.to_owned())
+            .or_insert_with(|| worker::find_on_path(name))
+            .clone()
+            .ok_or_else(|| LambdaError::MissingInterpreter {
+                function: f.logical_id.clone(),
+                runtime: f.runtime.clone(),
+                program: name.to_owned(),
+            })
+    }
+}
+
 fn launch_for(
     f: &Function,
     settings: &LambdaSettings,
     bootstrap_dir: &std::path::Path,
+    interpreters: &mut Interpreters,
 ) -> Result<Launch, LambdaError> {
     let runtime = f.runtime.as_str();
     let (program, args) = if runtime.starts_with("python") {
         // `python3` rather than `python3.12`: version-named commands are often shims (pyenv)
-        // that fail at run time; GLASSGATE_PYTHON picks another interpreter.
+        // that fail at run time; GLASSGATE_PYTHON picks another interpreter (a name on PATH
+        // or an absolute path).
         let wanted = std::env::var("GLASSGATE_PYTHON").unwrap_or_else(|_| "python3".into());
-        let program = worker::find_on_path(&wanted)
-            .or_else(|| {
-                Some(PathBuf::from(&wanted)).filter(|p| p.is_absolute() && worker::is_executable(p))
-            })
-            .ok_or_else(|| LambdaError::MissingInterpreter {
-                function: f.logical_id.clone(),
-                runtime: runtime.to_owned(),
-                program: wanted.clone(),
-            })?;
+        let program = interpreters.find(f, &wanted)?;
         (program, vec![bootstrap_dir.join(bootstrap::PYTHON)])
     } else if runtime.starts_with("nodejs") {
-        let program =
-            worker::find_on_path("node").ok_or_else(|| LambdaError::MissingInterpreter {
-                function: f.logical_id.clone(),
-                runtime: runtime.to_owned(),
-                program: "node".into(),
-            })?;
+        let program = interpreters.find(f, "node")?;
         (program, vec![bootstrap_dir.join(bootstrap::NODE)])
     } else {
         // `provided*`: the code folder's own `bootstrap`, as Lambda runs it. Its absence is

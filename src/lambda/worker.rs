@@ -240,8 +240,11 @@ fn drain<R: AsyncRead + Unpin + Send + 'static>(
     });
 }
 
-/// Find `name` on `PATH`, as a shell would.
+/// Find `name` on `PATH`, as a shell would; an absolute path is taken as given.
 pub(crate) fn find_on_path(name: &str) -> Option<PathBuf> {
+    if Path::new(name).is_absolute() {
+        return Some(PathBuf::from(name)).filter(|p| is_executable(p));
+    }
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
         .map(|dir| dir.join(name))
