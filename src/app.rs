@@ -287,7 +287,11 @@ pub async fn probe(args: &TemplateArgs, identity: &str) -> Result<String> {
                 }))
                 .unwrap_or_default(),
             };
-            let rx = lambda.invoke(&a.function, bytes::Bytes::from(payload))?;
+            let root = crate::pipeline::request::trace_root(
+                &crate::pipeline::request::new_request_id(),
+                time::OffsetDateTime::now_utc(),
+            );
+            let rx = lambda.invoke(&a.function, bytes::Bytes::from(payload), &root)?;
             let report = rx.await.context("the probe invocation was abandoned")?;
             let crate::lambda::InvokeOutcome::Success(body) = report.outcome else {
                 out.push_str(&format!(

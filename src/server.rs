@@ -263,11 +263,7 @@ fn to_http(response: GatewayResponse, trace: &Trace, faithful: bool) -> Response
         }
     }
     if trace.invocation.is_some() {
-        let root = format!(
-            "Root=1-{:08x}-{:024x}",
-            trace.received_at.unix_timestamp(),
-            rand::random::<u128>() & ((1u128 << 96) - 1)
-        );
+        let root = request::trace_root(&trace.request_id, trace.received_at);
         if let Ok(v) = HeaderValue::from_str(&root) {
             h.insert("x-amzn-trace-id", v);
         }

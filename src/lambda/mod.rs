@@ -197,11 +197,19 @@ impl LambdaService {
     ///
     /// # Errors
     /// [`LambdaError::UnknownFunction`].
+    ///
+    /// `trace_root` is the X-Ray root of the request the invocation serves; the process sees
+    /// it in `Lambda-Runtime-Trace-Id` (and `_X_AMZN_TRACE_ID`).
     pub fn invoke(
         &self,
         function: &str,
         payload: Bytes,
+        trace_root: &str,
     ) -> Result<tokio::sync::oneshot::Receiver<InvokeReport>, LambdaError> {
+        let trace_id = format!(
+            "{trace_root};Parent={:016x};Sampled=0",
+            rand::random::<u64>()
+        );
         let pool = self
             .pools
             .get(function)
@@ -209,7 +217,7 @@ impl LambdaService {
             .clone();
         let (tx, rx) = tokio::sync::oneshot::channel();
         tokio::spawn(async move {
-            let report = pool.invoke(payload).await;
+            let report = pool.invoke(payload, trace_id).await;
             let _ = tx.send(report);
         });
         Ok(rx)

@@ -74,7 +74,7 @@ impl FunctionPool {
     }
 
     /// Run one invocation to completion (success, error, timeout, crash).
-    pub(crate) async fn invoke(self: &Arc<Self>, payload: Bytes) -> InvokeReport {
+    pub(crate) async fn invoke(self: &Arc<Self>, payload: Bytes, trace_id: String) -> InvokeReport {
         let request_id = crate::pipeline::request::new_uuid();
         let Ok(_permit) = self.busy.clone().acquire_owned().await else {
             return self.spawn_failure(&request_id, "function pool is shut down".to_owned());
@@ -95,7 +95,7 @@ impl FunctionPool {
                 },
             };
             match self
-                .attempt(&worker, cold, &request_id, payload.clone())
+                .attempt(&worker, cold, &request_id, payload.clone(), &trace_id)
                 .await
             {
                 Attempt::Done(report) => return report,
@@ -114,6 +114,7 @@ impl FunctionPool {
         cold: bool,
         request_id: &str,
         payload: Bytes,
+        trace_id: &str,
     ) -> Attempt {
         let started = Instant::now();
         let (reply_tx, reply_rx) = oneshot::channel();
@@ -122,7 +123,7 @@ impl FunctionPool {
             request_id: request_id.to_owned(),
             payload,
             timeout: self.function.timeout,
-            trace_id: trace_id(),
+            trace_id: trace_id.to_owned(),
             delivered: delivered_tx,
             reply: reply_tx,
         };
@@ -426,18 +427,4 @@ fn error_fields(body: &[u8]) -> (Option<String>, Option<String>) {
     };
     let s = |k: &str| map.get(k).and_then(|v| v.as_str()).map(str::to_owned);
     (s("errorType"), s("errorMessage"))
-}
-
-/// An X-Ray-shaped trace header for the invocation.
-fn trace_id() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let a: u128 = rand::random();
-    let b: u64 = rand::random();
-    format!(
-        "Root=1-{secs:08x}-{:024x};Parent={b:016x};Sampled=0",
-        a & ((1u128 << 96) - 1)
-    )
 }

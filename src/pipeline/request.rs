@@ -57,6 +57,18 @@ pub fn new_uuid() -> String {
         .to_string()
 }
 
+/// The X-Ray trace root of a request (`Root=1-{epoch seconds}-{24 hex}`), derived from its
+/// request id so the gateway's response header and the Lambda invocations it makes for the
+/// request (`Lambda-Runtime-Trace-Id`) name the same trace, as on AWS.
+pub fn trace_root(request_id: &str, received_at: OffsetDateTime) -> String {
+    let hex: String = request_id
+        .chars()
+        .filter(char::is_ascii_hexdigit)
+        .take(24)
+        .collect();
+    format!("Root=1-{:08x}-{hex:0<24}", received_at.unix_timestamp())
+}
+
 /// A fresh `x-amz-apigw-id`: 11 random bytes in base64 (16 characters ending in `=`).
 pub fn new_extended_request_id() -> String {
     let bytes: [u8; 11] = rand::random();

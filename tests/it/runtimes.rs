@@ -123,6 +123,13 @@ async fn check_echo(gw: &Gateway, handler_kind: &str) {
     assert_eq!(env["AWS_LAMBDA_FUNCTION_VERSION"], "$LATEST");
     assert_eq!(env["AWS_REGION"], "us-east-1");
     assert_eq!(env["GREETING"], "hello");
+    // The invocation carries the request's X-Ray root, the one the response names.
+    let root = r.header("x-amzn-trace-id").expect("x-amzn-trace-id");
+    let lambda_trace = env["_X_AMZN_TRACE_ID"].as_str().expect("_X_AMZN_TRACE_ID");
+    assert!(
+        lambda_trace.starts_with(&format!("{root};Parent=")),
+        "{lambda_trace} vs {root}"
+    );
     assert!(
         env["AWS_LAMBDA_RUNTIME_API"]
             .as_str()

@@ -488,7 +488,11 @@ impl Authorizers {
         trace.log(format!("Sending request to {uri}"));
         let began = Instant::now();
         let rx = lambda
-            .invoke(&auth.function, Bytes::from(payload))
+            .invoke(
+                &auth.function,
+                Bytes::from(payload),
+                &crate::pipeline::request::trace_root(&req.request_id, req.received_at),
+            )
             .map_err(|e| Failure::new(Cause::AuthorizerError, e.to_string()))?;
         let Ok(report) = rx.await else {
             return Err(Failure::new(

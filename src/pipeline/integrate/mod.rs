@@ -92,7 +92,11 @@ pub async fn invoke(
     trace.log(format!("Sending request to {uri}"));
     let began = Instant::now();
     let rx = lambda
-        .invoke(target.function, Bytes::from(event))
+        .invoke(
+            target.function,
+            Bytes::from(event),
+            &crate::pipeline::request::trace_root(&trace.request_id, trace.received_at),
+        )
         .map_err(|e| Failure::new(Cause::HandlerInitError, e.to_string()))?;
     let report = match tokio::time::timeout(target.timeout, rx).await {
         Err(_) => {
