@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
 use crate::pipeline::authorize::{DEFAULT_ALLOW_PRINCIPAL, Mode};
-use crate::pipeline::request::{self, GatewayRequest};
+use crate::pipeline::request::GatewayRequest;
 use crate::pipeline::{HandleOptions, mask};
 use crate::server::ServerState;
 
@@ -319,44 +319,17 @@ fn default_method() -> String {
     "GET".into()
 }
 
-fn gateway_request(
-    method: &str,
-    path_and_query: &str,
-    headers: &IndexMap<String, String>,
-    body: &str,
-) -> GatewayRequest {
-    let (path, query) = match path_and_query.split_once('?') {
-        Some((p, q)) => (p.to_owned(), Some(q.to_owned())),
-        None => (path_and_query.to_owned(), None),
-    };
-    GatewayRequest {
-        request_id: request::new_request_id(),
-        extended_request_id: request::new_extended_request_id(),
-        method: method.to_ascii_uppercase(),
-        path: if path.starts_with('/') {
-            path
-        } else {
-            format!("/{path}")
-        },
-        query,
-        headers: headers
-            .iter()
-            .map(|(k, v)| (request::display_case(&k.to_ascii_lowercase()), v.clone()))
-            .collect(),
-        body: Bytes::from(body.to_owned()),
-        source_ip: std::net::IpAddr::from([127, 0, 0, 1]),
-        local_port: 0,
-        protocol: "HTTP/1.1",
-        received_at: time::OffsetDateTime::now_utc(),
-    }
-}
-
 async fn test_invoke(state: &ServerState, body: Incoming) -> Response<Full<Bytes>> {
     let b: TestInvokeBody = match read_json(body).await {
         Ok(b) => b,
         Err(r) => return r,
     };
-    let req = gateway_request(&b.method, &b.path, &b.headers, &b.body);
+    let req = GatewayRequest::local(
+        &b.method,
+        &b.path,
+        b.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        &b.body,
+    );
     let handled = state
         .pipeline
         .handle_with(&req, HandleOptions { skip_auth: true })
@@ -415,7 +388,12 @@ async fn test_authorizer(state: &ServerState, name: &str, body: Incoming) -> Res
             .collect();
         path = format!("{path}?{}", q.join("&"));
     }
-    let req = gateway_request(&b.method, &path, &b.headers, "");
+    let req = GatewayRequest::local(
+        &b.method,
+        &path,
+        b.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        "",
+    );
     let Some((result, trace)) = state.pipeline.test_authorizer(name, &req).await else {
         return error(StatusCode::NOT_FOUND, format!("no authorizer named {name}"));
     };

@@ -263,29 +263,57 @@ pub async fn probe(args: &TemplateArgs, identity: &str) -> Result<String> {
                 ));
                 continue;
             };
-            let arn = |r: &crate::model::RouteSpec| {
+            // A concrete request for a route: variables filled in, ANY sent as GET.
+            let concrete = |r: &crate::model::RouteSpec| {
                 let path = r.path.replace("{proxy+}", "probe").replace(['{', '}'], "");
                 let method = if r.method == "ANY" {
                     "GET"
                 } else {
                     r.method.as_str()
                 };
+                (method.to_owned(), path)
+            };
+            let arn = |r: &crate::model::RouteSpec| {
+                let (method, path) = concrete(r);
                 event::method_arn(
                     &args.region,
                     &args.account_id,
                     &api.api_id,
                     &api.stage,
-                    method,
+                    &method,
                     &path,
                 )
             };
             let (arn1, arn2) = (arn(first), arn(second));
             let payload = match &a.kind {
                 crate::model::AuthorizerKind::Token { .. } => event::token_event(&arn1, identity),
-                crate::model::AuthorizerKind::Request { .. } => serde_json::to_vec(&serde_json::json!({
-                    "type": "REQUEST", "methodArn": arn1, "headers": {}, "queryStringParameters": null
-                }))
-                .unwrap_or_default(),
+                crate::model::AuthorizerKind::Request { identity_sources } => {
+                    // Every header source carries the probe identity.
+                    let headers: Vec<(&str, &str)> = identity_sources
+                        .iter()
+                        .filter_map(|s| match s {
+                            crate::model::IdentitySource::Header(h) => Some((h.as_str(), identity)),
+                            _ => None,
+                        })
+                        .collect();
+                    let (method, path) = concrete(first);
+                    let req = crate::pipeline::request::GatewayRequest::local(
+                        &method, &path, headers, "",
+                    );
+                    event::request_event(
+                        &req,
+                        &crate::pipeline::integrate::event_v1::EventContext {
+                            resource: &first.path,
+                            path_params: &indexmap::IndexMap::new(),
+                            stage: &api.stage,
+                            stage_variables: &api.stage_variables,
+                            api_id: &api.api_id,
+                            account_id: &args.account_id,
+                            authorizer: None,
+                        },
+                        &arn1,
+                    )
+                }
             };
             let root = crate::pipeline::request::trace_root(
                 &crate::pipeline::request::new_request_id(),
@@ -486,34 +514,18 @@ pub async fn invoke(args: InvokeArgs) -> Result<String> {
         .with_context(|| format!("{}: cannot serve", model.template_path.display()))?;
     let mut headers = Vec::new();
     for h in &args.headers {
-        let Some((k, v)) = h.split_once(':') else {
+        let Some(pair) = h.split_once(':') else {
             bail!("header {h:?}: expected 'Name: value'");
         };
-        headers.push((
-            request::display_case(&k.trim().to_ascii_lowercase()),
-            v.trim().to_owned(),
-        ));
+        headers.push(pair);
     }
-    let (path, query) = match args.path.split_once('?') {
-        Some((p, q)) => (p.to_owned(), Some(q.to_owned())),
-        None => (args.path.clone(), None),
-    };
-    if !path.starts_with('/') {
-        bail!("path {path:?}: expected an absolute path such as /users/42");
+    if !args.path.starts_with('/') {
+        bail!(
+            "path {:?}: expected an absolute path such as /users/42",
+            args.path
+        );
     }
-    let req = request::GatewayRequest {
-        request_id: request::new_request_id(),
-        extended_request_id: request::new_extended_request_id(),
-        method: args.method.to_ascii_uppercase(),
-        path,
-        query,
-        headers,
-        body: bytes::Bytes::from(args.body.clone()),
-        source_ip: std::net::IpAddr::from([127, 0, 0, 1]),
-        local_port: 0,
-        protocol: "HTTP/1.1",
-        received_at: time::OffsetDateTime::now_utc(),
-    };
+    let req = request::GatewayRequest::local(&args.method, &args.path, headers, &args.body);
     let handled = pipeline
         .handle_with(
             &req,

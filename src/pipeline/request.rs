@@ -35,6 +35,46 @@ pub struct GatewayRequest {
 }
 
 impl GatewayRequest {
+    /// A request made without a socket (test-invokes, `glassgate invoke`, probes), as if a
+    /// client on 127.0.0.1 had sent it now: fresh ids, `path?query` split, header names in
+    /// the event's case.
+    pub fn local<'a>(
+        method: &str,
+        path_and_query: &str,
+        headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+        body: &str,
+    ) -> Self {
+        let (path, query) = match path_and_query.split_once('?') {
+            Some((p, q)) => (p, Some(q.to_owned())),
+            None => (path_and_query, None),
+        };
+        GatewayRequest {
+            request_id: new_request_id(),
+            extended_request_id: new_extended_request_id(),
+            method: method.to_ascii_uppercase(),
+            path: if path.starts_with('/') {
+                path.to_owned()
+            } else {
+                format!("/{path}")
+            },
+            query,
+            headers: headers
+                .into_iter()
+                .map(|(k, v)| {
+                    (
+                        display_case(&k.trim().to_ascii_lowercase()),
+                        v.trim().to_owned(),
+                    )
+                })
+                .collect(),
+            body: Bytes::from(body.to_owned()),
+            source_ip: IpAddr::from([127, 0, 0, 1]),
+            local_port: 0,
+            protocol: "HTTP/1.1",
+            received_at: OffsetDateTime::now_utc(),
+        }
+    }
+
     /// The first value of a header, by case-insensitive name.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
