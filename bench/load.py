@@ -213,16 +213,56 @@ def pct(values, p):
     return values[min(len(values) - 1, int(len(values) * p / 100))]
 
 
+def ab(args):
+    """Alternating A/B of one server: the order flips each round so drift hits both sides."""
+    with tempfile.TemporaryDirectory() as tmp:
+        template = write_bench_template(tmp)
+        srv = Server(template, ["--log-format", "off", "--max-concurrency", "4"], args.pin)
+        for route in ("rs", "rs-cached"):
+            for _ in range(50):
+                get(f"{srv.url}/{route}", True)
+        rows = []
+        for i in range(args.ab):
+            order = ("rs", "rs-cached") if i % 2 == 0 else ("rs-cached", "rs")
+            got = {}
+            for route in order:
+                cpu0 = srv.cpu_s()
+                rps, _, bad = wrk(f"{srv.url}/{route}", args.connections, args.duration, args.pin, True)
+                cpu = srv.cpu_s() - cpu0
+                if bad:
+                    sys.exit(f"{bad} non-2xx responses on /{route}")
+                got[route] = (rps, cpu * 1e6 / max(1.0, rps * args.duration))
+            rows.append(got)
+            log(f"round {i + 1}: open {got['rs'][0]:.0f} req/s ({got['rs'][1]:.1f} us CPU), "
+                f"authorizer {got['rs-cached'][0]:.0f} req/s ({got['rs-cached'][1]:.1f} us CPU)")
+        srv.stop()
+    print("| round | open route req/s | gateway CPU/req | warm-cache authorizer route req/s | gateway CPU/req |")
+    print("|---|---|---|---|---|")
+    for i, r in enumerate(rows, 1):
+        print(f"| {i} | {r['rs'][0]:,.0f} | {r['rs'][1]:.1f} us | {r['rs-cached'][0]:,.0f} | {r['rs-cached'][1]:.1f} us |")
+    open_mean = statistics.mean(r["rs"][0] for r in rows)
+    auth_mean = statistics.mean(r["rs-cached"][0] for r in rows)
+    open_cpu = statistics.mean(r["rs"][1] for r in rows)
+    auth_cpu = statistics.mean(r["rs-cached"][1] for r in rows)
+    print(f"| mean | {open_mean:,.0f} | {open_cpu:.1f} us | {auth_mean:,.0f} ({auth_mean / open_mean * 100:.1f} %) | {auth_cpu:.1f} us |")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--duration", type=int, default=10)
     ap.add_argument("--connections", type=int, default=64)
     ap.add_argument("--pin", action="store_true", help="gateway on core 0, wrk on core 1")
     ap.add_argument("--no-build", action="store_true")
+    ap.add_argument("--ab", type=int, metavar="ROUNDS",
+                    help="only the like-for-like A/B: ROUNDS alternating runs of the open route and "
+                    "the warm-cache authorizer route, the same request (with the token) to both")
     args = ap.parse_args()
     if not args.no_build:
         build()
     ensure_wrk()
+    if args.ab:
+        ab(args)
+        return
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         template = write_bench_template(tmp)
