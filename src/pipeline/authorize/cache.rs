@@ -5,9 +5,10 @@
 //! is evaluated again against the current request's method ARN, which is what makes a
 //! policy written for `GET /a` deny `GET /b` within the TTL, exactly as on AWS.
 //!
-//! Storage is a size-bounded moka cache; expiry is checked here against tokio's clock, so
-//! TTL behaviour is testable with a paused clock and each entry keeps the TTL it was stored
-//! with.
+//! Storage is a size-bounded quick_cache (S3-FIFO eviction, no background work); expiry is
+//! checked here against tokio's clock, so TTL behaviour is testable with a paused clock and
+//! each entry keeps the TTL it was stored with. An expired entry nobody asks for again stays
+//! until eviction or a flush, within the bound, and is never listed or served.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -37,8 +38,8 @@ pub struct CacheKey {
 pub struct CacheEntry {
     /// The parsed result.
     pub result: Arc<AuthorizerResult>,
-    /// The method ARN of the request that produced it.
-    pub method_arn: String,
+    /// The method ARN of the request that produced it (shared with every hit's trace).
+    pub method_arn: Arc<str>,
     /// When it was stored.
     pub inserted: Instant,
     /// Its TTL.
@@ -63,18 +64,16 @@ impl CacheEntry {
 
 /// The shared cache of every authorizer of a server.
 pub struct AuthCache {
-    entries: moka::sync::Cache<CacheKey, Arc<CacheEntry>>,
+    entries: quick_cache::sync::Cache<CacheKey, Arc<CacheEntry>>,
 }
 
 impl AuthCache {
     /// A cache holding at most `capacity` results.
     pub fn new(capacity: u64) -> Self {
         AuthCache {
-            entries: moka::sync::Cache::builder()
-                .max_capacity(capacity)
-                // Backstop only: API Gateway's longest TTL. Real expiry is checked in `get`.
-                .time_to_live(Duration::from_secs(3600))
-                .build(),
+            entries: quick_cache::sync::Cache::new(
+                usize::try_from(capacity.max(1)).unwrap_or(usize::MAX),
+            ),
         }
     }
 
@@ -82,7 +81,7 @@ impl AuthCache {
     pub fn get(&self, key: &CacheKey) -> Option<Arc<CacheEntry>> {
         let e = self.entries.get(key)?;
         if e.expired() {
-            self.entries.invalidate(key);
+            self.entries.remove(key);
             return None;
         }
         Some(e)
@@ -98,43 +97,32 @@ impl AuthCache {
 
     /// Drop every entry of one authorizer; returns how many were dropped.
     pub fn flush_authorizer(&self, authorizer: &str) -> usize {
-        let keys: Vec<Arc<CacheKey>> = self
+        let keys: Vec<CacheKey> = self
             .entries
             .iter()
             .filter(|(k, _)| &*k.authorizer == authorizer)
             .map(|(k, _)| k)
             .collect();
-        for k in &keys {
-            self.entries.invalidate(k.as_ref());
-        }
-        keys.len()
+        keys.iter()
+            .filter(|k| self.entries.remove(*k).is_some())
+            .count()
     }
 
     /// Drop everything (as `FlushStageAuthorizersCache`); returns how many were dropped.
     pub fn flush_all(&self) -> usize {
-        let n = self.entries.iter().count();
-        self.entries.invalidate_all();
+        let n = self.entries.len();
+        self.entries.clear();
         n
     }
 
     /// Live entries, for listings.
     pub fn entries(&self) -> Vec<(CacheKey, Arc<CacheEntry>)> {
-        self.entries
-            .iter()
-            .filter(|(_, e)| !e.expired())
-            .map(|(k, e)| (k.as_ref().clone(), e))
-            .collect()
+        self.entries.iter().filter(|(_, e)| !e.expired()).collect()
     }
 
-    /// Apply pending evictions now (moka applies them lazily).
-    pub fn sync(&self) {
-        self.entries.run_pending_tasks();
-    }
-
-    /// Number of stored entries (after pending evictions).
-    pub fn len(&self) -> u64 {
-        self.entries.run_pending_tasks();
-        self.entries.entry_count()
+    /// Number of stored entries, expired ones not yet dropped included.
+    pub fn len(&self) -> usize {
+        self.entries.len()
     }
 
     /// Whether nothing is stored.
