@@ -110,7 +110,7 @@ fn benches(c: &mut Criterion) {
         },
         CacheEntry {
             result: Arc::new(result),
-            method_arn: String::new(),
+            method_arn: Arc::from(""),
             inserted: tokio::time::Instant::now(),
             ttl: Duration::from_secs(3600),
         },

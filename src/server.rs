@@ -237,6 +237,8 @@ fn write_trace(handled: &Handled, format: LogFormat) {
 
 fn to_http(response: GatewayResponse, trace: &Trace, faithful: bool) -> Response<Full<Bytes>> {
     let mut out = Response::new(Full::new(response.body));
+    // Room for the gateway's own headers too, so the map is not regrown per response.
+    *out.headers_mut() = http::HeaderMap::with_capacity(response.headers.len() + 7);
     *out.status_mut() = StatusCode::from_u16(response.status).unwrap_or(StatusCode::BAD_GATEWAY);
     let h = out.headers_mut();
     for (k, v) in &response.headers {

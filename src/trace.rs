@@ -78,7 +78,7 @@ pub struct AuthorizerFacts {
     /// Identity values, masked.
     pub identity: Vec<String>,
     /// The method ARN of this request.
-    pub method_arn: String,
+    pub method_arn: std::sync::Arc<str>,
     /// `hit`, `miss` or `disabled`.
     pub cache: &'static str,
     /// Age of the cache entry on a hit, in seconds.
@@ -86,7 +86,7 @@ pub struct AuthorizerFacts {
     /// Effective TTL in seconds.
     pub ttl_s: u64,
     /// On a hit: the method ARN the cached policy was issued for.
-    pub cached_for_method_arn: Option<String>,
+    pub cached_for_method_arn: Option<std::sync::Arc<str>>,
     /// The raw result, as the function returned it (secrets masked).
     pub raw_result: Option<String>,
     /// `principalId`.

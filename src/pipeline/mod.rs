@@ -145,12 +145,28 @@ fn trace_for(req: &GatewayRequest) -> Trace {
 
 /// Mask a secret as AWS does in logs: only the last 4 characters stay visible.
 pub fn mask(value: &str) -> String {
-    let n = value.chars().count();
+    // Tokens are nearly always ASCII, where characters are bytes.
+    let n = if value.is_ascii() {
+        value.len()
+    } else {
+        value.chars().count()
+    };
     if n <= 4 {
         return "*".repeat(n);
     }
-    let tail: String = value.chars().skip(n - 4).collect();
-    format!("{}{tail}", "*".repeat(n - 4))
+    // The byte offset of the visible tail, `n - 4` characters in.
+    let tail_at = if value.is_ascii() {
+        value.len() - 4
+    } else {
+        value
+            .char_indices()
+            .nth(n - 4)
+            .map_or(value.len(), |(i, _)| i)
+    };
+    let mut out = String::with_capacity(n - 4 + value.len() - tail_at);
+    out.extend(std::iter::repeat_n('*', n - 4));
+    out.push_str(&value[tail_at..]);
+    out
 }
 
 impl Pipeline {
@@ -553,6 +569,11 @@ mod tests {
     fn masks_keep_the_last_four_characters() {
         assert_eq!(mask("Bearer abcdefgh"), "***********efgh");
         assert_eq!(mask("abc"), "***");
+        assert_eq!(mask("abcd"), "****");
+        assert_eq!(mask("abcde"), "*bcde");
+        assert_eq!(mask(""), "");
+        // Characters, not bytes: a multi-byte tail stays whole.
+        assert_eq!(mask("jéton-ñañá"), "******ñañá");
     }
 
     #[test]

@@ -15,10 +15,19 @@ pub fn method_arn(
     method: &str,
     path: &str,
 ) -> String {
-    format!(
-        "arn:aws:execute-api:{region}:{account}:{api_id}/{stage}/{method}/{}",
-        path.strip_prefix('/').unwrap_or(path)
-    )
+    // Built on every request of an authorized route: plain appends, not `format!`.
+    let path = path.strip_prefix('/').unwrap_or(path);
+    let parts = [
+        region, ":", account, ":", api_id, "/", stage, "/", method, "/", path,
+    ];
+    let mut arn = String::with_capacity(
+        "arn:aws:execute-api:".len() + parts.iter().map(|p| p.len()).sum::<usize>(),
+    );
+    arn.push_str("arn:aws:execute-api:");
+    for p in parts {
+        arn.push_str(p);
+    }
+    arn
 }
 
 /// The TOKEN event: `{"type":"TOKEN","methodArn":…,"authorizationToken":…}`.

@@ -16,6 +16,7 @@ pub mod policy;
 pub mod result;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -150,18 +151,62 @@ pub struct AuthSettings {
     pub ttl_override: Option<Duration>,
 }
 
+/// A string-keyed map for per-request lookups of setup data (keys come from the template,
+/// not from clients, so hash flooding is not a concern).
+type FastMap<V> = HashMap<String, V, foldhash::fast::RandomState>;
+
+/// One authorizer of one API, ready for requests.
+#[derive(Clone)]
+struct Prepared {
+    /// The id in log lines.
+    log_id: String,
+    /// The name, shared by every cache key.
+    name: Arc<str>,
+    /// The API id, shared by every cache key.
+    api_id: Arc<str>,
+    /// The stage, shared by every cache key.
+    stage: Arc<str>,
+    /// The compiled `ValidationExpression` of a TOKEN authorizer.
+    regex: Option<Regex>,
+}
+
+impl Prepared {
+    fn new(api: &RestApi, a: &Authorizer) -> Result<Self, AuthSetupError> {
+        let regex = match &a.kind {
+            AuthorizerKind::Token {
+                validation_expression: Some(expr),
+                ..
+            } => Some(identity::compile_validation(expr).map_err(|source| {
+                AuthSetupError::BadExpression {
+                    authorizer: a.name.clone(),
+                    expression: expr.clone(),
+                    source,
+                }
+            })?),
+            _ => None,
+        };
+        Ok(Prepared {
+            log_id: authorizer_id(&a.name),
+            name: Arc::from(a.name.as_str()),
+            api_id: Arc::from(api.api_id.as_str()),
+            stage: Arc::from(api.stage.as_str()),
+            regex,
+        })
+    }
+}
+
 /// The authorizer stage of one server: compiled expressions, the shared cache, modes.
 pub struct Authorizers {
     cache: Arc<AuthCache>,
-    /// Compiled `ValidationExpression`s by API logical id, then authorizer name (nested so a
-    /// lookup borrows instead of building a key).
-    regexes: HashMap<String, HashMap<String, Regex>>,
-    /// Log id and shared name by authorizer name, computed once.
-    ids: HashMap<String, (String, Arc<str>)>,
-    /// Shared API id and stage by API logical id, for cache keys built on every request.
-    api_keys: HashMap<String, (Arc<str>, Arc<str>)>,
+    /// What each authorizer needs per request, computed once: by API logical id, then
+    /// authorizer name (nested so a lookup borrows instead of building a key; a fast hasher
+    /// because both lookups run on every authorized request).
+    prepared: FastMap<FastMap<Prepared>>,
     settings: AuthSettings,
     modes: RwLock<HashMap<String, Mode>>,
+    /// Whether any mode was ever set: until then every authorizer is `normal` and the
+    /// per-request lookup skips the lock.
+    modes_set: AtomicBool,
     region: String,
     account_id: String,
 }
@@ -210,56 +255,40 @@ impl Authorizers {
         settings: AuthSettings,
         cache: Arc<AuthCache>,
     ) -> Result<Self, AuthSetupError> {
-        let mut regexes = HashMap::new();
+        let mut prepared: FastMap<FastMap<Prepared>> = FastMap::default();
         for api in apis {
+            let of_api = prepared.entry(api.logical_id.clone()).or_default();
             for a in api.authorizers.values() {
-                if let AuthorizerKind::Token {
-                    validation_expression: Some(expr),
-                    ..
-                } = &a.kind
-                {
-                    let re = identity::compile_validation(expr).map_err(|source| {
-                        AuthSetupError::BadExpression {
-                            authorizer: a.name.clone(),
-                            expression: expr.clone(),
-                            source,
-                        }
-                    })?;
-                    regexes
-                        .entry(api.logical_id.clone())
-                        .or_insert_with(HashMap::new)
-                        .insert(a.name.clone(), re);
-                }
+                of_api.insert(a.name.clone(), Prepared::new(api, a)?);
             }
         }
         Ok(Authorizers {
             cache,
-            regexes,
-            ids: apis
-                .iter()
-                .flat_map(|api| api.authorizers.keys())
-                .map(|n| (n.clone(), (authorizer_id(n), Arc::from(n.as_str()))))
-                .collect(),
-            api_keys: apis
-                .iter()
-                .map(|a| {
-                    (
-                        a.logical_id.clone(),
-                        (Arc::from(a.api_id.as_str()), Arc::from(a.stage.as_str())),
-                    )
-                })
-                .collect(),
+            prepared,
             settings,
             modes: RwLock::new(HashMap::new()),
+            modes_set: AtomicBool::new(false),
             region: region.to_owned(),
             account_id: account_id.to_owned(),
         })
     }
 
-    fn id(&self, name: &str) -> std::borrow::Cow<'_, str> {
-        match self.ids.get(name) {
-            Some((id, _)) => std::borrow::Cow::Borrowed(id.as_str()),
-            None => std::borrow::Cow::Owned(authorizer_id(name)),
+    /// The prepared form of an authorizer (built on the spot for one that is not part of
+    /// the served model, which only a caller outside the pipeline can ask for).
+    fn prepared<'a>(
+        &'a self,
+        api: &RestApi,
+        auth: &Authorizer,
+    ) -> Result<std::borrow::Cow<'a, Prepared>, Failure> {
+        match self
+            .prepared
+            .get(&api.logical_id)
+            .and_then(|m| m.get(&auth.name))
+        {
+            Some(p) => Ok(std::borrow::Cow::Borrowed(p)),
+            None => Prepared::new(api, auth)
+                .map(std::borrow::Cow::Owned)
+                .map_err(|e| Failure::new(Cause::AuthorizerError, e.to_string())),
         }
     }
 
@@ -270,6 +299,9 @@ impl Authorizers {
 
     /// The mode of an authorizer.
     pub fn mode(&self, name: &str) -> Mode {
+        if !self.modes_set.load(Ordering::Acquire) {
+            return Mode::Normal;
+        }
         self.modes
             .read()
             .ok()
@@ -281,6 +313,7 @@ impl Authorizers {
     pub fn set_mode(&self, name: &str, mode: Mode) {
         if let Ok(mut m) = self.modes.write() {
             m.insert(name.to_owned(), mode);
+            self.modes_set.store(true, Ordering::Release);
         }
     }
 
@@ -308,14 +341,14 @@ impl Authorizers {
         } else {
             self.ttl(auth)
         };
-        let method_arn = event::method_arn(
+        let method_arn: Arc<str> = Arc::from(event::method_arn(
             &self.region,
             &self.account_id,
             &api.api_id,
             &api.stage,
             &req.method,
             &req.path,
-        );
+        ));
         let mut facts = AuthorizerFacts {
             name: auth.name.clone(),
             kind: match auth.kind {
@@ -351,7 +384,7 @@ impl Authorizers {
         lambda: &LambdaService,
         target: &AuthTarget<'_>,
         ttl: Duration,
-        method_arn: &str,
+        method_arn: &Arc<str>,
         redactor: &mut Redactor,
         trace: &mut Trace,
         facts: &mut AuthorizerFacts,
@@ -363,11 +396,17 @@ impl Authorizers {
             req,
             path_params,
         } = *target;
-        trace.log(format!(
-            "Starting authorizer: {} for request: {}",
-            self.id(&auth.name),
-            req.request_id
-        ));
+        let prepared = self.prepared(api, auth)?;
+        // Hot on every authorized request: plain concatenation, not `format!`.
+        trace.log(
+            [
+                "Starting authorizer: ",
+                &prepared.log_id,
+                " for request: ",
+                &req.request_id,
+            ]
+            .concat(),
+        );
         let caching = !ttl.is_zero();
         let context_facts = identity::ContextFacts {
             resource_path: &route.path,
@@ -375,13 +414,9 @@ impl Authorizers {
             api_id: &api.api_id,
             account_id: &self.account_id,
         };
-        let regex = self
-            .regexes
-            .get(&api.logical_id)
-            .and_then(|m| m.get(&auth.name));
         let ident = match identity::extract(
             &auth.kind,
-            regex,
+            prepared.regex.as_ref(),
             caching,
             req,
             &api.stage_variables,
@@ -406,25 +441,12 @@ impl Authorizers {
             redactor.add(v);
         }
         facts.identity = ident.values.iter().map(|v| mask(v)).collect();
-        trace.log(format!("Incoming identity: {}", facts.identity.join(", ")));
+        trace.log(["Incoming identity: ", &facts.identity.join(", ")].concat());
 
-        let (api_id, stage) = self
-            .api_keys
-            .get(&api.logical_id)
-            .cloned()
-            .unwrap_or_else(|| {
-                (
-                    Arc::from(api.api_id.as_str()),
-                    Arc::from(api.stage.as_str()),
-                )
-            });
         let key = CacheKey {
-            api_id,
-            stage,
-            authorizer: self
-                .ids
-                .get(&auth.name)
-                .map_or_else(|| Arc::from(auth.name.as_str()), |(_, n)| n.clone()),
+            api_id: prepared.api_id.clone(),
+            stage: prepared.stage.clone(),
+            authorizer: prepared.name.clone(),
             identity: ident.values,
         };
         if caching {
@@ -435,7 +457,7 @@ impl Authorizers {
                 return self.decide(
                     &entry.result,
                     method_arn,
-                    Some(&entry.method_arn),
+                    Some(&*entry.method_arn),
                     0,
                     trace,
                     facts,
@@ -478,7 +500,7 @@ impl Authorizers {
             self.region,
             self.account_id,
             api.api_id,
-            self.id(&auth.name),
+            prepared.log_id,
             api.api_id
         ));
         trace.log(format!(
@@ -540,7 +562,7 @@ impl Authorizers {
                 key,
                 CacheEntry {
                     result: parsed.clone(),
-                    method_arn: method_arn.to_owned(),
+                    method_arn: method_arn.clone(),
                     inserted: tokio::time::Instant::now(),
                     ttl,
                 },

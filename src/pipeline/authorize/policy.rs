@@ -47,7 +47,16 @@ pub enum Decision {
 pub fn wildcard_match(pattern: &str, text: &str) -> bool {
     let p = pattern.as_bytes();
     let t = text.as_bytes();
-    let (mut pi, mut ti) = (0usize, 0usize);
+    // Policies nearly always start with a long literal (`arn:aws:execute-api:REGION:...`):
+    // compare it in one go, then walk the rest byte by byte.
+    let literal = p
+        .iter()
+        .position(|&b| b == b'*' || b == b'?')
+        .unwrap_or(p.len());
+    if !t.starts_with(&p[..literal]) {
+        return false;
+    }
+    let (mut pi, mut ti) = (literal, literal);
     let mut star: Option<(usize, usize)> = None;
     while ti < t.len() {
         if pi < p.len() && (p[pi] == b'?' || p[pi] == t[ti]) {
@@ -147,6 +156,13 @@ mod tests {
         assert!(!wildcard_match("a*b*c", "aXXbYY"));
         assert!(wildcard_match("", ""));
         assert!(!wildcard_match("", "x"));
+        // The literal head: longer than the text, equal to it, a strict prefix of it.
+        assert!(!wildcard_match("abc*", "ab"));
+        assert!(wildcard_match("abc*", "abc"));
+        assert!(wildcard_match("abc", "abc"));
+        assert!(!wildcard_match("abc", "abcd"));
+        assert!(!wildcard_match("abd*", "abcd"));
+        assert!(wildcard_match("ab?d", "abcd"));
         // Pathological patterns stay fast.
         let long = "a".repeat(5000);
         assert!(!wildcard_match(&format!("{}b", "*a".repeat(50)), &long));
