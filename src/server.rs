@@ -168,19 +168,23 @@ async fn handle(
 
 /// The diagnosis headers: which layer produced the response, why, and what the authorizer
 /// cache and mode did. Never the identity itself.
-pub fn diagnosis_headers(trace: &Trace) -> Vec<(&'static str, String)> {
+pub fn diagnosis_headers(trace: &Trace) -> Vec<(HeaderName, String)> {
+    const LAYER: HeaderName = HeaderName::from_static("x-glassgate-layer");
+    const CAUSE: HeaderName = HeaderName::from_static("x-glassgate-cause");
+    const CACHE: HeaderName = HeaderName::from_static("x-glassgate-authorizer-cache");
+    const MODE: HeaderName = HeaderName::from_static("x-glassgate-authorizer-mode");
     let mut out = Vec::new();
     match &trace.failure {
         Some(f) => {
-            out.push(("x-glassgate-layer", f.layer.as_str().to_owned()));
-            out.push(("x-glassgate-cause", f.cause.token().to_owned()));
+            out.push((LAYER, f.layer.as_str().to_owned()));
+            out.push((CAUSE, f.cause.token().to_owned()));
         }
-        None => out.push(("x-glassgate-layer", "backend".to_owned())),
+        None => out.push((LAYER, "backend".to_owned())),
     }
     if let Some(a) = &trace.authorizer {
         match a.cache {
             "hit" => out.push((
-                "x-glassgate-authorizer-cache",
+                CACHE,
                 format!(
                     "hit; age={}; ttl={}",
                     // Whole seconds: `{:.0}` on a float takes the slow exact-formatting path.
@@ -188,14 +192,11 @@ pub fn diagnosis_headers(trace: &Trace) -> Vec<(&'static str, String)> {
                     a.ttl_s
                 ),
             )),
-            "miss" => out.push(("x-glassgate-authorizer-cache", "miss".to_owned())),
+            "miss" => out.push((CACHE, "miss".to_owned())),
             _ => {}
         }
         if a.mode != "normal" && !a.mode.is_empty() {
-            out.push((
-                "x-glassgate-authorizer-mode",
-                format!("{}; authorizer={}", a.mode, a.name),
-            ));
+            out.push((MODE, format!("{}; authorizer={}", a.mode, a.name)));
         }
     }
     out
@@ -235,6 +236,11 @@ fn write_trace(handled: &Handled, format: LogFormat) {
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
+// The gateway's own headers, as constants: a `&'static str` name is parsed on every insert.
+const X_AMZN_REQUESTID: HeaderName = HeaderName::from_static("x-amzn-requestid");
+const X_AMZ_APIGW_ID: HeaderName = HeaderName::from_static("x-amz-apigw-id");
+const X_AMZN_TRACE_ID: HeaderName = HeaderName::from_static("x-amzn-trace-id");
+
 fn to_http(response: GatewayResponse, trace: &Trace, faithful: bool) -> Response<Full<Bytes>> {
     let mut out = Response::new(Full::new(response.body));
     // Room for the gateway's own headers too, so the map is not regrown per response.
@@ -252,22 +258,22 @@ fn to_http(response: GatewayResponse, trace: &Trace, faithful: bool) -> Response
         }
     }
     if let Ok(v) = HeaderValue::from_str(&trace.request_id) {
-        h.insert("x-amzn-requestid", v);
+        h.insert(X_AMZN_REQUESTID, v);
     }
     if let Ok(v) = HeaderValue::from_str(&trace.extended_request_id) {
-        h.insert("x-amz-apigw-id", v);
+        h.insert(X_AMZ_APIGW_ID, v);
     }
     if !faithful {
         for (k, v) in diagnosis_headers(trace) {
             if let Ok(v) = HeaderValue::from_str(&v) {
-                h.insert(HeaderName::from_static(k), v);
+                h.insert(k, v);
             }
         }
     }
     if trace.invocation.is_some() {
         let root = request::trace_root(&trace.request_id, trace.received_at);
         if let Ok(v) = HeaderValue::from_str(&root) {
-            h.insert("x-amzn-trace-id", v);
+            h.insert(X_AMZN_TRACE_ID, v);
         }
     }
     out

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use http::{Method, Request, Response, StatusCode};
+use http::{HeaderName, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
@@ -247,17 +247,26 @@ async fn next(st: &ApiState) -> Response<Full<Bytes>> {
         m.insert(p.request_id.clone(), p.reply);
     }
     let _ = p.delivered.send(());
+    // Names as constants: a `&'static str` key is parsed and validated on every insert.
+    const REQUEST_ID: HeaderName = HeaderName::from_static("lambda-runtime-aws-request-id");
+    const DEADLINE: HeaderName = HeaderName::from_static("lambda-runtime-deadline-ms");
+    const FUNCTION_ARN: HeaderName = HeaderName::from_static("lambda-runtime-invoked-function-arn");
+    const TRACE_ID: HeaderName = HeaderName::from_static("lambda-runtime-trace-id");
     let mut r = Response::new(Full::new(p.payload));
     let h = r.headers_mut();
-    let put = |h: &mut http::HeaderMap, k: &'static str, v: &str| {
+    h.reserve(5);
+    let put = |h: &mut http::HeaderMap, k: HeaderName, v: &str| {
         if let Ok(v) = http::HeaderValue::from_str(v) {
             h.insert(k, v);
         }
     };
-    put(h, "content-type", "application/json");
-    put(h, "lambda-runtime-aws-request-id", &p.request_id);
-    put(h, "lambda-runtime-deadline-ms", &deadline_ms.to_string());
-    put(h, "lambda-runtime-invoked-function-arn", &st.function_arn);
-    put(h, "lambda-runtime-trace-id", &p.trace_id);
+    h.insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    put(h, REQUEST_ID, &p.request_id);
+    put(h, DEADLINE, &deadline_ms.to_string());
+    put(h, FUNCTION_ARN, &st.function_arn);
+    put(h, TRACE_ID, &p.trace_id);
     r
 }

@@ -62,16 +62,31 @@ pub struct Handled {
     pub trace: Trace,
 }
 
-fn fmt_map<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> String {
-    let inner: Vec<String> = pairs.map(|(k, v)| format!("{k}={v}")).collect();
-    format!("{{{}}}", inner.join(", "))
+/// `PREFIX{k1=v1, k2=v2}` as API Gateway writes maps in its log (one buffer, no `format!`:
+/// three of these run on every request).
+fn fmt_map<'a>(prefix: &str, pairs: impl Iterator<Item = (&'a str, &'a str)>) -> String {
+    let mut out = String::with_capacity(prefix.len() + 64);
+    out.push_str(prefix);
+    out.push('{');
+    for (i, (k, v)) in pairs.enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(k);
+        out.push('=');
+        out.push_str(v);
+    }
+    out.push('}');
+    out
 }
 
 /// Hides the request's secrets (the `Authorization` header, identity sources) wherever they
 /// would appear in log text, e.g. inside the logged integration request body.
 #[derive(Debug, Default)]
 pub struct Redactor {
-    secrets: Vec<(String, String)>,
+    /// Each secret's searcher (SIMD substring search: every log line of a request that
+    /// carries an `Authorization` header is scanned) and its masked form.
+    secrets: Vec<(memchr::memmem::Finder<'static>, String)>,
 }
 
 impl Redactor {
@@ -89,7 +104,12 @@ impl Redactor {
     /// Also hide `secret`.
     pub fn add(&mut self, secret: &str) {
         // The token of a TOKEN authorizer is usually the Authorization header already here.
-        if secret.len() < 2 || self.secrets.iter().any(|(s, _)| s == secret) {
+        if secret.len() < 2
+            || self
+                .secrets
+                .iter()
+                .any(|(s, _)| s.needle() == secret.as_bytes())
+        {
             return;
         }
         let masked = mask(secret);
@@ -97,19 +117,35 @@ impl Redactor {
         if let Ok(escaped) = serde_json::to_string(secret) {
             let inner = escaped.trim_matches('"');
             if inner != secret {
-                self.secrets.push((inner.to_owned(), masked.clone()));
+                self.secrets.push((
+                    memchr::memmem::Finder::new(inner.as_bytes()).into_owned(),
+                    masked.clone(),
+                ));
             }
         }
-        self.secrets.push((secret.to_owned(), masked));
+        self.secrets.push((
+            memchr::memmem::Finder::new(secret.as_bytes()).into_owned(),
+            masked,
+        ));
     }
 
     /// `text` with every secret masked.
     pub fn apply<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
         let mut out = std::borrow::Cow::Borrowed(text);
-        for (secret, masked) in &self.secrets {
-            if out.contains(secret.as_str()) {
-                out = std::borrow::Cow::Owned(out.replace(secret.as_str(), masked));
+        for (finder, masked) in &self.secrets {
+            if finder.find(out.as_bytes()).is_none() {
+                continue;
             }
+            let mut replaced = String::with_capacity(out.len());
+            let mut last = 0;
+            for at in finder.find_iter(out.as_bytes()) {
+                // A match of a UTF-8 needle starts and ends on character boundaries.
+                replaced.push_str(&out[last..at]);
+                replaced.push_str(masked);
+                last = at + finder.needle().len();
+            }
+            replaced.push_str(&out[last..]);
+            out = std::borrow::Cow::Owned(replaced);
         }
         out
     }
@@ -442,43 +478,43 @@ impl Pipeline {
             "HTTP Method: {}, Resource Path: {}",
             req.method, req.path
         ));
-        trace.log(format!(
-            "Method request path: {}",
-            fmt_map(
-                matched
-                    .path_params
-                    .iter()
-                    .map(|(k, v)| (k.as_str(), v.as_str()))
-            )
+        trace.log(fmt_map(
+            "Method request path: ",
+            matched
+                .path_params
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str())),
         ));
         let (query, _) = integrate::event_v1::parse_query(req.query.as_deref());
-        trace.log(format!(
-            "Method request query string: {}",
-            fmt_map(
-                query
-                    .iter()
-                    .flatten()
-                    .map(|(k, v)| (k.as_str(), v.as_str()))
-            )
+        trace.log(fmt_map(
+            "Method request query string: ",
+            query
+                .iter()
+                .flatten()
+                .map(|(k, v)| (k.as_str(), v.as_str())),
         ));
-        let masked: Vec<(String, String)> = req
+        let masked_auth: Vec<String> = req
             .headers
             .iter()
-            .map(|(k, v)| {
-                if k.eq_ignore_ascii_case("authorization") {
-                    (k.clone(), mask(v))
-                } else {
-                    (k.clone(), v.clone())
-                }
-            })
+            .filter(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+            .map(|(_, v)| mask(v))
             .collect();
-        trace.log(format!(
-            "Method request headers: {}",
-            fmt_map(masked.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        let mut masked_auth_values = masked_auth.iter();
+        trace.log(fmt_map(
+            "Method request headers: ",
+            req.headers.iter().map(|(k, v)| {
+                let v = if k.eq_ignore_ascii_case("authorization") {
+                    masked_auth_values.next().map_or("", String::as_str)
+                } else {
+                    v.as_str()
+                };
+                (k.as_str(), v)
+            }),
         ));
-        trace.log(format!(
-            "Method request body before transformations: {}",
-            integrate::truncate_for_log(&String::from_utf8_lossy(&req.body))
+        trace.log(integrate::quote_for_log(
+            "Method request body before transformations: ",
+            &req.body,
+            None,
         ));
         let event = integrate::event_v1::build(
             req,
@@ -513,18 +549,17 @@ impl Pipeline {
                 trace.stage(Stage::Integrate, began, format!("status {}", proxy.status));
                 let began = Instant::now();
                 let response = respond::for_proxy(proxy);
-                trace.log(format!(
-                    "Method response body after transformations: {}",
-                    integrate::truncate_for_log(&String::from_utf8_lossy(&response.body))
+                trace.log(integrate::quote_for_log(
+                    "Method response body after transformations: ",
+                    &response.body,
+                    None,
                 ));
-                trace.log(format!(
-                    "Method response headers: {}",
-                    fmt_map(
-                        response
-                            .headers
-                            .iter()
-                            .map(|(k, v)| (k.as_str(), v.as_str()))
-                    )
+                trace.log(fmt_map(
+                    "Method response headers: ",
+                    response
+                        .headers
+                        .iter()
+                        .map(|(k, v)| (k.as_str(), v.as_str())),
                 ));
                 trace.log("Successfully completed execution");
                 trace.log(format!("Method completed with status: {}", response.status));
@@ -584,5 +619,19 @@ mod tests {
         let out = r.apply(&text);
         assert!(!out.contains("tok"), "{out}");
         assert!(out.contains("1234"));
+    }
+
+    #[test]
+    fn redactor_masks_every_occurrence_and_leaves_clean_text_borrowed() {
+        let mut r = Redactor::default();
+        r.add("Bearer s3cr3t-token");
+        assert_eq!(
+            r.apply("x=Bearer s3cr3t-token; y=Bearer s3cr3t-token!"),
+            "x=***************oken; y=***************oken!"
+        );
+        assert!(matches!(
+            r.apply("nothing to hide"),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 }

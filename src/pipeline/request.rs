@@ -101,12 +101,19 @@ pub fn new_uuid() -> String {
 /// request id so the gateway's response header and the Lambda invocations it makes for the
 /// request (`Lambda-Runtime-Trace-Id`) name the same trace, as on AWS.
 pub fn trace_root(request_id: &str, received_at: OffsetDateTime) -> String {
-    let hex: String = request_id
-        .chars()
-        .filter(char::is_ascii_hexdigit)
-        .take(24)
-        .collect();
-    format!("Root=1-{:08x}-{hex:0<24}", received_at.unix_timestamp())
+    use std::fmt::Write;
+    // Built twice per request (response header, invocation): appends, not `format!` with
+    // padding, which cost more than the rest of the header handling.
+    let mut root = String::with_capacity(40);
+    root.push_str("Root=1-");
+    let _ = write!(root, "{:08x}", received_at.unix_timestamp());
+    root.push('-');
+    let hex_at = root.len();
+    root.extend(request_id.chars().filter(char::is_ascii_hexdigit).take(24));
+    while root.len() < hex_at + 24 {
+        root.push('0');
+    }
+    root
 }
 
 /// A fresh `x-amz-apigw-id`: 11 random bytes in base64 (16 characters ending in `=`).
@@ -138,6 +145,20 @@ pub fn display_case(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trace_root_has_the_xray_shape() {
+        let at = time::macros::datetime!(2026-11-25 12:00:00 UTC);
+        assert_eq!(
+            trace_root("c0ffee00-1234-4abc-9def-0123456789ab", at),
+            "Root=1-6b06cdc0-c0ffee0012344abc9def0123"
+        );
+        // Fewer than 24 hex digits in the id: zero-padded, as before.
+        assert_eq!(
+            trace_root("ab-xyz", at),
+            "Root=1-6b06cdc0-ab0000000000000000000000"
+        );
+    }
 
     #[test]
     fn ids_have_aws_shapes() {

@@ -90,10 +90,26 @@ struct Identity<'a> {
 
 /// `dd/MMM/yyyy:HH:mm:ss +0000`, as in `requestContext.requestTime`.
 pub fn request_time(t: OffsetDateTime) -> String {
-    t.format(format_description!(
-        "[day]/[month repr:short]/[year]:[hour]:[minute]:[second] +0000"
-    ))
-    .unwrap_or_default()
+    // Formatting through a format description costs more than the rest of the request
+    // context; within one second every request shares the text, so each thread keeps the
+    // last one.
+    thread_local! {
+        static LAST: std::cell::RefCell<(i64, String)> = const {
+            std::cell::RefCell::new((i64::MIN, String::new()))
+        };
+    }
+    let second = t.unix_timestamp();
+    LAST.with_borrow_mut(|(at, text)| {
+        if *at != second {
+            *text = t
+                .format(format_description!(
+                    "[day]/[month repr:short]/[year]:[hour]:[minute]:[second] +0000"
+                ))
+                .unwrap_or_default();
+            *at = second;
+        }
+        text.clone()
+    })
 }
 
 /// A stable 6-character resource id per resource path, as AWS assigns one per resource.

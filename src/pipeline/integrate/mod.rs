@@ -32,6 +32,34 @@ pub fn truncate_for_log(s: &str) -> String {
     format!("{} [TRUNCATED]", &s[..cut])
 }
 
+/// `PREFIX` followed by `body` quoted for a log line: secrets masked, then truncated as
+/// API Gateway does. One buffer, and no lossy UTF-8 pass over bodies that are valid (the
+/// request, event and response bodies of every request go through here).
+pub fn quote_for_log(prefix: &str, body: &[u8], redactor: Option<&super::Redactor>) -> String {
+    let text = match std::str::from_utf8(body) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(body),
+    };
+    let text = match redactor {
+        Some(r) => match r.apply(&text) {
+            std::borrow::Cow::Borrowed(_) => text,
+            std::borrow::Cow::Owned(masked) => std::borrow::Cow::Owned(masked),
+        },
+        None => text,
+    };
+    let mut cut = text.len().min(LOG_LIMIT);
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let mut out = String::with_capacity(prefix.len() + cut + 12);
+    out.push_str(prefix);
+    out.push_str(&text[..cut]);
+    if cut < text.len() {
+        out.push_str(" [TRUNCATED]");
+    }
+    out
+}
+
 /// The trace's record of an invocation report.
 pub fn invocation_facts(function: &str, report: &crate::lambda::InvokeReport) -> InvocationFacts {
     let mut facts = InvocationFacts {
@@ -85,9 +113,10 @@ pub async fn invoke(
         "Endpoint request headers: {{x-amzn-lambda-integration-tag={}, Accept=application/json, User-Agent=AmazonAPIGateway, X-Amz-Source-Arn={}}}",
         trace.request_id, target.function_arn
     ));
-    trace.log(format!(
-        "Endpoint request body after transformations: {}",
-        truncate_for_log(&redactor.apply(&String::from_utf8_lossy(&event)))
+    trace.log(quote_for_log(
+        "Endpoint request body after transformations: ",
+        &event,
+        Some(redactor),
     ));
     trace.log(format!("Sending request to {uri}"));
     let began = Instant::now();
@@ -198,4 +227,32 @@ pub async fn invoke(
     };
     trace.invocation = Some(facts);
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_bodies_are_masked_then_truncated() {
+        let mut r = crate::pipeline::Redactor::default();
+        r.add("Bearer s3cr3t-token");
+        let body = format!(
+            "{{\"auth\":\"Bearer s3cr3t-token\",\"pad\":\"{}\"}}",
+            "x".repeat(2000)
+        );
+        let line = quote_for_log("Body: ", body.as_bytes(), Some(&r));
+        assert!(
+            line.starts_with("Body: {\"auth\":\"***************oken\""),
+            "{line}"
+        );
+        assert!(line.ends_with("x [TRUNCATED]"));
+        assert_eq!(
+            line.len(),
+            "Body: ".len() + LOG_LIMIT + " [TRUNCATED]".len()
+        );
+        // Short bodies are quoted whole; bytes that are not UTF-8 are replaced, not dropped.
+        assert_eq!(quote_for_log("B: ", b"ok\xff", None), "B: ok\u{fffd}");
+        assert_eq!(quote_for_log("B: ", b"", None), "B: ");
+    }
 }
