@@ -293,10 +293,10 @@ async fn set_mode(state: &ServerState, name: &str, body: Incoming) -> Response<F
         }
     };
     state.pipeline.authorizers().set_mode(name, mode.clone());
-    eprintln!(
+    crate::log_sink::line(format!(
         "glassgate: authorizer {name} is now in {} mode",
         mode.name()
-    );
+    ));
     json_response(
         StatusCode::OK,
         &json!({ "authorizer": name, "mode": mode.name() }),

@@ -407,10 +407,10 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
             .with_context(|| format!("{}: cannot serve", model.template_path.display()))?,
     );
     for (name, mode) in modes {
-        eprintln!(
+        crate::log_sink::line(format!(
             "glassgate: authorizer {name} starts in {} mode",
             mode.name()
-        );
+        ));
         pipeline.authorizers().set_mode(&name, mode);
     }
     let listener = tokio::net::TcpListener::bind((args.host.as_str(), args.port))
@@ -449,7 +449,7 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
     }
     server::serve(state, listener, shutdown_signal()).await?;
     admin.abort();
-    eprintln!("glassgate: stopping function processes");
+    crate::log_sink::line("glassgate: stopping function processes".into());
     lambda.shutdown().await;
     Ok(())
 }

@@ -18,6 +18,7 @@ pub mod diagnosis;
 pub mod explain;
 pub mod lambda;
 pub mod lint;
+pub mod log_sink;
 pub mod model;
 pub mod pipeline;
 pub mod recent;

@@ -264,11 +264,15 @@ fn main() -> ExitCode {
             }
         }
     };
-    match result {
+    let code = match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            glassgate::log_sink::line(format!("error: {e:#}"));
             ExitCode::from(2)
         }
-    }
+    };
+    // Execution logs, handler output and the error above are written by a background
+    // thread; let it finish, but never wait forever on a stderr nobody reads.
+    glassgate::log_sink::flush(Duration::from_secs(5));
+    code
 }

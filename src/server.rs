@@ -72,7 +72,7 @@ pub async fn serve(
                     Ok(a) => a,
                     Err(e) => {
                         // EMFILE and friends: back off instead of spinning.
-                        eprintln!("glassgate: accept failed: {e}");
+                        crate::log_sink::line(format!("glassgate: accept failed: {e}"));
                         tokio::time::sleep(Duration::from_millis(50)).await;
                         continue;
                     }
@@ -99,10 +99,10 @@ pub async fn serve(
         .await
         .is_err()
     {
-        eprintln!(
+        crate::log_sink::line(format!(
             "glassgate: in-flight requests still running after {}s; stopping anyway",
             DRAIN_TIMEOUT.as_secs()
-        );
+        ));
     }
     Ok(())
 }
@@ -159,9 +159,17 @@ async fn handle(
             pipeline.reject(&greq, Cause::RequestTooLarge, &detail)
         }
     };
-    write_trace(&handled, state.log_format);
     let Handled { response, trace } = handled;
     let trace = Arc::new(trace);
+    match state.log_format {
+        LogFormat::Text => {
+            crate::log_sink::trace(trace.clone(), crate::log_sink::TraceFormat::Text)
+        }
+        LogFormat::Json => {
+            crate::log_sink::trace(trace.clone(), crate::log_sink::TraceFormat::Json)
+        }
+        LogFormat::Off => {}
+    }
     state.recent.push(trace.clone());
     to_http(response, &trace, state.faithful)
 }
@@ -224,16 +232,6 @@ fn add_forwarding_headers(req: &mut GatewayRequest) {
         req.headers
             .push(("X-Forwarded-Proto".to_owned(), "http".to_owned()));
     }
-}
-
-fn write_trace(handled: &Handled, format: LogFormat) {
-    use std::io::Write;
-    let text = match format {
-        LogFormat::Text => handled.trace.render_text(),
-        LogFormat::Json => handled.trace.render_json(),
-        LogFormat::Off => return,
-    };
-    let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
 // The gateway's own headers, as constants: a `&'static str` name is parsed on every insert.

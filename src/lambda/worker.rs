@@ -228,7 +228,7 @@ fn drain<R: AsyncRead + Unpin + Send + 'static>(
         let mut lines = BufReader::new(stream).lines();
         while let Ok(Some(line)) = lines.next_line().await {
             if echo {
-                eprintln!("[{label}] {line}");
+                crate::log_sink::line(format!("[{label}] {line}"));
             }
             if let Ok(mut t) = tail.lock() {
                 if t.len() == TAIL_LINES {

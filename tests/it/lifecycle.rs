@@ -70,6 +70,26 @@ async fn concurrent_requests_get_more_processes_up_to_the_cap() {
     assert!(started.elapsed() >= Duration::from_millis(1200));
 }
 
+/// A stderr nobody reads (a paused terminal, a stuck log shipper) must not stall serving:
+/// execution logs queue behind the responses, not in front of them.
+#[tokio::test]
+async fn an_unread_stderr_does_not_stall_requests() {
+    let (_code, t) = pid_handler();
+    let mut gw = Gateway::start_stalled(&t, &[]);
+    let mut conn = Conn::open(gw.addr).await;
+    // Each JSON trace is over 2 KB: 400 of them are many times a pipe's 64 KB buffer, which
+    // a write on the request path would block on.
+    for i in 0..400 {
+        let r = tokio::time::timeout(Duration::from_secs(20), conn.send("GET", "/pid", &[], ""))
+            .await
+            .unwrap_or_else(|_| panic!("request {i} stalled behind the unread stderr"));
+        assert_eq!(r.status, 200, "request {i}");
+    }
+    // Nor does it keep the server from exiting: the final log flush gives up in bounded time.
+    let status = gw.terminate();
+    assert!(status.success(), "exit status {status:?}");
+}
+
 #[tokio::test]
 async fn idle_processes_are_reaped() {
     let (_code, t) = pid_handler();

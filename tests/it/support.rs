@@ -50,6 +50,8 @@ pub struct Gateway {
     pub admin: SocketAddr,
     pub stdout_banner: String,
     stderr: Arc<Captured>,
+    /// The read end of stderr when a test keeps it open without reading it.
+    _stalled_stderr: Option<std::process::ChildStderr>,
     /// Holds the template folder for as long as the server runs.
     _dir: tempfile::TempDir,
 }
@@ -108,8 +110,21 @@ impl Gateway {
         Self::start_in(dir, &path, args)
     }
 
+    /// Serve `template` with a stderr pipe that is kept open and never read, as a stalled
+    /// terminal or log shipper would (its logs are not captured).
+    pub fn start_stalled(template: &str, args: &[&str]) -> Gateway {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("template.yaml");
+        std::fs::write(&path, template).expect("write template");
+        Self::spawn(dir, &path, args, false)
+    }
+
     /// Serve an existing template file.
     pub fn start_in(dir: tempfile::TempDir, template: &Path, args: &[&str]) -> Gateway {
+        Self::spawn(dir, template, args, true)
+    }
+
+    fn spawn(dir: tempfile::TempDir, template: &Path, args: &[&str], drain: bool) -> Gateway {
         let mut child = glassgate()
             .arg("serve")
             .arg(template)
@@ -122,15 +137,20 @@ impl Gateway {
             .expect("spawn glassgate");
         let stderr = Arc::new(Captured::default());
         let err = child.stderr.take().expect("stderr");
-        let cap = stderr.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(err).lines().map_while(Result::ok) {
-                let mut t = cap.text.lock().expect("lock");
-                t.push_str(&line);
-                t.push('\n');
-                cap.changed.notify_all();
-            }
-        });
+        let mut stalled = None;
+        if drain {
+            let cap = stderr.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(err).lines().map_while(Result::ok) {
+                    let mut t = cap.text.lock().expect("lock");
+                    t.push_str(&line);
+                    t.push('\n');
+                    cap.changed.notify_all();
+                }
+            });
+        } else {
+            stalled = Some(err);
+        }
         let out = child.stdout.take().expect("stdout");
         let mut reader = BufReader::new(out);
         let mut banner = String::new();
@@ -166,6 +186,7 @@ impl Gateway {
             admin: admin.expect("serve prints the admin address before the listening one"),
             stdout_banner: banner,
             stderr,
+            _stalled_stderr: stalled,
             _dir: dir,
         }
     }
