@@ -25,9 +25,18 @@ fn opts() -> LoadOptions {
     }
 }
 
-/// A folder holding `src/` (a code folder), shared by the tests of this process.
+thread_local! {
+    /// One folder per test: libtest runs each test on its own thread, and the folder is
+    /// removed when that thread ends.
+    static PROJECT: tempfile::TempDir = tempfile::Builder::new()
+        .prefix("glassgate-template-tests-")
+        .tempdir()
+        .expect("create the test project folder");
+}
+
+/// A folder holding `src/` (a code folder), this test's own.
 fn project_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("glassgate-template-tests-{}", std::process::id()));
+    let dir = PROJECT.with(|d| d.path().to_path_buf());
     std::fs::create_dir_all(dir.join("src")).expect("create the test project folder");
     dir
 }

@@ -13,9 +13,17 @@ use crate::template::{TemplateError, load_str};
 
 use super::{opts, warnings};
 
-/// A folder of this test process holding `src/` and the definition files tests write.
+thread_local! {
+    /// One folder per test (each runs on its own thread), removed when the test ends.
+    static DIR: tempfile::TempDir = tempfile::Builder::new()
+        .prefix("glassgate-openapi-tests-")
+        .tempdir()
+        .expect("create the test folder");
+}
+
+/// This test's folder, holding `src/` and the definition files the test writes.
 fn dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("glassgate-openapi-tests-{}", std::process::id()));
+    let dir = DIR.with(|d| d.path().to_path_buf());
     std::fs::create_dir_all(dir.join("src")).expect("create the test folder");
     dir
 }
