@@ -64,6 +64,7 @@ fn request() -> GatewayRequest {
         local_port: 3000,
         protocol: "HTTP/1.1",
         received_at: time::OffsetDateTime::now_utc(),
+        parsed_query: Default::default(),
     }
 }
 

@@ -140,6 +140,7 @@ async fn handle(
         local_port,
         protocol,
         received_at,
+        parsed_query: Default::default(),
     };
     add_forwarding_headers(&mut greq);
     let handled = match Limited::new(body, MAX_BODY).collect().await {

@@ -485,7 +485,7 @@ impl Pipeline {
                 .iter()
                 .map(|(k, v)| (k.as_str(), v.as_str())),
         ));
-        let (query, _) = integrate::event_v1::parse_query(req.query.as_deref());
+        let query = &req.query_params().single;
         trace.log(fmt_map(
             "Method request query string: ",
             query

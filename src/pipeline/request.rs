@@ -32,9 +32,30 @@ pub struct GatewayRequest {
     pub protocol: &'static str,
     /// When the gateway received it.
     pub received_at: OffsetDateTime,
+    /// `query`, parsed on first use by whichever stage reads it first (the log, the event,
+    /// an identity source, a gateway response); `Default::default()` when building one.
+    pub parsed_query: std::sync::OnceLock<QueryParams>,
+}
+
+/// A query string parsed once and shared by every stage that reads it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct QueryParams {
+    /// Last value of each key (`queryStringParameters`); `None` when there are none.
+    pub single: Option<indexmap::IndexMap<String, String>>,
+    /// Every value of each key (`multiValueQueryStringParameters`).
+    pub multi: Option<indexmap::IndexMap<String, Vec<String>>>,
 }
 
 impl GatewayRequest {
+    /// The query string, parsed (once per request).
+    pub fn query_params(&self) -> &QueryParams {
+        self.parsed_query.get_or_init(|| {
+            let (single, multi) =
+                crate::pipeline::integrate::event_v1::parse_query(self.query.as_deref());
+            QueryParams { single, multi }
+        })
+    }
+
     /// A request made without a socket (test-invokes, `glassgate invoke`, probes), as if a
     /// client on 127.0.0.1 had sent it now: fresh ids, `path?query` split, header names in
     /// the event's case.
@@ -72,6 +93,7 @@ impl GatewayRequest {
             local_port: 0,
             protocol: "HTTP/1.1",
             received_at: OffsetDateTime::now_utc(),
+            parsed_query: Default::default(),
         }
     }
 
@@ -145,6 +167,18 @@ pub fn display_case(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_query_is_parsed_once_and_shared() {
+        let req = GatewayRequest::local("GET", "/p?a=1&a=2&b=x+y", [], "");
+        let q = req.query_params();
+        assert_eq!(q.single.as_ref().unwrap()["a"], "2");
+        assert_eq!(q.single.as_ref().unwrap()["b"], "x y");
+        assert_eq!(q.multi.as_ref().unwrap()["a"], vec!["1", "2"]);
+        assert!(std::ptr::eq(q, req.query_params()), "parsed once");
+        let bare = GatewayRequest::local("GET", "/p", [], "");
+        assert_eq!(bare.query_params(), &QueryParams::default());
+    }
 
     #[test]
     fn trace_root_has_the_xray_shape() {

@@ -326,8 +326,7 @@ fn header_value(expr: &str, ctx: &ResponseContext<'_>) -> Option<String> {
         return req.header(h).map(str::to_owned);
     }
     if let Some(q) = e.strip_prefix("method.request.querystring.") {
-        let (single, _) = super::integrate::event_v1::parse_query(req.query.as_deref());
-        return single.and_then(|m| m.get(q).cloned());
+        return req.query_params().single.as_ref()?.get(q).cloned();
     }
     if let Some(p) = e.strip_prefix("method.request.path.") {
         return ctx.path_params.and_then(|m| m.get(p).cloned());
@@ -498,6 +497,7 @@ mod tests {
             local_port: 3000,
             protocol: "HTTP/1.1",
             received_at: time::OffsetDateTime::UNIX_EPOCH,
+            parsed_query: Default::default(),
         }
     }
 

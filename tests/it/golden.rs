@@ -62,6 +62,7 @@ fn run_case(dir: &Path) {
             &time::format_description::well_known::Rfc3339,
         )
         .expect("receivedAt"),
+        parsed_query: Default::default(),
     };
     let event = build(
         &req,

@@ -68,8 +68,7 @@ fn context_value(name: &str, req: &GatewayRequest, f: &ContextFacts<'_>) -> Opti
 }
 
 fn query_value(req: &GatewayRequest, name: &str) -> Option<String> {
-    let (single, _) = crate::pipeline::integrate::event_v1::parse_query(req.query.as_deref());
-    single.and_then(|m| m.get(name).cloned())
+    req.query_params().single.as_ref()?.get(name).cloned()
 }
 
 /// Extract the identity for an authorizer.
@@ -156,6 +155,7 @@ mod tests {
             local_port: 3000,
             protocol: "HTTP/1.1",
             received_at: time::OffsetDateTime::UNIX_EPOCH,
+            parsed_query: Default::default(),
         }
     }
 

@@ -40,8 +40,8 @@ struct Event<'a> {
     http_method: &'a str,
     headers: Option<IndexMap<&'a str, &'a str>>,
     multi_value_headers: Option<IndexMap<&'a str, Vec<&'a str>>>,
-    query_string_parameters: Option<IndexMap<String, String>>,
-    multi_value_query_string_parameters: Option<IndexMap<String, Vec<String>>>,
+    query_string_parameters: Option<&'a IndexMap<String, String>>,
+    multi_value_query_string_parameters: Option<&'a IndexMap<String, Vec<String>>>,
     path_parameters: Option<&'a IndexMap<String, String>>,
     stage_variables: Option<&'a IndexMap<String, String>>,
     request_context: RequestContext<'a>,
@@ -176,7 +176,7 @@ fn with_event<T>(
         }
         (Some(single), Some(multi))
     };
-    let (query, multi_query) = parse_query(req.query.as_deref());
+    let query = req.query_params();
     let (body, is_b64) = if req.body.is_empty() {
         (None, false)
     } else {
@@ -198,8 +198,8 @@ fn with_event<T>(
         http_method: &req.method,
         headers,
         multi_value_headers: multi_headers,
-        query_string_parameters: query,
-        multi_value_query_string_parameters: multi_query,
+        query_string_parameters: query.single.as_ref(),
+        multi_value_query_string_parameters: query.multi.as_ref(),
         path_parameters: (!ctx.path_params.is_empty()).then_some(ctx.path_params),
         stage_variables: (!ctx.stage_variables.is_empty()).then_some(ctx.stage_variables),
         request_context: RequestContext {
