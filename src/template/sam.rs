@@ -431,45 +431,52 @@ impl<'t> Builder<'t> {
 
     /// Warn about a function property we do not honour (or stay silent if it is harmless).
     fn function_property_note(&mut self, key: &str, loc: &str) {
-        if HARMLESS_FUNCTION_PROPERTIES.contains(&key) {
-            return;
-        }
-        let message = match key {
-            "Layers" => "Layers are not mounted; code imported from a layer will not be found",
-            "FileSystemConfigs" => "EFS file systems are not mounted",
-            "FunctionUrlConfig" => "function URLs are not served by glassgate",
+        let specific = match key {
+            "Layers" => {
+                Some("Layers are not mounted; code imported from a layer will not be found")
+            }
+            "FileSystemConfigs" => Some("EFS file systems are not mounted"),
+            "FunctionUrlConfig" => Some("function URLs are not served by glassgate"),
             "ImageConfig" => {
-                "ImageConfig applies to container images, which glassgate does not run"
+                Some("ImageConfig applies to container images, which glassgate does not run")
             }
-            _ => {
-                self.r.diags.warn(
-                    loc,
-                    format!("property {key} is not supported by glassgate; ignored"),
-                );
-                return;
-            }
+            _ => None,
         };
-        self.r.diags.warn(loc, message);
+        self.property_note(key, loc, HARMLESS_FUNCTION_PROPERTIES, specific);
     }
 
     fn api_property_note(&mut self, key: &str, loc: &str) {
-        if HARMLESS_API_PROPERTIES.contains(&key) {
+        let specific = match key {
+            "Cors" => {
+                Some("Cors is not supported yet; no CORS headers or OPTIONS methods are added")
+            }
+            "BinaryMediaTypes" => Some(
+                "BinaryMediaTypes is not supported yet; bodies are passed to functions as text",
+            ),
+            _ => None,
+        };
+        self.property_note(key, loc, HARMLESS_API_PROPERTIES, specific);
+    }
+
+    /// The one warning path for properties: silent for harmless ones, the specific
+    /// consequence when there is one, else a generic "ignored".
+    fn property_note(
+        &mut self,
+        key: &str,
+        loc: &str,
+        harmless: &[&str],
+        specific: Option<&'static str>,
+    ) {
+        if harmless.contains(&key) {
             return;
         }
-        let message = match key {
-            "Cors" => "Cors is not supported yet; no CORS headers or OPTIONS methods are added",
-            "BinaryMediaTypes" => {
-                "BinaryMediaTypes is not supported yet; bodies are passed to functions as text"
-            }
-            _ => {
-                self.r.diags.warn(
-                    loc,
-                    format!("property {key} is not supported by glassgate; ignored"),
-                );
-                return;
-            }
-        };
-        self.r.diags.warn(loc, message);
+        match specific {
+            Some(message) => self.r.diags.warn(loc, message),
+            None => self.r.diags.warn(
+                loc,
+                format!("property {key} is not supported by glassgate; ignored"),
+            ),
+        }
     }
 
     /// `Properties` as a mapping (empty if absent).

@@ -1,7 +1,6 @@
 //! OpenAPI definitions: SAM `DefinitionBody` / `DefinitionUri` (and `AWS::Include`), the
 //! `Body` / `BodyS3Location` of `AWS::ApiGateway::RestApi`, and API Gateway's extensions.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use indexmap::IndexMap;
@@ -11,22 +10,8 @@ use crate::model::{
 };
 use crate::template::{TemplateError, load_str};
 
+use super::project_dir as dir;
 use super::{opts, warnings};
-
-thread_local! {
-    /// One folder per test (each runs on its own thread), removed when the test ends.
-    static DIR: tempfile::TempDir = tempfile::Builder::new()
-        .prefix("glassgate-openapi-tests-")
-        .tempdir()
-        .expect("create the test folder");
-}
-
-/// This test's folder, holding `src/` and the definition files the test writes.
-fn dir() -> PathBuf {
-    let dir = DIR.with(|d| d.path().to_path_buf());
-    std::fs::create_dir_all(dir.join("src")).expect("create the test folder");
-    dir
-}
 
 fn write(name: &str, text: &str) {
     std::fs::write(dir().join(name), text).expect("write a definition file");
