@@ -207,9 +207,13 @@ pub fn describe(model: &Model) -> String {
                 .map(|f| f.runtime.as_str())
                 .unwrap_or("?");
             out.push_str(&format!(
-                "    {:<7} {:<width$}  -> {} ({runtime})\n",
+                "    {:<7} {:<width$}  -> {} ({runtime})",
                 r.method, r.path, r.function
             ));
+            if let Some(auth) = &r.authorizer {
+                out.push_str(&format!(", authorizer {auth}"));
+            }
+            out.push('\n');
         }
     }
     for w in &model.warnings {

@@ -79,7 +79,8 @@ pub struct AuthorizerFacts {
     pub identity: Vec<String>,
     /// The method ARN of this request.
     pub method_arn: std::sync::Arc<str>,
-    /// `hit`, `miss` or `disabled`.
+    /// `hit`, `miss`, `disabled` (TTL 0), or `not-consulted` (the request failed on its
+    /// identity before the lookup).
     pub cache: &'static str,
     /// Age of the cache entry on a hit, in seconds.
     pub cache_age_s: Option<f64>,

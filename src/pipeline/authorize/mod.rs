@@ -359,7 +359,12 @@ impl Authorizers {
             mode: "normal",
             method_arn: method_arn.clone(),
             ttl_s: ttl.as_secs(),
-            cache: if ttl.is_zero() { "disabled" } else { "miss" },
+            // `miss` only once the cache is really looked up: an identity 401 never gets there.
+            cache: if ttl.is_zero() {
+                "disabled"
+            } else {
+                "not-consulted"
+            },
             ..AuthorizerFacts::default()
         };
         let outcome = self
@@ -450,6 +455,7 @@ impl Authorizers {
             identity: ident.values,
         };
         if caching {
+            facts.cache = "miss";
             if let Some(entry) = self.cache.get(&key) {
                 facts.cache = "hit";
                 facts.cache_age_s = Some(entry.age().as_secs_f64());
