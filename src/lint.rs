@@ -27,6 +27,43 @@ fn handler_source(model: &Model, function: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// The lines of a handler that are code: not comments, not inside a Python docstring
+/// (where explanations of the fix, wildcards included, usually live).
+fn code_lines(code: &str) -> impl Iterator<Item = &str> {
+    let mut in_docstring = false;
+    code.lines().filter(move |line| {
+        let t = line.trim_start();
+        let quotes = t.matches("\"\"\"").count() + t.matches("\'\'\'").count();
+        let was_inside = in_docstring;
+        if quotes % 2 == 1 {
+            in_docstring = !in_docstring;
+        }
+        let opens_docstring = t.starts_with("\"\"\"") || t.starts_with("\'\'\'");
+        !(was_inside
+            || opens_docstring
+            || t.starts_with('#')
+            || t.starts_with("//")
+            || t.starts_with('*')
+            || t.starts_with("/*"))
+    })
+}
+
+/// Whether a line of code has a string ending in `/*` (as `…/STAGE/*/*` does): an
+/// authorizer that reads `methodArn` only to cut it down to a wildcard is the fix, not the
+/// trap. A text check, like the rest of this lint; `validate --probe` is the real test.
+fn ends_a_path_in_wildcards(code: &str) -> bool {
+    code_lines(code).any(|line| {
+        ["/*/*", "/*\"", "/*'", "/*`"]
+            .iter()
+            .any(|end| line.contains(end))
+    })
+}
+
+/// Whether a line of code (not a comment) mentions `methodArn`.
+fn reads_method_arn(code: &str) -> bool {
+    code_lines(code).any(|line| line.contains("methodArn"))
+}
+
 /// Every trap found, in template order.
 pub fn traps(model: &Model) -> Vec<Warning> {
     let mut out = Vec::new();
@@ -48,7 +85,7 @@ pub fn traps(model: &Model) -> Vec<Warning> {
             if !a.ttl.is_zero() {
                 if let Some(src) = handler_source(model, &a.function) {
                     let code = std::fs::read_to_string(&src).unwrap_or_default();
-                    if code.contains("methodArn") {
+                    if reads_method_arn(&code) && !ends_a_path_in_wildcards(&code) {
                         out.push(Warning {
                             location: a.source.clone(),
                             message: format!(
@@ -129,4 +166,37 @@ pub fn traps(model: &Model) -> Vec<Warning> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ends_a_path_in_wildcards, reads_method_arn};
+
+    #[test]
+    fn wildcard_policies_are_told_from_comments() {
+        assert!(ends_a_path_in_wildcards(
+            r#"resource = f"{arn[0]}/{arn[1]}/*/*""#
+        ));
+        assert!(ends_a_path_in_wildcards("const r = `${base}/*`;"));
+        assert!(ends_a_path_in_wildcards("r = arn + '/*'"));
+        assert!(!ends_a_path_in_wildcards(
+            "/* a JS comment */ Resource: event.methodArn"
+        ));
+        assert!(!ends_a_path_in_wildcards(
+            r#""Resource": event["methodArn"]"#
+        ));
+    }
+
+    #[test]
+    fn comments_and_docstrings_are_not_code() {
+        let py = "\"\"\"Fix: allow arn:.../STAGE/*/* instead of methodArn.\n\nMore words.\n\"\"\"\n# also /*/* here\ndef handler(event, context):\n    return event[\"methodArn\"]\n";
+        assert!(!ends_a_path_in_wildcards(py));
+        assert!(reads_method_arn(py));
+        let js =
+            "// methodArn is read below\n/* see /*/* */\nexports.handler = async () => ({});\n";
+        assert!(!reads_method_arn(js));
+        assert!(!ends_a_path_in_wildcards(js));
+        let one_line_doc = "\"\"\"Uses methodArn.\"\"\"\nx = 1\n";
+        assert!(!reads_method_arn(one_line_doc));
+    }
 }
