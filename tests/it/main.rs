@@ -3,6 +3,7 @@
 
 mod cli;
 mod conformance;
+mod examples;
 mod failures;
 mod golden;
 mod lifecycle;

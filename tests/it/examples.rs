@@ -1,0 +1,243 @@
+//! The shipped examples, run as their walkthroughs describe: if a README step stops being
+//! true, a test here fails.
+
+use std::path::{Path, PathBuf};
+
+use crate::support::{Gateway, glassgate, succeed};
+
+const ALICE: (&str, &str) = ("Authorization", "Bearer alice-token");
+
+fn example(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(name)
+}
+
+/// A private copy of an example (so a step can edit its code) and its template path.
+fn copy_of(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let from = example(name);
+    std::fs::create_dir_all(dir.path().join("src")).expect("mkdir src");
+    std::fs::copy(from.join("template.yaml"), dir.path().join("template.yaml"))
+        .expect("copy template");
+    for entry in std::fs::read_dir(from.join("src")).expect("read src") {
+        let entry = entry.expect("entry");
+        if entry.path().extension().is_some_and(|e| e == "py") {
+            std::fs::copy(entry.path(), dir.path().join("src").join(entry.file_name()))
+                .expect("copy source");
+        }
+    }
+    let template = dir.path().join("template.yaml");
+    (dir, template)
+}
+
+#[tokio::test]
+async fn authorizer_walkthrough_reproduces_and_explains_the_cached_policy_trap() {
+    let (dir, template) = copy_of("authorizer-api");
+    let gw = Gateway::start_in(dir, &template, &[]);
+    assert!(
+        gw.stdout_banner
+            .contains("GET     /orders/{id}  -> OrdersFunction (python3.12), authorizer TokenAuth"),
+        "{}",
+        gw.stdout_banner
+    );
+
+    // 1. The open route, and a missing token (the authorizer is not invoked).
+    let health = gw.get("/health").await;
+    assert_eq!(health.status, 200);
+    assert_eq!(health.header("x-glassgate-layer"), Some("backend"));
+    let missing = gw.get("/orders").await;
+    assert_eq!(
+        (missing.status, missing.text().as_str()),
+        (401, r#"{"message":"Unauthorized"}"#)
+    );
+    assert_eq!(
+        missing.header("x-glassgate-cause"),
+        Some("identity-missing")
+    );
+    assert_eq!(
+        missing.header("x-glassgate-authorizer-cache"),
+        None,
+        "no cache lookup"
+    );
+
+    // 2. The trap: allowed for GET /orders, then denied from the cache for GET /orders/7.
+    let list = gw.request("GET", "/orders", &[ALICE], "").await;
+    assert_eq!(list.status, 200, "{}", list.text());
+    assert_eq!(list.json()["principalId"], "alice");
+    assert_eq!(list.json()["tier"], "gold");
+    assert_eq!(list.header("x-glassgate-authorizer-cache"), Some("miss"));
+    let order = gw.request("GET", "/orders/7", &[ALICE], "").await;
+    assert_eq!(order.status, 403);
+    assert_eq!(
+        order.text(),
+        r#"{"Message":"User is not authorized to access this resource"}"#
+    );
+    assert_eq!(
+        order.header("x-amzn-ErrorType"),
+        Some("AccessDeniedException")
+    );
+    assert_eq!(
+        order.header("x-glassgate-cause"),
+        Some("cached-policy-not-covered")
+    );
+    assert!(
+        order
+            .header("x-glassgate-authorizer-cache")
+            .is_some_and(|v| v.starts_with("hit; age=") && v.ends_with("; ttl=300")),
+        "{:?}",
+        order.header("x-glassgate-authorizer-cache")
+    );
+    let id = order
+        .header("x-amzn-RequestId")
+        .expect("request id")
+        .to_owned();
+    let report =
+        succeed(glassgate().args(["explain", &id, "--admin", &format!("http://{}", gw.admin)]));
+    assert!(
+        report.contains("cause: cached-policy-not-covered"),
+        "{report}"
+    );
+    assert!(report.contains("403 from the authorizer cache"), "{report}");
+    assert!(
+        report.contains("Prod/GET/orders and does not cover"),
+        "{report}"
+    );
+    assert!(report.contains("flush the cache"), "{report}");
+
+    // 3. The cache entry is listed (key masked), and a flush lets GET /orders/7 through.
+    let (status, auths) = gw.admin("GET", "/authorizers", "").await;
+    assert_eq!(status, 200);
+    let entry = &auths[0]["entries"][0];
+    assert_eq!(entry["key"][0], "**************oken");
+    assert_eq!(entry["principalId"], "alice");
+    assert!(
+        entry["builtForMethodArn"]
+            .as_str()
+            .is_some_and(|a| a.ends_with("/Prod/GET/orders"))
+    );
+    let (status, flushed) = gw.admin("DELETE", "/authorizers/cache", "").await;
+    assert_eq!((status, flushed["flushed"].as_u64()), (200, Some(1)));
+    let order = gw.request("GET", "/orders/7", &[ALICE], "").await;
+    assert_eq!(order.status, 200, "{}", order.text());
+    assert_eq!(order.json()["orderId"], "7");
+    assert_eq!(
+        gw.request("GET", "/orders", &[ALICE], "").await.status,
+        403,
+        "now the other way round"
+    );
+    let (status, _) = gw
+        .admin("PUT", "/authorizers/TokenAuth/mode", r#"{"mode":"bypass"}"#)
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        gw.request("GET", "/orders", &[ALICE], "").await.status,
+        200,
+        "bypassed"
+    );
+    let (status, _) = gw
+        .admin("PUT", "/authorizers/TokenAuth/mode", r#"{"mode":"normal"}"#)
+        .await;
+    assert_eq!(status, 200);
+
+    // 5. Failures that look like something else.
+    let nobody = gw
+        .request("GET", "/orders", &[("Authorization", "Bearer nobody")], "")
+        .await;
+    assert_eq!(nobody.status, 401);
+    assert_eq!(
+        nobody.header("x-glassgate-cause"),
+        Some("authorizer-unauthorized")
+    );
+    let crash = gw
+        .request(
+            "GET",
+            "/orders",
+            &[("Authorization", "Bearer crash-token")],
+            "",
+        )
+        .await;
+    assert_eq!(
+        (crash.status, crash.text().as_str()),
+        (500, r#"{"message":null}"#)
+    );
+    assert_eq!(
+        crash.header("x-amzn-ErrorType"),
+        Some("AuthorizerConfigurationException")
+    );
+    assert_eq!(crash.header("x-glassgate-cause"), Some("authorizer-error"));
+    let logs = gw.wait_for_log(
+        "token service unavailable",
+        std::time::Duration::from_secs(10),
+    );
+    assert!(
+        logs.contains("[AuthFunction]"),
+        "the authorizer's traceback is echoed:\n{logs}"
+    );
+    let basic = gw
+        .request("GET", "/orders", &[("Authorization", "Basic abc")], "")
+        .await;
+    assert_eq!(basic.status, 401);
+    assert_eq!(basic.header("x-glassgate-cause"), Some("identity-invalid"));
+}
+
+#[tokio::test]
+async fn authorizer_walkthrough_fix_covers_every_route_within_the_ttl() {
+    let (dir, template) = copy_of("authorizer-api");
+    // Step 4 of the walkthrough, the two lines as written there.
+    let code = dir.path().join("src/authorizer.py");
+    let text = std::fs::read_to_string(&code).expect("read authorizer");
+    let fixed = text.replace(
+        "    user, tier = USERS[token]\n",
+        "    user, tier = USERS[token]\n    arn = event[\"methodArn\"].split(\"/\")\n    resource = f\"{arn[0]}/{arn[1]}/*/*\"\n",
+    )
+    .replace(r#""Resource": event["methodArn"],"#, r#""Resource": resource,"#);
+    assert_ne!(
+        fixed, text,
+        "the walkthrough's fix applies to the shipped code"
+    );
+    std::fs::write(&code, fixed).expect("write fix");
+
+    let probe = succeed(glassgate().arg("validate").arg(&template).args([
+        "--probe",
+        "--probe-identity",
+        "Bearer alice-token",
+    ]));
+    assert!(
+        probe.contains(
+            "probe: authorizer TokenAuth: the policy for GET /orders also covers GET /orders/{id}"
+        ),
+        "{probe}"
+    );
+    assert!(
+        !probe.contains("reads event.methodArn"),
+        "no static warning once fixed:\n{probe}"
+    );
+
+    let gw = Gateway::start_in(dir, &template, &[]);
+    assert_eq!(gw.request("GET", "/orders", &[ALICE], "").await.status, 200);
+    let order = gw.request("GET", "/orders/7", &[ALICE], "").await;
+    assert_eq!(order.status, 200, "{}", order.text());
+    assert!(
+        order
+            .header("x-glassgate-authorizer-cache")
+            .is_some_and(|v| v.starts_with("hit")),
+        "served from the cache, and allowed"
+    );
+}
+
+#[test]
+fn authorizer_walkthrough_probe_finds_the_trap_before_any_request() {
+    let report = succeed(
+        glassgate()
+            .arg("validate")
+            .arg(example("authorizer-api").join("template.yaml"))
+            .args(["--probe", "--probe-identity", "Bearer alice-token"]),
+    );
+    assert!(report.contains("reads event.methodArn"), "{report}");
+    assert!(
+        report.contains("probe: authorizer TokenAuth allowed")
+            && report.contains("it will deny GET /orders/{id} with 403"),
+        "{report}"
+    );
+}
