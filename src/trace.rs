@@ -251,23 +251,31 @@ impl Trace {
     /// The execution log as CloudWatch exports it: `TIMESTAMP (REQUEST_ID) MESSAGE`, then one
     /// glassgate summary line with the outcome, the failing layer and cause, and stage timings.
     pub fn render_text(&self) -> String {
-        let mut out = String::new();
+        // Runs for every request with the default `--log-format text`: one buffer, and the
+        // date and time formatted once per second rather than once per line.
+        let mut out = String::with_capacity(
+            self.log
+                .iter()
+                .map(|l| l.message.len() + self.request_id.len() + 40)
+                .sum::<usize>()
+                + 256,
+        );
+        let mut clock = Rfc3339::default();
         for l in &self.log {
-            let ts = l
-                .time
-                .format(&time::format_description::well_known::Rfc3339)
-                .unwrap_or_default();
-            out.push_str(&format!("{ts} ({}) {}\n", self.request_id, l.message));
+            clock.push(&mut out, l.time);
+            out.push_str(" (");
+            out.push_str(&self.request_id);
+            out.push_str(") ");
+            out.push_str(&l.message);
+            out.push('\n');
         }
+        // The summary line is stamped with the moment the request finished.
+        let finished =
+            self.received_at + Duration::from_secs_f64(self.latency_ms.max(0.0) / 1000.0);
+        clock.push(&mut out, finished);
         out.push_str(&format!(
-            "{} ({}) glassgate: {} {} -> {}",
-            OffsetDateTime::now_utc()
-                .format(&time::format_description::well_known::Rfc3339)
-                .unwrap_or_default(),
-            self.request_id,
-            self.method,
-            self.path,
-            self.status
+            " ({}) glassgate: {} {} -> {}",
+            self.request_id, self.method, self.path, self.status
         ));
         if let Some(r) = &self.route {
             out.push_str(&format!(" route=\"{r}\""));
@@ -290,5 +298,93 @@ impl Trace {
     /// The whole trace as one JSON line.
     pub fn render_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_default() + "\n"
+    }
+}
+
+/// RFC 3339 timestamps exactly as the `time` crate writes them (UTC as `Z`, nanoseconds with
+/// trailing zeros trimmed, no fraction when there is none), with the part up to the seconds
+/// reused while the second does not change.
+#[derive(Default)]
+struct Rfc3339 {
+    second: Option<i64>,
+    prefix: String,
+}
+
+impl Rfc3339 {
+    fn push(&mut self, out: &mut String, t: OffsetDateTime) {
+        if !t.offset().is_utc() {
+            out.push_str(
+                &t.format(&time::format_description::well_known::Rfc3339)
+                    .unwrap_or_default(),
+            );
+            return;
+        }
+        let second = t.unix_timestamp();
+        if self.second != Some(second) {
+            self.prefix = t
+                .replace_nanosecond(0)
+                .ok()
+                .and_then(|whole| {
+                    whole
+                        .format(&time::format_description::well_known::Rfc3339)
+                        .ok()
+                })
+                .map(|s| s.trim_end_matches('Z').to_owned())
+                .unwrap_or_default();
+            self.second = Some(second);
+        }
+        out.push_str(&self.prefix);
+        let nanos = t.nanosecond();
+        if nanos > 0 {
+            let digits = format!("{nanos:09}");
+            out.push('.');
+            out.push_str(digits.trim_end_matches('0'));
+        }
+        out.push('Z');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_match_the_time_crate_to_the_byte() {
+        let base = time::macros::datetime!(2026-11-25 23:59:58 UTC);
+        let mut clock = Rfc3339::default();
+        // Whole seconds, trailing zeros, every digit, a second boundary, a year boundary.
+        let offsets_ns: [i64; 9] = [
+            0,
+            40_000_000,
+            25_424_650,
+            999_999_999,
+            1_000_000_000,
+            1_000_000_001,
+            1_500_000_000,
+            2_000_000_007,
+            86_400 * 37 * 1_000_000_000 + 123_456_789,
+        ];
+        for ns in offsets_ns {
+            let t = base + time::Duration::nanoseconds(ns);
+            let mut ours = String::new();
+            clock.push(&mut ours, t);
+            let theirs = t
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap();
+            assert_eq!(ours, theirs, "{ns} ns after {base}");
+        }
+    }
+
+    #[test]
+    fn the_summary_line_is_stamped_when_the_request_finished() {
+        let received = time::macros::datetime!(2026-11-25 12:00:00 UTC);
+        let mut t = Trace::start("r-1", "e", "GET", "/x", received);
+        t.latency_ms = 12.5;
+        t.status = 200;
+        let text = t.render_text();
+        assert!(
+            text.starts_with("2026-11-25T12:00:00.0125Z (r-1) glassgate: GET /x -> 200"),
+            "{text}"
+        );
     }
 }
