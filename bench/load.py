@@ -136,7 +136,7 @@ def write_bench_template(tmp, routes_extra=0):
 
 
 class Server:
-    def __init__(self, template, extra, pin):
+    def __init__(self, template, extra, pin, discard_stderr=False):
         cmd = [GLASSGATE, "serve", template, "--port", "0", "--quiet-handlers"] + extra
         if pin:
             cmd = ["taskset", "-c", "0"] + cmd
@@ -144,7 +144,8 @@ class Server:
         # stderr goes to a file: an undrained pipe would fill and stall the server.
         self.err = tempfile.TemporaryFile(mode="w+")
         self.proc = subprocess.Popen(
-            cmd, stdout=subprocess.PIPE, stderr=self.err, text=True
+            cmd, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL if discard_stderr else self.err, text=True
         )
         self.url = None
         for line in self.proc.stdout:
@@ -248,6 +249,35 @@ def ab_rounds(srv, rounds, duration, connections, pin):
     return rows
 
 
+def log_formats(args):
+    """Throughput of the Rust route with each --log-format, the logs written to /dev/null:
+    what writing the execution log costs the gateway. Servers alternate round by round."""
+    formats = ("off", "text", "json")
+    got = {f: [] for f in formats}
+    with tempfile.TemporaryDirectory() as tmp:
+        template = write_bench_template(tmp)
+        for i in range(args.log_formats):
+            for fmt in formats if i % 2 == 0 else tuple(reversed(formats)):
+                srv = Server(template, ["--log-format", fmt, "--max-concurrency", "4"], args.pin,
+                             discard_stderr=True)
+                for _ in range(50):
+                    get(f"{srv.url}/rs")
+                cpu0 = srv.cpu_s()
+                rps, _, bad = wrk(f"{srv.url}/rs", args.connections, args.duration, args.pin)
+                cpu = srv.cpu_s() - cpu0
+                srv.stop()
+                if bad:
+                    sys.exit(f"{bad} non-2xx responses with --log-format {fmt}")
+                got[fmt].append((rps, cpu * 1e6 / max(1.0, rps * args.duration)))
+                log(f"round {i + 1}: --log-format {fmt}: {rps:.0f} req/s")
+    print("| --log-format | requests/s per round | mean | gateway CPU per request (mean) |")
+    print("|---|---|---|---|")
+    for fmt in formats:
+        rounds = ", ".join(f"{r:,.0f}" for r, _ in got[fmt])
+        print(f"| {fmt} | {rounds} | {statistics.mean(r for r, _ in got[fmt]):,.0f} "
+              f"| {statistics.mean(c for _, c in got[fmt]):.1f} us |")
+
+
 def ab(args):
     with tempfile.TemporaryDirectory() as tmp:
         template = write_bench_template(tmp)
@@ -277,12 +307,18 @@ def main():
     ap.add_argument("--ab", type=int, metavar="ROUNDS",
                     help="only the like-for-like A/B: ROUNDS alternating runs of the open route and "
                     "the warm-cache authorizer route, the same request (with the token) to both")
+    ap.add_argument("--log-formats", type=int, metavar="ROUNDS",
+                    help="only the cost of the execution log: ROUNDS of the Rust route with "
+                    "--log-format off, text and json (logs to /dev/null)")
     args = ap.parse_args()
     if not args.no_build:
         build()
     ensure_wrk()
     if args.ab:
         ab(args)
+        return
+    if args.log_formats:
+        log_formats(args)
         return
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
