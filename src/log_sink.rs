@@ -25,17 +25,19 @@ const CAPACITY: usize = 65_536;
 /// How long the writer waits after a batch before taking the next.
 const BATCH_PAUSE: std::time::Duration = std::time::Duration::from_millis(2);
 
-/// How a trace is written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TraceFormat {
-    /// Execution-log lines.
+/// How each request's trace is written to stderr (`--log-format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// AWS-style execution-log lines (`TIMESTAMP (REQUEST_ID) MESSAGE`).
     Text,
-    /// One JSON object.
+    /// One JSON object per request (the whole trace).
     Json,
+    /// Nothing (for benchmarks).
+    Off,
 }
 
 enum Record {
-    Trace(Arc<Trace>, TraceFormat),
+    Trace(Arc<Trace>, LogFormat),
     Line(String),
     Flush(SyncSender<()>),
 }
@@ -75,9 +77,11 @@ fn send(record: Record) {
     }
 }
 
-/// Queue a trace for stderr.
-pub fn trace(trace: Arc<Trace>, format: TraceFormat) {
-    send(Record::Trace(trace, format));
+/// Queue a trace for stderr in `format` (nothing for [`LogFormat::Off`]).
+pub fn trace(trace: Arc<Trace>, format: LogFormat) {
+    if format != LogFormat::Off {
+        send(Record::Trace(trace, format));
+    }
 }
 
 /// Queue one line (a newline is added) for stderr.
@@ -109,8 +113,9 @@ pub fn flush(timeout: Duration) -> bool {
 
 fn render(record: &Record, out: &mut impl Write) -> std::io::Result<()> {
     match record {
-        Record::Trace(t, TraceFormat::Text) => out.write_all(t.render_text().as_bytes()),
-        Record::Trace(t, TraceFormat::Json) => out.write_all(t.render_json().as_bytes()),
+        Record::Trace(t, LogFormat::Text) => out.write_all(t.render_text().as_bytes()),
+        Record::Trace(t, LogFormat::Json) => out.write_all(t.render_json().as_bytes()),
+        Record::Trace(_, LogFormat::Off) => Ok(()),
         Record::Line(l) => {
             out.write_all(l.as_bytes())?;
             out.write_all(b"\n")
@@ -133,10 +138,12 @@ fn write_loop(rx: &Receiver<Record>, dropped: &AtomicU64) {
         let mut acks = Vec::new();
         let mut next = Some(first);
         while let Some(record) = next {
-            if let Record::Flush(ack) = &record {
-                acks.push(ack.clone());
+            match record {
+                Record::Flush(ack) => acks.push(ack),
+                record => {
+                    let _ = render(&record, &mut buf);
+                }
             }
-            let _ = render(&record, &mut buf);
             next = if buf.len() < 1024 * 1024 {
                 rx.try_recv().ok()
             } else {
@@ -181,7 +188,7 @@ mod tests {
         ));
         let mut out = Vec::new();
         render(&Record::Line("[Fn] hello".into()), &mut out).unwrap();
-        render(&Record::Trace(t.clone(), TraceFormat::Json), &mut out).unwrap();
+        render(&Record::Trace(t.clone(), LogFormat::Json), &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         let mut lines = text.lines();
         assert_eq!(lines.next(), Some("[Fn] hello"));

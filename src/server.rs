@@ -26,16 +26,7 @@ use crate::pipeline::{Handled, MAX_BODY, Pipeline};
 use crate::recent::RecentRequests;
 use crate::trace::Trace;
 
-/// How traces are written to stderr.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum LogFormat {
-    /// AWS-style execution-log lines (`TIMESTAMP (REQUEST_ID) MESSAGE`).
-    Text,
-    /// One JSON object per request (the whole trace).
-    Json,
-    /// Nothing (for benchmarks).
-    Off,
-}
+pub use crate::log_sink::LogFormat;
 
 /// What the listener and the admin API share.
 pub struct ServerState {
@@ -162,15 +153,7 @@ async fn handle(
     };
     let Handled { response, trace } = handled;
     let trace = Arc::new(trace);
-    match state.log_format {
-        LogFormat::Text => {
-            crate::log_sink::trace(trace.clone(), crate::log_sink::TraceFormat::Text)
-        }
-        LogFormat::Json => {
-            crate::log_sink::trace(trace.clone(), crate::log_sink::TraceFormat::Json)
-        }
-        LogFormat::Off => {}
-    }
+    crate::log_sink::trace(trace.clone(), state.log_format);
     state.recent.push(trace.clone());
     to_http(response, &trace, state.faithful)
 }

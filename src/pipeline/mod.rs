@@ -64,7 +64,7 @@ pub struct Handled {
 
 /// `PREFIX{k1=v1, k2=v2}` as API Gateway writes maps in its log (one buffer, no `format!`:
 /// three of these run on every request).
-fn fmt_map<'a>(prefix: &str, pairs: impl Iterator<Item = (&'a str, &'a str)>) -> String {
+fn fmt_map<'a, V: AsRef<str>>(prefix: &str, pairs: impl Iterator<Item = (&'a str, V)>) -> String {
     let mut out = String::with_capacity(prefix.len() + 64);
     out.push_str(prefix);
     out.push('{');
@@ -74,7 +74,7 @@ fn fmt_map<'a>(prefix: &str, pairs: impl Iterator<Item = (&'a str, &'a str)>) ->
         }
         out.push_str(k);
         out.push('=');
-        out.push_str(v);
+        out.push_str(v.as_ref());
     }
     out.push('}');
     out
@@ -493,20 +493,13 @@ impl Pipeline {
                 .flatten()
                 .map(|(k, v)| (k.as_str(), v.as_str())),
         ));
-        let masked_auth: Vec<String> = req
-            .headers
-            .iter()
-            .filter(|(k, _)| k.eq_ignore_ascii_case("authorization"))
-            .map(|(_, v)| mask(v))
-            .collect();
-        let mut masked_auth_values = masked_auth.iter();
         trace.log(fmt_map(
             "Method request headers: ",
             req.headers.iter().map(|(k, v)| {
                 let v = if k.eq_ignore_ascii_case("authorization") {
-                    masked_auth_values.next().map_or("", String::as_str)
+                    std::borrow::Cow::Owned(mask(v))
                 } else {
-                    v.as_str()
+                    std::borrow::Cow::Borrowed(v.as_str())
                 };
                 (k.as_str(), v)
             }),
