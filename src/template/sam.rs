@@ -1146,15 +1146,8 @@ impl<'t> Builder<'t> {
                 );
                 None
             }
-            Some(prop) => match self.string(prop) {
-                Ok(Some(s)) if is_stage_name(&s) => Some(s),
-                Ok(Some(s)) => {
-                    self.r.diags.error(
-                        &prop.loc,
-                        format!("stage name {s:?} may only hold letters, digits, '-' and '_'"),
-                    );
-                    None
-                }
+            Some(prop) => match self.checked_string(prop, check_stage_name) {
+                Ok(Some(s)) => Some(s),
                 Ok(None) => {
                     self.r.diags.error(
                         &prop.loc,
@@ -1235,6 +1228,22 @@ impl<'t> Builder<'t> {
         }
     }
 
+    /// A string that must also pass `check`, whose `Err` message is reported at the
+    /// property (as an error) when it does not.
+    fn checked_string(
+        &mut self,
+        prop: &Prop<'_>,
+        check: impl FnOnce(&str) -> Result<(), String>,
+    ) -> Result<Option<String>, Reported> {
+        match self.string(prop)? {
+            Some(s) => match check(&s) {
+                Ok(()) => Ok(Some(s)),
+                Err(message) => Err(self.r.diags.error(&prop.loc, message)),
+            },
+            None => Ok(None),
+        }
+    }
+
     /// A whole number (a number or numeric text) within `range`.
     fn whole_number(
         &mut self,
@@ -1309,10 +1318,18 @@ fn http_method(m: &str) -> Option<String> {
     METHODS.contains(&upper.as_str()).then_some(upper)
 }
 
-fn is_stage_name(s: &str) -> bool {
-    !s.is_empty()
+/// API Gateway's rule for stage names, with the message for a name that breaks it.
+fn check_stage_name(s: &str) -> Result<(), String> {
+    let valid = !s.is_empty()
         && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if valid {
+        Ok(())
+    } else {
+        Err(format!(
+            "stage name {s:?} may only hold letters, digits, '-' and '_'"
+        ))
+    }
 }
 
 /// The checks API Gateway applies to a resource path, with the message for the first failure.

@@ -201,16 +201,13 @@ impl Builder<'_> {
                     Ok(None) => {}
                     Err(Reported) => failed = true,
                 },
-                "FunctionPayloadType" => match self.string(&prop) {
-                    Ok(Some(t)) if t == "TOKEN" => request = false,
-                    Ok(Some(t)) if t == "REQUEST" => request = true,
-                    Ok(Some(t)) => {
-                        self.r.diags.error(
-                            &prop.loc,
-                            format!("FunctionPayloadType must be TOKEN or REQUEST, got {t:?}"),
-                        );
-                        failed = true;
-                    }
+                "FunctionPayloadType" => match self.checked_string(&prop, |t| match t {
+                    "TOKEN" | "REQUEST" => Ok(()),
+                    _ => Err(format!(
+                        "FunctionPayloadType must be TOKEN or REQUEST, got {t:?}"
+                    )),
+                }) {
+                    Ok(Some(t)) => request = t == "REQUEST",
                     Ok(None) => {}
                     Err(Reported) => failed = true,
                 },
@@ -289,29 +286,23 @@ impl Builder<'_> {
                             continue;
                         }
                         "Header" => {
-                            match self.string(&prop) {
-                                Ok(Some(h)) if is_name(&h) => header = h,
-                                Ok(Some(h)) => {
-                                    self.r.diags.error(
-                                        &prop.loc,
-                                        format!("expected a header name, got {h:?}"),
-                                    );
-                                    failed = true;
+                            let check = |h: &str| {
+                                if is_name(h) {
+                                    Ok(())
+                                } else {
+                                    Err(format!("expected a header name, got {h:?}"))
                                 }
+                            };
+                            match self.checked_string(&prop, check) {
+                                Ok(Some(h)) => header = h,
                                 Ok(None) => {}
                                 Err(Reported) => failed = true,
                             }
                             continue;
                         }
                         "ValidationExpression" => {
-                            match self.string(&prop) {
-                                Ok(Some(expr)) => match check_regex(&expr) {
-                                    Ok(()) => validation = Some(expr),
-                                    Err(message) => {
-                                        self.r.diags.error(&prop.loc, message);
-                                        failed = true;
-                                    }
-                                },
+                            match self.checked_string(&prop, check_regex) {
+                                Ok(Some(expr)) => validation = Some(expr),
                                 Ok(None) => {}
                                 Err(Reported) => failed = true,
                             }

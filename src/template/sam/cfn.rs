@@ -16,8 +16,8 @@ use super::auth::{
     DEFAULT_TTL_SECONDS, TTL_RANGE, check_regex, cognito_message, lambda_function_name,
 };
 use super::{
-    Builder, PendingRoute, Prop, RouteAuth, TIMEOUT_RANGE_MESSAGE, check_path, http_method,
-    is_stage_name,
+    Builder, PendingRoute, Prop, RouteAuth, TIMEOUT_RANGE_MESSAGE, check_path, check_stage_name,
+    http_method,
 };
 use crate::model::{Authorizer, AuthorizerKind, IdentitySource, RestApi, RouteSpec, api_id_for};
 use crate::template::intrinsics::{CFN_REST_API, ResourceInfo, root_resource_id};
@@ -327,15 +327,8 @@ impl<'t> Builder<'t> {
             };
             match key.as_str() {
                 "RestApiId" => {}
-                "StageName" => match self.string(&prop) {
-                    Ok(Some(s)) if is_stage_name(&s) => name = Some(s),
-                    Ok(Some(s)) => {
-                        self.r.diags.error(
-                            &prop.loc,
-                            format!("stage name {s:?} may only hold letters, digits, '-' and '_'"),
-                        );
-                        failed = true;
-                    }
+                "StageName" => match self.checked_string(&prop, check_stage_name) {
+                    Ok(Some(s)) => name = Some(s),
                     Ok(None) => {}
                     Err(Reported) => failed = true,
                 },
