@@ -270,8 +270,9 @@ impl Trace {
             out.push('\n');
         }
         // The summary line is stamped with the moment the request finished.
-        let finished =
-            self.received_at + Duration::from_secs_f64(self.latency_ms.max(0.0) / 1000.0);
+        // (`try_`: a latency that is not a finite, positive number must not panic a render.)
+        let finished = self.received_at
+            + Duration::try_from_secs_f64(self.latency_ms / 1000.0).unwrap_or_default();
         clock.push(&mut out, finished);
         out.push_str(&format!(
             " ({}) glassgate: {} {} -> {}",
@@ -386,5 +387,7 @@ mod tests {
             text.starts_with("2026-11-25T12:00:00.0125Z (r-1) glassgate: GET /x -> 200"),
             "{text}"
         );
+        t.latency_ms = f64::NAN;
+        assert!(t.render_text().starts_with("2026-11-25T12:00:00Z (r-1)"));
     }
 }
