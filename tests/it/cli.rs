@@ -124,3 +124,9 @@ fn bad_parameter_override_is_a_clear_error() {
     ]));
     assert!(stderr.contains("expected Name=Value"), "{stderr}");
 }
+
+#[test]
+fn serve_refuses_zero_threads() {
+    let stderr = fail(glassgate().args(["serve", "--threads", "0"]));
+    assert!(stderr.contains("--threads"), "{stderr}");
+}

@@ -70,6 +70,24 @@ async fn concurrent_requests_get_more_processes_up_to_the_cap() {
     assert!(started.elapsed() >= Duration::from_millis(1200));
 }
 
+/// `--threads` sets the gateway's worker threads (the default is half the CPUs).
+#[tokio::test]
+async fn serve_runs_the_worker_threads_it_is_given() {
+    let (_code, t) = pid_handler();
+    let gw = Gateway::start(&t, &["--threads", "3"]);
+    assert_eq!(gw.get("/pid").await.status, 200);
+    let workers = std::fs::read_dir(format!("/proc/{}/task", gw.pid()))
+        .expect("task list")
+        .filter_map(Result::ok)
+        .filter(|task| {
+            std::fs::read_to_string(task.path().join("comm"))
+                .is_ok_and(|name| name.starts_with("tokio-rt-worker"))
+        })
+        .count();
+    // Blocking-pool threads share the name, so this is a lower bound.
+    assert!(workers >= 3, "{workers} runtime threads");
+}
+
 /// A stderr nobody reads (a paused terminal, a stuck log shipper) must not stall serving:
 /// execution logs queue behind the responses, not in front of them.
 #[tokio::test]

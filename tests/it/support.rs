@@ -191,6 +191,11 @@ impl Gateway {
         }
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Everything written to stderr so far.
     pub fn logs(&self) -> String {
         self.stderr.text.lock().expect("lock").clone()
