@@ -313,9 +313,12 @@ async fn handler_output_is_shown_prefixed_by_function() {
         &[],
     );
     assert_eq!(gw.get("/logs").await.status, 200);
-    let logs = gw.wait_for_log("[Fn0] hello from stderr", Duration::from_secs(5));
-    assert!(logs.contains("[Fn0] hello from stdout"), "{logs}");
-    assert!(logs.contains("[Fn0] hello from stderr"), "{logs}");
+    // The two streams are drained separately, so their lines may arrive in either order:
+    // wait for each.
+    for line in ["[Fn0] hello from stdout", "[Fn0] hello from stderr"] {
+        let logs = gw.wait_for_log(line, Duration::from_secs(10));
+        assert!(logs.contains(line), "{logs}");
+    }
 }
 
 #[tokio::test]
