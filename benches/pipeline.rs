@@ -14,7 +14,7 @@ use glassgate::pipeline::authorize::cache::{AuthCache, CacheEntry, CacheKey};
 use glassgate::pipeline::authorize::result::parse;
 use glassgate::pipeline::authorize::{AuthSettings, AuthTarget, AuthorizeOptions, Authorizers};
 use glassgate::pipeline::integrate::event_v1::{EventContext, build};
-use glassgate::pipeline::request::{GatewayRequest, new_extended_request_id, new_request_id};
+use glassgate::pipeline::request::GatewayRequest;
 use glassgate::template::{LoadOptions, load_str};
 use glassgate::trace::Trace;
 use indexmap::IndexMap;
@@ -45,27 +45,19 @@ Resources:
 "#;
 
 fn request() -> GatewayRequest {
-    GatewayRequest {
-        request_id: new_request_id(),
-        extended_request_id: new_extended_request_id(),
-        method: "GET".into(),
-        path: "/pets/7".into(),
-        query: Some("a=1&b=2".into()),
-        headers: vec![
-            ("Host".into(), "localhost:3000".into()),
-            ("User-Agent".into(), "wrk".into()),
-            ("Authorization".into(), "Bearer bench-token".into()),
-            ("X-Forwarded-For".into(), "127.0.0.1".into()),
-            ("X-Forwarded-Port".into(), "3000".into()),
-            ("X-Forwarded-Proto".into(), "http".into()),
+    GatewayRequest::local(
+        "GET",
+        "/pets/7?a=1&b=2",
+        [
+            ("Host", "localhost:3000"),
+            ("User-Agent", "wrk"),
+            ("Authorization", "Bearer bench-token"),
+            ("X-Forwarded-For", "127.0.0.1"),
+            ("X-Forwarded-Port", "3000"),
+            ("X-Forwarded-Proto", "http"),
         ],
-        body: bytes::Bytes::new(),
-        source_ip: "127.0.0.1".parse().expect("ip"),
-        local_port: 3000,
-        protocol: "HTTP/1.1",
-        received_at: time::OffsetDateTime::now_utc(),
-        parsed_query: Default::default(),
-    }
+        "",
+    )
 }
 
 fn benches(c: &mut Criterion) {

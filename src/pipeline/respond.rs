@@ -485,20 +485,11 @@ mod tests {
     }
 
     fn request() -> GatewayRequest {
-        GatewayRequest {
-            request_id: "req-1".into(),
-            extended_request_id: "ext".into(),
-            method: "GET".into(),
-            path: "/pets".into(),
-            query: Some("q=1".into()),
-            headers: vec![("Origin".into(), "https://app.example".into())],
-            body: Bytes::new(),
-            source_ip: "127.0.0.1".parse().unwrap(),
-            local_port: 3000,
-            protocol: "HTTP/1.1",
-            received_at: time::OffsetDateTime::UNIX_EPOCH,
-            parsed_query: Default::default(),
-        }
+        let mut r =
+            GatewayRequest::local("GET", "/pets?q=1", [("Origin", "https://app.example")], "");
+        r.request_id = "req-1".into();
+        r.extended_request_id = "ext".into();
+        r
     }
 
     fn spec(

@@ -31,6 +31,18 @@ fn copy_of(name: &str) -> (tempfile::TempDir, PathBuf) {
     (dir, template)
 }
 
+/// Switch the example's authorizer mode through the admin API, as the walkthrough does.
+async fn set_mode(gw: &Gateway, mode: &str) {
+    let (status, body) = gw
+        .admin(
+            "PUT",
+            "/authorizers/TokenAuth/mode",
+            &format!(r#"{{"mode":"{mode}"}}"#),
+        )
+        .await;
+    assert_eq!((status, body["mode"].as_str()), (200, Some(mode)), "{body}");
+}
+
 #[tokio::test]
 async fn authorizer_walkthrough_reproduces_and_explains_the_cached_policy_trap() {
     let (dir, template) = copy_of("authorizer-api");
@@ -126,19 +138,13 @@ async fn authorizer_walkthrough_reproduces_and_explains_the_cached_policy_trap()
         403,
         "now the other way round"
     );
-    let (status, _) = gw
-        .admin("PUT", "/authorizers/TokenAuth/mode", r#"{"mode":"bypass"}"#)
-        .await;
-    assert_eq!(status, 200);
+    set_mode(&gw, "bypass").await;
     assert_eq!(
         gw.request("GET", "/orders", &[ALICE], "").await.status,
         200,
         "bypassed"
     );
-    let (status, _) = gw
-        .admin("PUT", "/authorizers/TokenAuth/mode", r#"{"mode":"normal"}"#)
-        .await;
-    assert_eq!(status, 200);
+    set_mode(&gw, "normal").await;
 
     // 5. Failures that look like something else.
     let nobody = gw

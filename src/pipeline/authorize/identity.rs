@@ -140,23 +140,14 @@ mod tests {
     use super::*;
 
     fn req(headers: &[(&str, &str)], query: Option<&str>) -> GatewayRequest {
-        GatewayRequest {
-            request_id: "rid".into(),
-            extended_request_id: "ext".into(),
-            method: "GET".into(),
-            path: "/pets".into(),
-            query: query.map(str::to_owned),
-            headers: headers
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
-            body: bytes::Bytes::new(),
-            source_ip: "127.0.0.1".parse().unwrap(),
-            local_port: 3000,
-            protocol: "HTTP/1.1",
-            received_at: time::OffsetDateTime::UNIX_EPOCH,
-            parsed_query: Default::default(),
-        }
+        let target = match query {
+            Some(q) => format!("/pets?{q}"),
+            None => "/pets".to_owned(),
+        };
+        let mut r = GatewayRequest::local("GET", &target, headers.iter().copied(), "");
+        r.request_id = "rid".into();
+        r.extended_request_id = "ext".into();
+        r
     }
 
     const FACTS: ContextFacts<'static> = ContextFacts {
