@@ -42,32 +42,30 @@ enum Record {
     Flush(SyncSender<()>),
 }
 
-struct Sink {
-    tx: SyncSender<Record>,
-    dropped: Arc<AtomicU64>,
-}
+/// The queue, once something was logged (`None` if the writer thread could not start).
+static SINK: OnceLock<Option<SyncSender<Record>>> = OnceLock::new();
 
-fn sink() -> Option<&'static Sink> {
-    static SINK: OnceLock<Option<Sink>> = OnceLock::new();
+/// Records dropped on a full queue since the writer last reported them.
+static DROPPED: AtomicU64 = AtomicU64::new(0);
+
+fn sink() -> Option<&'static SyncSender<Record>> {
     SINK.get_or_init(|| {
         let (tx, rx) = sync_channel(CAPACITY);
-        let dropped = Arc::new(AtomicU64::new(0));
-        let counter = dropped.clone();
         std::thread::Builder::new()
             .name("glassgate-log".into())
-            .spawn(move || write_loop(&rx, &counter))
+            .spawn(move || write_loop(&rx))
             .ok()
-            .map(|_| Sink { tx, dropped })
+            .map(|_| tx)
     })
     .as_ref()
 }
 
 fn send(record: Record) {
     match sink() {
-        Some(s) => match s.tx.try_send(record) {
+        Some(tx) => match tx.try_send(record) {
             Ok(()) => {}
             Err(TrySendError::Full(_)) => {
-                s.dropped.fetch_add(1, Ordering::Relaxed);
+                DROPPED.fetch_add(1, Ordering::Relaxed);
             }
             // The writer thread is gone (it only ends if the process is ending).
             Err(TrySendError::Disconnected(r)) => write_now(r),
@@ -92,13 +90,16 @@ pub fn line(text: String) {
 /// Wait until everything queued so far is written, for at most `timeout` (a stderr that
 /// never drains must not keep the process from exiting). Answers whether it was.
 pub fn flush(timeout: Duration) -> bool {
-    let Some(s) = sink() else { return true };
+    // Nothing was ever queued: no thread to start just to flush it.
+    let Some(tx) = SINK.get().and_then(Option::as_ref) else {
+        return true;
+    };
     let (ack_tx, ack_rx) = sync_channel(1);
     // A full queue is waited on here (bounded below), so the marker is never dropped.
     let deadline = std::time::Instant::now() + timeout;
     let mut marker = Record::Flush(ack_tx);
     loop {
-        match s.tx.try_send(marker) {
+        match tx.try_send(marker) {
             Ok(()) => break,
             Err(TrySendError::Full(m)) if std::time::Instant::now() < deadline => {
                 marker = m;
@@ -128,7 +129,7 @@ fn write_now(record: Record) {
     let _ = render(&record, &mut std::io::stderr().lock());
 }
 
-fn write_loop(rx: &Receiver<Record>, dropped: &AtomicU64) {
+fn write_loop(rx: &Receiver<Record>) {
     let mut buf = Vec::with_capacity(64 * 1024);
     // Blocks for the next record, then takes whatever else is already queued, and writes
     // the batch under one stderr lock: a burst costs one write, nothing waits in a buffer
@@ -150,7 +151,7 @@ fn write_loop(rx: &Receiver<Record>, dropped: &AtomicU64) {
                 None
             };
         }
-        let lost = dropped.swap(0, Ordering::Relaxed);
+        let lost = DROPPED.swap(0, Ordering::Relaxed);
         if lost > 0 {
             let _ = writeln!(
                 buf,

@@ -133,12 +133,13 @@ impl Redactor {
     pub fn apply<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
         let mut out = std::borrow::Cow::Borrowed(text);
         for (finder, masked) in &self.secrets {
-            if finder.find(out.as_bytes()).is_none() {
+            let mut found = finder.find_iter(out.as_bytes()).peekable();
+            if found.peek().is_none() {
                 continue;
             }
             let mut replaced = String::with_capacity(out.len());
             let mut last = 0;
-            for at in finder.find_iter(out.as_bytes()) {
+            for at in found {
                 // A match of a UTF-8 needle starts and ends on character boundaries.
                 replaced.push_str(&out[last..at]);
                 replaced.push_str(masked);
@@ -182,7 +183,8 @@ fn trace_for(req: &GatewayRequest) -> Trace {
 /// Mask a secret as AWS does in logs: only the last 4 characters stay visible.
 pub fn mask(value: &str) -> String {
     // Tokens are nearly always ASCII, where characters are bytes.
-    let n = if value.is_ascii() {
+    let ascii = value.is_ascii();
+    let n = if ascii {
         value.len()
     } else {
         value.chars().count()
@@ -191,7 +193,7 @@ pub fn mask(value: &str) -> String {
         return "*".repeat(n);
     }
     // The byte offset of the visible tail, `n - 4` characters in.
-    let tail_at = if value.is_ascii() {
+    let tail_at = if ascii {
         value.len() - 4
     } else {
         value

@@ -22,42 +22,40 @@ const LOG_LIMIT: usize = 1000;
 
 /// Quote `s` for a log line, truncated as API Gateway does.
 pub fn truncate_for_log(s: &str) -> String {
-    if s.len() <= LOG_LIMIT {
-        return s.to_owned();
-    }
-    let mut cut = LOG_LIMIT;
-    while !s.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    format!("{} [TRUNCATED]", &s[..cut])
+    let mut out = String::with_capacity(s.len().min(LOG_LIMIT) + 12);
+    push_truncated(&mut out, s);
+    out
 }
 
 /// `PREFIX` followed by `body` quoted for a log line: secrets masked, then truncated as
 /// API Gateway does. One buffer, and no lossy UTF-8 pass over bodies that are valid (the
 /// request, event and response bodies of every request go through here).
 pub fn quote_for_log(prefix: &str, body: &[u8], redactor: Option<&super::Redactor>) -> String {
+    // `from_utf8` first: its validation is several times faster than the lossy decoder's,
+    // and bodies are nearly always valid.
     let text = match std::str::from_utf8(body) {
         Ok(s) => std::borrow::Cow::Borrowed(s),
         Err(_) => String::from_utf8_lossy(body),
     };
-    let text = match redactor {
-        Some(r) => match r.apply(&text) {
-            std::borrow::Cow::Borrowed(_) => text,
-            std::borrow::Cow::Owned(masked) => std::borrow::Cow::Owned(masked),
-        },
-        None => text,
-    };
+    let masked = redactor.map(|r| r.apply(&text));
+    let text = masked.as_deref().unwrap_or(&text);
+    let mut out = String::with_capacity(prefix.len() + text.len().min(LOG_LIMIT) + 12);
+    out.push_str(prefix);
+    push_truncated(&mut out, text);
+    out
+}
+
+/// Append at most [`LOG_LIMIT`] bytes of `text` (cut on a character boundary), marked
+/// ` [TRUNCATED]` when cut.
+fn push_truncated(out: &mut String, text: &str) {
     let mut cut = text.len().min(LOG_LIMIT);
     while !text.is_char_boundary(cut) {
         cut -= 1;
     }
-    let mut out = String::with_capacity(prefix.len() + cut + 12);
-    out.push_str(prefix);
     out.push_str(&text[..cut]);
     if cut < text.len() {
         out.push_str(" [TRUNCATED]");
     }
-    out
 }
 
 /// The trace's record of an invocation report.
