@@ -37,7 +37,7 @@
  * invocation (or as an init error while loading), then the process exits 1.
  */
 
-const http = require('http');
+const net = require('net');
 const fs = require('fs');
 const path = require('path');
 const { pathToFileURL } = require('url');
@@ -49,7 +49,16 @@ const RETRY_DELAYS_MS = [0, 10, 50, 100, 200, 300, 500, 700, 1000];
 const env = process.env;
 
 // ---------------------------------------------------------------------------
-// Runtime API client: one keep-alive connection, no timeouts (/next long-polls)
+// Runtime API client: one persistent socket and a minimal HTTP/1.1 exchange.
+//
+// Node's `http` module costs more CPU per round trip than the handler of a
+// typical API (agents, parser objects, streams, events); the Runtime API
+// needs a fixed, tiny subset of HTTP/1.1, so this client writes requests by
+// hand and parses responses with Content-Length (or chunked) bodies. Requests
+// are pipelined: the result of one invocation and the `/next` of the following
+// one leave in one write. The socket is unref'ed while no request is pending,
+// so an idle connection never keeps the event loop alive (Lambda's "event loop
+// empty" rule for callback handlers depends on it).
 // ---------------------------------------------------------------------------
 
 function parseAddress(address) {
@@ -65,31 +74,118 @@ if (!env.AWS_LAMBDA_RUNTIME_API) {
   process.exit(1);
 }
 const { host: API_HOST, port: API_PORT } = parseAddress(env.AWS_LAMBDA_RUNTIME_API);
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+const HOST_HEADER = 'Host: ' + env.AWS_LAMBDA_RUNTIME_API + '\r\n';
 
 class FatalRuntimeError extends Error {}
 
-function requestOnce(method, urlPath, headers, body) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { agent, host: API_HOST, port: API_PORT, method, path: urlPath, headers },
-      (res) => {
-        const chunks = [];
-        res.on('data', (chunk) => chunks.push(chunk));
-        res.on('end', () => {
-          resolve({
-            status: res.statusCode,
-            headers: res.headers,
-            body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks),
-          });
+const CRLF2 = Buffer.from('\r\n\r\n');
+
+class Connection {
+  constructor() {
+    this.socket = null;
+    this.pending = []; // [{resolve, reject}] in request order
+    this.buf = null;
+    this.corked = false;
+  }
+
+  open() {
+    const socket = net.connect({ host: API_HOST, port: API_PORT });
+    socket.setNoDelay(true);
+    // Events of a socket already replaced (after an error) are ignored.
+    socket.on('data', (chunk) => {
+      if (this.socket === socket) this.onData(chunk);
+    });
+    socket.on('error', (err) => {
+      if (this.socket === socket) this.fail(err);
+    });
+    socket.on('close', () => {
+      if (this.socket === socket) this.fail(new Error('the Runtime API closed the connection'));
+    });
+    this.socket = socket;
+    this.buf = null;
+  }
+
+  fail(err) {
+    if (this.socket) this.socket.destroy();
+    const pending = this.pending;
+    this.pending = [];
+    this.socket = null;
+    this.buf = null;
+    for (const p of pending) p.reject(err);
+  }
+
+  // Write one request now (coalesced with others written in the same tick).
+  send(method, urlPath, headers, body) {
+    return new Promise((resolve, reject) => {
+      if (!this.socket) this.open();
+      const socket = this.socket;
+      let head = method + ' ' + urlPath + ' HTTP/1.1\r\n' + HOST_HEADER + (headers || '');
+      if (body !== undefined) head += 'Content-Length: ' + Buffer.byteLength(body) + '\r\n';
+      head += '\r\n';
+      if (!this.corked) {
+        this.corked = true;
+        socket.cork();
+        process.nextTick(() => {
+          this.corked = false;
+          socket.uncork();
         });
-        res.on('error', reject);
       }
-    );
-    req.on('error', reject);
-    if (body === undefined) req.end();
-    else req.end(body);
-  });
+      socket.write(head, 'latin1');
+      if (body !== undefined) socket.write(body);
+      if (this.pending.length === 0) socket.ref();
+      this.pending.push({ resolve, reject });
+    });
+  }
+
+  onData(chunk) {
+    this.buf = this.buf === null ? chunk : Buffer.concat([this.buf, chunk]);
+    while (this.buf !== null && this.pending.length > 0) {
+      const res = parseResponse(this.buf);
+      if (res === null) return; // incomplete
+      this.buf = res.rest.length ? res.rest : null;
+      this.pending.shift().resolve(res);
+      if (this.pending.length === 0 && this.socket) this.socket.unref();
+    }
+  }
+}
+
+// One complete response at the start of `buf`, or null when more bytes are needed.
+function parseResponse(buf) {
+  const end = buf.indexOf(CRLF2);
+  if (end < 0) return null;
+  const lines = buf.toString('latin1', 0, end).split('\r\n');
+  const status = Number(lines[0].slice(9, 12));
+  const headers = {};
+  for (let i = 1; i < lines.length; i++) {
+    const colon = lines[i].indexOf(':');
+    if (colon > 0) headers[lines[i].slice(0, colon).toLowerCase()] = lines[i].slice(colon + 1).trim();
+  }
+  let start = end + 4;
+  if (headers['transfer-encoding'] === 'chunked') {
+    const parts = [];
+    for (;;) {
+      const lineEnd = buf.indexOf('\r\n', start);
+      if (lineEnd < 0) return null;
+      const size = parseInt(buf.toString('latin1', start, lineEnd), 16);
+      if (size === 0) {
+        const after = buf.indexOf(CRLF2, lineEnd - 2 < start ? start : lineEnd - 2);
+        if (after < 0) return null;
+        return { status, headers, body: Buffer.concat(parts), rest: buf.subarray(after + 4) };
+      }
+      if (buf.length < lineEnd + 2 + size + 2) return null;
+      parts.push(buf.subarray(lineEnd + 2, lineEnd + 2 + size));
+      start = lineEnd + 2 + size + 2;
+    }
+  }
+  const length = Number(headers['content-length'] || 0);
+  if (buf.length < start + length) return null;
+  return { status, headers, body: buf.subarray(start, start + length), rest: buf.subarray(start + length) };
+}
+
+const connection = new Connection();
+
+function requestOnce(method, urlPath, headers, body) {
+  return connection.send(method, urlPath, headers, body);
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -115,13 +211,10 @@ function warnRejected(what, requestId, res) {
   );
 }
 
+const JSON_TYPE = 'Content-Type: application/json\r\n';
+
 async function postResponse(requestId, payload) {
-  const res = await request(
-    'POST',
-    `${RUNTIME_PREFIX}/invocation/${requestId}/response`,
-    { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) },
-    payload
-  );
+  const res = await request('POST', `${RUNTIME_PREFIX}/invocation/${requestId}/response`, JSON_TYPE, payload);
   if (res.status >= 300) warnRejected('response', requestId, res);
 }
 
@@ -130,11 +223,7 @@ async function postError(requestId, errorBody) {
   const res = await request(
     'POST',
     `${RUNTIME_PREFIX}/invocation/${requestId}/error`,
-    {
-      'Content-Type': 'application/json',
-      'Content-Length': Buffer.byteLength(payload),
-      'Lambda-Runtime-Function-Error-Type': 'Unhandled',
-    },
+    JSON_TYPE + 'Lambda-Runtime-Function-Error-Type: Unhandled\r\n',
     payload
   );
   if (res.status >= 300) warnRejected('error', requestId, res);
@@ -142,14 +231,11 @@ async function postError(requestId, errorBody) {
 
 async function postInitError(errorBody) {
   const payload = JSON.stringify(errorBody);
+  const errorType = String(errorBody.errorType).replace(/[\r\n]/g, ' ');
   const res = await request(
     'POST',
     `${RUNTIME_PREFIX}/init/error`,
-    {
-      'Content-Type': 'application/json',
-      'Content-Length': Buffer.byteLength(payload),
-      'Lambda-Runtime-Function-Error-Type': String(errorBody.errorType),
-    },
+    JSON_TYPE + 'Lambda-Runtime-Function-Error-Type: ' + errorType + '\r\n',
     payload
   );
   if (res.status >= 300) warnRejected('init error', null, res);
@@ -377,7 +463,7 @@ function invoke(handler, event, context) {
 
 // Polls from a timer until nothing keeps the process alive but stdout/stderr
 // and that timer itself (still counted while its callback runs). The idle
-// keep-alive socket to the Runtime API is unref'ed by http.Agent.
+// socket to the Runtime API is unref'ed while no request is pending.
 function busyResources() {
   let n = process.getActiveResourcesInfo().length - 1;
   if (n && typeof process._getActiveHandles === 'function') {
@@ -447,9 +533,21 @@ process.on('unhandledRejection', (reason) => {
 // Main loop
 // ---------------------------------------------------------------------------
 
+// Queue `/next` right behind a post (same write), and report the post's own
+// failure before handing on the next invocation.
+function settle(posted) {
+  const next = request('GET', NEXT_PATH);
+  // Handled here too: it may fail before `posted` settles and the chain below awaits it.
+  next.catch(() => {});
+  return posted.then(() => next);
+}
+
+// The result of each invocation is posted in the same write as the next `/next`
+// (pipelined), so one invocation costs one round trip each way.
 async function run(handler) {
+  let next = request('GET', NEXT_PATH);
   for (;;) {
-    const res = await request('GET', NEXT_PATH, undefined, undefined);
+    const res = await next;
     if (res.status !== 200) {
       throw new FatalRuntimeError(
         `GET /runtime/invocation/next returned ${res.status}: ${res.body.toString('utf8', 0, 500)}`
@@ -481,7 +579,7 @@ async function run(handler) {
     } catch (err) {
       const body = { errorType: 'Runtime.UnmarshalError', errorMessage: 'Unable to parse event: ' + err.message, trace: [] };
       logError(requestId, 'Invoke Error', body);
-      await postError(requestId, body);
+      next = settle(postError(requestId, body));
       continue;
     }
 
@@ -501,15 +599,15 @@ async function run(handler) {
           trace: [],
         };
         logError(requestId, 'Invoke Error', body);
-        await postError(requestId, body);
+        next = settle(postError(requestId, body));
         continue;
       }
       // JSON.stringify returns undefined for functions and symbols.
-      await postResponse(requestId, payload === undefined ? 'null' : payload);
+      next = settle(postResponse(requestId, payload === undefined ? 'null' : payload));
     } else {
       const body = errorBody(value);
       logError(requestId, 'Invoke Error', body);
-      await postError(requestId, body);
+      next = settle(postError(requestId, body));
     }
   }
 }
