@@ -140,7 +140,13 @@ fn known_authorizer(state: &ServerState, name: &str) -> bool {
 }
 
 fn health(state: &ServerState) -> Response<Full<Bytes>> {
-    let processes = state.pipeline.lambda().process_counts();
+    let lambda = state.pipeline.lambda();
+    let functions: std::collections::BTreeMap<String, crate::lambda::PoolSnapshot> =
+        lambda.pool_snapshots().into_iter().collect();
+    let processes: std::collections::BTreeMap<&str, usize> = functions
+        .iter()
+        .map(|(k, p)| (k.as_str(), p.live))
+        .collect();
     json_response(
         StatusCode::OK,
         &json!({
@@ -148,6 +154,7 @@ fn health(state: &ServerState) -> Response<Full<Bytes>> {
             "version": env!("CARGO_PKG_VERSION"),
             "template": state.pipeline.model().template_path.display().to_string(),
             "processes": processes,
+            "functions": functions,
         }),
     )
 }

@@ -48,6 +48,10 @@ pub struct ServeArgs {
     pub max_concurrency: usize,
     /// Idle processes older than this are stopped.
     pub idle_timeout: Duration,
+    /// Processes started per function before the first request (`--prewarm`).
+    pub prewarm: usize,
+    /// Watch handler code and retire processes when it changes (off with `--no-reload`).
+    pub reload: bool,
     /// Echo handler output.
     pub echo_handler_output: bool,
     /// Authorizer stage settings (`--authorizer-cache-ttl`).
@@ -400,11 +404,33 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
         account_id: args.template.account_id.clone(),
         max_concurrency: args.max_concurrency,
         idle_timeout: args.idle_timeout,
+        prewarm: args.prewarm,
         env_overrides,
         echo_output: args.echo_handler_output,
     };
     let model = Arc::new(model);
     let lambda = Arc::new(LambdaService::new(&model, &settings)?);
+    lambda.prewarm();
+    let _watcher = if args.reload {
+        match crate::lambda::watch_code(&model, lambda.clone()) {
+            Ok((watcher, errors)) => {
+                for e in errors {
+                    crate::log_sink::line(format!(
+                        "glassgate: warning: {e}; edits there reach handlers only after --idle-timeout or a restart"
+                    ));
+                }
+                Some(watcher)
+            }
+            Err(e) => {
+                crate::log_sink::line(format!(
+                    "glassgate: warning: cannot watch handler code for changes ({e}); edits reach handlers only after --idle-timeout or a restart"
+                ));
+                None
+            }
+        }
+    } else {
+        None
+    };
     let modes = parse_modes(&args.authorizer_modes, &model)?;
     let pipeline = Arc::new(
         Pipeline::new(model.clone(), lambda.clone(), args.auth.clone())

@@ -152,6 +152,16 @@ struct ServeCmd {
     /// Seconds an idle handler process is kept warm.
     #[arg(long, default_value_t = 300)]
     idle_timeout: u64,
+    /// Processes to start per function before the first request, kept warm however long
+    /// they sit idle (at most --max-concurrency). More start only when the scaling policy
+    /// sees requests queueing longer than a cold start would take (see GET /health).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    prewarm: usize,
+    /// Do not watch handler code: by default an edit in a function's code folder retires
+    /// its processes (in-flight invocations finish first) and the next request loads the
+    /// new code.
+    #[arg(long)]
+    no_reload: bool,
     /// Do not echo handler stdout/stderr.
     #[arg(long)]
     quiet_handlers: bool,
@@ -258,6 +268,8 @@ fn main() -> ExitCode {
                 log_format: cmd.log_format,
                 max_concurrency: cmd.max_concurrency,
                 idle_timeout: Duration::from_secs(cmd.idle_timeout),
+                prewarm: cmd.prewarm,
+                reload: !cmd.no_reload,
                 echo_handler_output: !cmd.quiet_handlers,
                 auth: glassgate::pipeline::authorize::AuthSettings {
                     ttl_override: cmd.authorizer_cache_ttl.map(Duration::from_secs),

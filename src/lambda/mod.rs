@@ -9,9 +9,12 @@
 //! `pool` runs invocations over a function's processes, this module ties them together.
 
 mod bootstrap;
+mod cpu_meter;
 mod env;
 mod pool;
 mod runtime_api;
+mod scaling;
+mod watch;
 mod worker;
 
 use std::collections::HashMap;
@@ -22,6 +25,9 @@ use std::time::Duration;
 use bytes::Bytes;
 
 pub use env::{EnvOverrides, EnvVarsError};
+pub use pool::PoolSnapshot;
+pub use scaling::{StartReason, WaitReason};
+pub use watch::{CodeWatcher, WatchError, watch_code};
 
 use crate::model::{Function, Model};
 use pool::FunctionPool;
@@ -38,6 +44,8 @@ pub struct LambdaSettings {
     pub max_concurrency: usize,
     /// Idle processes older than this are stopped.
     pub idle_timeout: Duration,
+    /// Processes started per function before the first request, and kept warm.
+    pub prewarm: usize,
     /// `--env-vars` overrides.
     pub env_overrides: EnvOverrides,
     /// Whether handler stdout/stderr are echoed (prefixed with the function name).
@@ -51,6 +59,7 @@ impl Default for LambdaSettings {
             account_id: "123456789012".into(),
             max_concurrency: 16,
             idle_timeout: Duration::from_secs(300),
+            prewarm: 0,
             env_overrides: EnvOverrides::default(),
             echo_output: true,
         }
@@ -97,6 +106,28 @@ pub struct InvokeReport {
     pub cold_start: bool,
     /// The process that ran it.
     pub pid: Option<u32>,
+    /// How long the invocation waited for a process.
+    pub queue_wait: Duration,
+    /// What the pool decided for it, when it had to wait or start a process.
+    pub pool: Option<PoolNote>,
+}
+
+/// The pool's decision for an invocation that found no idle process.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PoolNote {
+    /// It waited for a busy or starting process, for this reason.
+    Waited(WaitReason),
+    /// A process was started for the queue it joined, for this reason.
+    Started(StartReason),
+}
+
+impl std::fmt::Display for PoolNote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PoolNote::Waited(r) => write!(f, "waited for a busy process: {r}"),
+            PoolNote::Started(r) => write!(f, "a process was started: {r}"),
+        }
+    }
 }
 
 /// A function's answer.
@@ -158,6 +189,7 @@ impl LambdaService {
         let bootstrap_dir = bootstrap::write_all()?;
         let mut pools = HashMap::new();
         let mut interpreters = Interpreters::default();
+        let meter = Arc::new(cpu_meter::CpuMeter::new());
         for f in model.functions.values() {
             let launch = launch_for(f, settings, &bootstrap_dir, &mut interpreters)?;
             let arn = f.arn(&settings.region, &settings.account_id);
@@ -169,6 +201,8 @@ impl LambdaService {
                     launch,
                     settings.max_concurrency,
                     settings.idle_timeout,
+                    settings.prewarm,
+                    meter.clone(),
                 )),
             );
         }
@@ -239,6 +273,28 @@ impl LambdaService {
             .iter()
             .map(|(k, p)| (k.clone(), p.live_count()))
             .collect()
+    }
+
+    /// Each function's pool: processes, counts, queue waits, the policy's estimates.
+    pub fn pool_snapshots(&self) -> HashMap<String, PoolSnapshot> {
+        self.pools
+            .iter()
+            .map(|(k, p)| (k.clone(), p.snapshot()))
+            .collect()
+    }
+
+    /// Start `--prewarm` processes of every function (in the background).
+    pub fn prewarm(&self) {
+        for p in self.pools.values() {
+            p.prewarm();
+        }
+    }
+
+    /// Retire the processes of a function whose code changed: idle ones stop now, busy ones
+    /// when their invocation ends, and the next invocation starts a fresh process. Returns
+    /// how many processes it had.
+    pub fn retire(&self, function: &str) -> usize {
+        self.pools.get(function).map_or(0, |p| p.retire())
     }
 
     /// Stop every process and wait for them to end.

@@ -65,9 +65,16 @@ pub(crate) struct ApiState {
     in_flight: Mutex<HashMap<String, oneshot::Sender<RuntimeReply>>>,
     init_error: Mutex<Option<InitError>>,
     function_arn: String,
+    /// When the process first asked for an invocation: its init was done then.
+    first_poll: std::sync::OnceLock<std::time::Instant>,
 }
 
 impl ApiState {
+    /// When the process first called `/next` (the end of its init), if it has.
+    pub(crate) fn first_poll(&self) -> Option<std::time::Instant> {
+        self.first_poll.get().copied()
+    }
+
     /// The init error the process posted, if any.
     pub(crate) fn init_error(&self) -> Option<InitError> {
         self.init_error.lock().ok().and_then(|g| g.clone())
@@ -100,6 +107,7 @@ impl RuntimeApi {
             in_flight: Mutex::new(HashMap::new()),
             init_error: Mutex::new(None),
             function_arn,
+            first_poll: std::sync::OnceLock::new(),
         });
         let st = state.clone();
         let task = tokio::spawn(async move {
@@ -225,6 +233,9 @@ async fn handle(
 }
 
 async fn next(st: &ApiState) -> Response<Full<Bytes>> {
+    if st.first_poll.get().is_none() {
+        let _ = st.first_poll.set(std::time::Instant::now());
+    }
     // Holding the inbox lock while waiting is what makes a second concurrent `/next` from the
     // same process wait its turn instead of stealing work.
     let pending = {

@@ -9,9 +9,11 @@
 //! Node fail its allocation, which is how an over-limit handler fails on Lambda too.
 
 use std::collections::VecDeque;
+use std::fs::File;
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -49,16 +51,37 @@ pub(crate) struct Launch {
     pub echo_output: bool,
 }
 
+/// Where a process is in its life, as the pool's scaling policy counts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub(crate) enum Phase {
+    /// Spawned; its first invocation not yet delivered (init may still run).
+    Starting = 0,
+    /// Waiting in the pool's idle list.
+    Idle = 1,
+    /// Running an invocation (since [`Worker::busy_since`]).
+    Busy = 2,
+}
+
 /// A running function process and its Runtime API.
 pub(crate) struct Worker {
     pub id: u64,
     pub pid: Option<u32>,
+    /// The pool generation it was started in: a code change retires older generations.
+    pub generation: u64,
     pub inbox: mpsc::Sender<Pending>,
     pub exit: watch::Receiver<Option<ExitInfo>>,
     pub api: Arc<ApiState>,
-    /// Set once the process has asked for its first invocation (init done).
-    pub initialized: AtomicBool,
-    pub last_used: Mutex<Instant>,
+    pub spawned_at: Instant,
+    phase: AtomicU8,
+    /// When the current invocation was delivered (meaningful in [`Phase::Busy`]).
+    busy_since: Mutex<Instant>,
+    last_used: Mutex<Instant>,
+    /// CPU demand (see [`Worker::cpu_demand_ns`]) when the current invocation was delivered,
+    /// if it was sampled (0 when not).
+    pub cpu_at_delivery: std::sync::atomic::AtomicU64,
+    /// `/proc/PID/schedstat`, kept open: one `pread` gives the CPU time the process used.
+    schedstat: Option<File>,
     tail: Arc<Mutex<VecDeque<String>>>,
     _runtime_api: RuntimeApi,
 }
@@ -70,6 +93,7 @@ impl Worker {
     /// The program cannot be started (missing interpreter or `bootstrap`, not executable).
     pub(crate) async fn spawn(
         id: u64,
+        generation: u64,
         launch: &Launch,
         function_arn: String,
     ) -> std::io::Result<Worker> {
@@ -87,7 +111,9 @@ impl Worker {
             .process_group(0)
             .kill_on_drop(true);
         let mut child = cmd.spawn()?;
+        let spawned_at = Instant::now();
         let pid = child.id();
+        let schedstat = pid.and_then(|p| File::open(format!("/proc/{p}/schedstat")).ok());
         if let Some(pid) = pid.and_then(|p| rustix::process::Pid::from_raw(p as i32)) {
             let bytes = u64::from(launch.memory_mb) * 1024 * 1024;
             // Best effort: a failure leaves the process unlimited, which only loses fidelity.
@@ -122,11 +148,16 @@ impl Worker {
         Ok(Worker {
             id,
             pid,
+            generation,
             inbox: tx,
             exit: exit_rx,
             api: api.state.clone(),
-            initialized: AtomicBool::new(false),
-            last_used: Mutex::new(Instant::now()),
+            spawned_at,
+            phase: AtomicU8::new(Phase::Starting as u8),
+            busy_since: Mutex::new(spawned_at),
+            last_used: Mutex::new(spawned_at),
+            cpu_at_delivery: std::sync::atomic::AtomicU64::new(0),
+            schedstat,
             tail,
             _runtime_api: api,
         })
@@ -165,12 +196,70 @@ impl Worker {
             .unwrap_or_default()
     }
 
-    pub(crate) fn mark_initialized(&self) {
-        self.initialized.store(true, Ordering::Relaxed);
+    /// Whether the process has finished its init (it has asked for an invocation).
+    pub(crate) fn is_initialized(&self) -> bool {
+        self.api.first_poll().is_some()
     }
 
-    pub(crate) fn is_initialized(&self) -> bool {
-        self.initialized.load(Ordering::Relaxed)
+    /// How long its init took (spawn to the first `/next`), once it is done.
+    pub(crate) fn init_time(&self) -> Option<std::time::Duration> {
+        self.api
+            .first_poll()
+            .map(|t| t.saturating_duration_since(self.spawned_at))
+    }
+
+    pub(crate) fn phase(&self) -> Phase {
+        match self.phase.load(Ordering::Relaxed) {
+            0 => Phase::Starting,
+            1 => Phase::Idle,
+            _ => Phase::Busy,
+        }
+    }
+
+    pub(crate) fn set_phase(&self, phase: Phase) {
+        if phase == Phase::Busy
+            && let Ok(mut t) = self.busy_since.lock()
+        {
+            *t = Instant::now();
+        }
+        self.phase.store(phase as u8, Ordering::Relaxed);
+    }
+
+    /// How long the current invocation has run (zero unless busy).
+    pub(crate) fn busy_for(&self) -> std::time::Duration {
+        if self.phase() != Phase::Busy {
+            return std::time::Duration::ZERO;
+        }
+        self.busy_since
+            .lock()
+            .map(|t| t.elapsed())
+            .unwrap_or_default()
+    }
+
+    /// Time the process has wanted a CPU so far: running on one plus waiting in a run queue
+    /// (the first two fields of `/proc/PID/schedstat`), in nanoseconds; `None` where procfs
+    /// does not have it. Counting the run-queue wait is what tells a CPU-bound handler on a
+    /// crowded core (it waits to run) from one that waits on I/O (it is not runnable).
+    pub(crate) fn cpu_demand_ns(&self) -> Option<u64> {
+        let file = self.schedstat.as_ref()?;
+        let mut buf = [0u8; 96];
+        let n = file.read_at(&mut buf, 0).ok()?;
+        let text = std::str::from_utf8(&buf[..n]).ok()?;
+        let mut fields = text.split_ascii_whitespace();
+        let run: u64 = fields.next()?.parse().ok()?;
+        let wait: u64 = fields.next()?.parse().ok()?;
+        Some(run + wait)
+    }
+
+    /// Resident memory of the process, in KiB (`VmRSS`).
+    pub(crate) fn rss_kb(&self) -> Option<u64> {
+        let pid = self.pid?;
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.split_ascii_whitespace().next())
+            .and_then(|v| v.parse().ok())
     }
 
     pub(crate) fn touch(&self) {

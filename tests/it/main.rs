@@ -7,6 +7,8 @@ mod examples;
 mod failures;
 mod golden;
 mod lifecycle;
+mod reload;
 mod runtimes;
+mod scaling;
 mod support;
 mod unmask;

@@ -65,6 +65,8 @@ pub fn invocation_facts(function: &str, report: &crate::lambda::InvokeReport) ->
         lambda_request_id: report.request_id.clone(),
         cold_start: report.cold_start,
         duration_ms: report.duration.as_secs_f64() * 1000.0,
+        queue_wait_ms: report.queue_wait.as_secs_f64() * 1000.0,
+        pool: report.pool,
         pid: report.pid,
         ..InvocationFacts::default()
     };
