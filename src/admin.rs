@@ -102,14 +102,18 @@ async fn handle(state: &ServerState, req: Request<Incoming>) -> Response<Full<By
         },
         (Method::GET, ["authorizers"]) => authorizers(state),
         (Method::DELETE, ["authorizers", "cache"]) => {
-            let n = state.pipeline.authorizers().cache().flush_all();
+            let n = state.pipeline().authorizers().cache().flush_all();
             json_response(StatusCode::OK, &json!({ "flushed": n }))
         }
         (Method::DELETE, ["authorizers", name, "cache"]) => {
             if !known_authorizer(state, name) {
                 return error(StatusCode::NOT_FOUND, format!("no authorizer named {name}"));
             }
-            let n = state.pipeline.authorizers().cache().flush_authorizer(name);
+            let n = state
+                .pipeline()
+                .authorizers()
+                .cache()
+                .flush_authorizer(name);
             json_response(StatusCode::OK, &json!({ "authorizer": name, "flushed": n }))
         }
         (Method::PUT, ["authorizers", name, "mode"]) => {
@@ -132,7 +136,7 @@ async fn handle(state: &ServerState, req: Request<Incoming>) -> Response<Full<By
 
 fn known_authorizer(state: &ServerState, name: &str) -> bool {
     state
-        .pipeline
+        .pipeline()
         .model()
         .apis
         .iter()
@@ -140,7 +144,8 @@ fn known_authorizer(state: &ServerState, name: &str) -> bool {
 }
 
 fn health(state: &ServerState) -> Response<Full<Bytes>> {
-    let lambda = state.pipeline.lambda();
+    let pipeline = state.pipeline();
+    let lambda = pipeline.lambda();
     let functions: std::collections::BTreeMap<String, crate::lambda::PoolSnapshot> =
         lambda.pool_snapshots().into_iter().collect();
     let processes: std::collections::BTreeMap<&str, usize> = functions
@@ -152,7 +157,7 @@ fn health(state: &ServerState) -> Response<Full<Bytes>> {
         &json!({
             "status": "ok",
             "version": env!("CARGO_PKG_VERSION"),
-            "template": state.pipeline.model().template_path.display().to_string(),
+            "template": state.pipeline().model().template_path.display().to_string(),
             "processes": processes,
             "functions": functions,
         }),
@@ -160,7 +165,8 @@ fn health(state: &ServerState) -> Response<Full<Bytes>> {
 }
 
 fn routes(state: &ServerState) -> Response<Full<Bytes>> {
-    let model = state.pipeline.model();
+    let pipeline = state.pipeline();
+    let model = pipeline.model();
     let list: Vec<Value> = model
         .apis
         .iter()
@@ -210,10 +216,11 @@ fn requests(state: &ServerState, query: &str) -> Response<Full<Bytes>> {
 }
 
 fn authorizers(state: &ServerState) -> Response<Full<Bytes>> {
-    let auth = state.pipeline.authorizers();
+    let pipeline = state.pipeline();
+    let auth = pipeline.authorizers();
     let entries = auth.cache().entries();
     let mut out = Vec::new();
-    for api in &state.pipeline.model().apis {
+    for api in &state.pipeline().model().apis {
         for a in api.authorizers.values() {
             let mode = auth.mode(&a.name);
             let cached: Vec<Value> = entries
@@ -299,7 +306,7 @@ async fn set_mode(state: &ServerState, name: &str, body: Incoming) -> Response<F
             );
         }
     };
-    state.pipeline.authorizers().set_mode(name, mode.clone());
+    state.pipeline().authorizers().set_mode(name, mode.clone());
     crate::log_sink::line(format!(
         "glassgate: authorizer {name} is now in {} mode",
         mode.name()
@@ -338,7 +345,7 @@ async fn test_invoke(state: &ServerState, body: Incoming) -> Response<Full<Bytes
         &b.body,
     );
     let handled = state
-        .pipeline
+        .pipeline()
         .handle_with(&req, HandleOptions { skip_auth: true })
         .await;
     let trace = Arc::new(handled.trace);
@@ -401,7 +408,7 @@ async fn test_authorizer(state: &ServerState, name: &str, body: Incoming) -> Res
         b.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
         "",
     );
-    let Some((result, trace)) = state.pipeline.test_authorizer(name, &req).await else {
+    let Some((result, trace)) = state.pipeline().test_authorizer(name, &req).await else {
         return error(StatusCode::NOT_FOUND, format!("no authorizer named {name}"));
     };
     let facts = trace.authorizer.clone().unwrap_or_default();

@@ -380,6 +380,74 @@ pub async fn probe(args: &TemplateArgs, identity: &str) -> Result<String> {
 /// # Errors
 /// Loading, binding, or the bootstraps failing to be written.
 pub async fn serve(args: ServeArgs) -> Result<()> {
+    let pipeline = build_pipeline(&args)?;
+    let model = pipeline.model();
+    let listener = tokio::net::TcpListener::bind((args.host.as_str(), args.port))
+        .await
+        .with_context(|| format!("cannot listen on {}:{}", args.host, args.port))?;
+    let addr = listener.local_addr()?;
+    let admin_port = args.admin_port.unwrap_or(if args.port == 0 {
+        0
+    } else {
+        args.port.saturating_add(1)
+    });
+    let admin_listener = tokio::net::TcpListener::bind((args.admin_host.as_str(), admin_port))
+        .await
+        .with_context(|| {
+            format!(
+                "cannot listen on {}:{admin_port} for the admin API (choose another with --admin-port)",
+                args.admin_host
+            )
+        })?;
+    let admin_addr = admin_listener.local_addr()?;
+    let banner = describe(model);
+    let state = Arc::new(ServerState::new(
+        pipeline,
+        Arc::new(RecentRequests::new(crate::recent::DEFAULT_CAPACITY)),
+        args.log_format,
+        args.faithful,
+    ));
+    let _reloader = if args.reload {
+        let rebuild_args = args.clone();
+        let rebuild = move || build_pipeline(&rebuild_args);
+        match crate::reload::start(state.clone(), Box::new(rebuild)) {
+            Ok(reloader) => Some(reloader),
+            Err(e) => {
+                crate::log_sink::line(format!(
+                    "glassgate: warning: cannot watch the template and handler code for changes ({e}); edits reach handlers only after --idle-timeout or a restart"
+                ));
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let admin = tokio::spawn(crate::admin::serve(state.clone(), admin_listener));
+    {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let _ = write!(out, "{banner}");
+        let _ = writeln!(out, "Admin API on http://{admin_addr}");
+        let _ = writeln!(out, "Listening on http://{addr}");
+        let _ = writeln!(out, "Press Ctrl+C to stop.");
+        let _ = out.flush();
+    }
+    server::serve(state.clone(), listener, shutdown_signal()).await?;
+    admin.abort();
+    drop(_reloader);
+    crate::log_sink::line("glassgate: stopping function processes".into());
+    state.pipeline().lambda().shutdown().await;
+    Ok(())
+}
+
+/// Load the template and prepare everything `serve` runs from it: the functions' pools
+/// (prewarmed), the authorizers in their starting modes, the routes. Used at start and on
+/// every template reload.
+///
+/// # Errors
+/// The template, the env-vars file or an authorizer mode is invalid, or an interpreter is
+/// missing.
+pub fn build_pipeline(args: &ServeArgs) -> Result<Arc<Pipeline>> {
     let mut model = load_model(&args.template)?;
     let env_overrides = match &args.env_vars {
         Some(p) => EnvOverrides::from_file(p)?,
@@ -409,29 +477,8 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
         echo_output: args.echo_handler_output,
     };
     let model = Arc::new(model);
-    let lambda = Arc::new(LambdaService::new(&model, &settings)?);
-    lambda.prewarm();
-    let _watcher = if args.reload {
-        match crate::lambda::watch_code(&model, lambda.clone()) {
-            Ok((watcher, errors)) => {
-                for e in errors {
-                    crate::log_sink::line(format!(
-                        "glassgate: warning: {e}; edits there reach handlers only after --idle-timeout or a restart"
-                    ));
-                }
-                Some(watcher)
-            }
-            Err(e) => {
-                crate::log_sink::line(format!(
-                    "glassgate: warning: cannot watch handler code for changes ({e}); edits reach handlers only after --idle-timeout or a restart"
-                ));
-                None
-            }
-        }
-    } else {
-        None
-    };
     let modes = parse_modes(&args.authorizer_modes, &model)?;
+    let lambda = Arc::new(LambdaService::new(&model, &settings)?);
     let pipeline = Arc::new(
         Pipeline::new(model.clone(), lambda.clone(), args.auth.clone())
             .with_context(|| format!("{}: cannot serve", model.template_path.display()))?,
@@ -443,45 +490,8 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
         ));
         pipeline.authorizers().set_mode(&name, mode);
     }
-    let listener = tokio::net::TcpListener::bind((args.host.as_str(), args.port))
-        .await
-        .with_context(|| format!("cannot listen on {}:{}", args.host, args.port))?;
-    let addr = listener.local_addr()?;
-    let admin_port = args.admin_port.unwrap_or(if args.port == 0 {
-        0
-    } else {
-        args.port.saturating_add(1)
-    });
-    let admin_listener = tokio::net::TcpListener::bind((args.admin_host.as_str(), admin_port))
-        .await
-        .with_context(|| {
-            format!(
-                "cannot listen on {}:{admin_port} for the admin API (choose another with --admin-port)",
-                args.admin_host
-            )
-        })?;
-    let admin_addr = admin_listener.local_addr()?;
-    let state = Arc::new(ServerState {
-        pipeline,
-        recent: Arc::new(RecentRequests::new(crate::recent::DEFAULT_CAPACITY)),
-        log_format: args.log_format,
-        faithful: args.faithful,
-    });
-    let admin = tokio::spawn(crate::admin::serve(state.clone(), admin_listener));
-    {
-        use std::io::Write;
-        let mut out = std::io::stdout().lock();
-        let _ = write!(out, "{}", describe(&model));
-        let _ = writeln!(out, "Admin API on http://{admin_addr}");
-        let _ = writeln!(out, "Listening on http://{addr}");
-        let _ = writeln!(out, "Press Ctrl+C to stop.");
-        let _ = out.flush();
-    }
-    server::serve(state, listener, shutdown_signal()).await?;
-    admin.abort();
-    crate::log_sink::line("glassgate: stopping function processes".into());
-    lambda.shutdown().await;
-    Ok(())
+    lambda.prewarm();
+    Ok(pipeline)
 }
 
 /// Completes on SIGINT or SIGTERM.

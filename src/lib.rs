@@ -22,6 +22,7 @@ pub mod log_sink;
 pub mod model;
 pub mod pipeline;
 pub mod recent;
+pub mod reload;
 pub mod report;
 pub mod server;
 pub mod template;

@@ -30,14 +30,48 @@ pub use crate::log_sink::LogFormat;
 
 /// What the listener and the admin API share.
 pub struct ServerState {
-    /// The lifecycle.
-    pub pipeline: Arc<Pipeline>,
+    /// The lifecycle; replaced whole when the template is reloaded.
+    pipeline: std::sync::RwLock<Arc<Pipeline>>,
     /// Recent traces.
     pub recent: Arc<RecentRequests>,
     /// Trace output.
     pub log_format: LogFormat,
     /// `--faithful`: no `x-glassgate-*` headers, responses byte-identical to AWS's.
     pub faithful: bool,
+}
+
+impl ServerState {
+    /// State for serving `pipeline`.
+    pub fn new(
+        pipeline: Arc<Pipeline>,
+        recent: Arc<RecentRequests>,
+        log_format: LogFormat,
+        faithful: bool,
+    ) -> Self {
+        ServerState {
+            pipeline: std::sync::RwLock::new(pipeline),
+            recent,
+            log_format,
+            faithful,
+        }
+    }
+
+    /// The pipeline requests are served by now (a request keeps the one it started with).
+    pub fn pipeline(&self) -> Arc<Pipeline> {
+        self.pipeline
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Serve `pipeline` from now on; returns the previous one.
+    pub fn replace_pipeline(&self, pipeline: Arc<Pipeline>) -> Arc<Pipeline> {
+        let mut current = self
+            .pipeline
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        std::mem::replace(&mut *current, pipeline)
+    }
 }
 
 /// How long in-flight requests may take to finish after a shutdown signal.
@@ -104,7 +138,7 @@ async fn handle(
     peer: SocketAddr,
     local_port: u16,
 ) -> Response<Full<Bytes>> {
-    let pipeline = &state.pipeline;
+    let pipeline = state.pipeline();
     let received_at = OffsetDateTime::now_utc();
     let (parts, body) = req.into_parts();
     let mut headers: Vec<(String, String)> = Vec::with_capacity(parts.headers.len() + 3);

@@ -1,95 +1,119 @@
-//! How busy the CPUs this server may run on are, from `/proc/stat`, for the scaling policy.
+//! How busy the CPUs this server may run on are, and how much the gateway's own threads want
+//! a CPU, for the scaling policy.
 //!
-//! Owns: reading and differencing the per-CPU counters of the cores in the server's
-//! affinity mask (so `taskset -c 0 glassgate serve` counts core 0 only), and the CPU demand
-//! of the gateway's own worker threads (from their `schedstat`: a gateway that is always
-//! running or waiting to run is the bottleneck, whatever the handler does). Readings are taken
-//! lazily, at most every [`MIN_WINDOW`], when the policy asks; a window longer than
-//! [`MAX_WINDOW`] is not trusted (it would average a burst with the quiet spell before it),
-//! and the next window starts at that reading. Where procfs is missing the meter says nothing and
-//! the policy decides without it.
+//! Owns: sampling (every [`SAMPLE_EVERY`], by a background task) the per-CPU counters of
+//! `/proc/stat` over the cores in the server's affinity mask (so `taskset -c 0 glassgate
+//! serve` counts core 0 only) and the `schedstat` of the gateway's tokio worker threads, and
+//! turning the samples into shares over a recent window. A window is only offered when it
+//! lies within the period the caller asks about (the current queueing episode), so a burst is
+//! never judged by the quiet spell before it. Where procfs is missing the meter says nothing
+//! and the policy decides without it.
 
+use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+/// How often the counters are sampled (a read costs tens of microseconds).
+pub(crate) const SAMPLE_EVERY: Duration = Duration::from_millis(100);
 /// Shortest window a figure is computed over: procfs counts in ticks of 10 ms, so this
 /// resolves the busy share to about 5 %.
 const MIN_WINDOW: Duration = Duration::from_millis(200);
-/// Longest window a figure is computed over: a longer one would average a burst with the
-/// quiet spell before it.
-const MAX_WINDOW: Duration = Duration::from_millis(400);
+/// Samples kept (a little over a second).
+const KEPT: usize = 12;
 
 /// What the meter can say.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum CoreLoad {
     /// procfs is not there: the policy decides without it.
     Unknown,
-    /// No recent window yet (the first reading after a quiet spell was just taken).
+    /// No window within the period asked about yet.
     Measuring,
-    /// Busy share over the last window.
+    /// Busy share over the window.
     Busy(f64),
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Sample {
+    at: Instant,
+    /// Busy and total ticks over the meter's CPUs.
+    busy: u64,
+    total: u64,
+    /// CPU demand (run + run-queue wait, ns) of the gateway's worker threads, and how many.
+    demand: u64,
+    workers: usize,
 }
 
 pub(crate) struct CpuMeter {
     /// The CPUs of the affinity mask, or `None` for all of them.
     cpus: Option<Vec<usize>>,
-    state: Mutex<Reading>,
-}
-
-#[derive(Default)]
-struct Reading {
-    /// (when, busy ticks, total ticks, gateway worker demand ns, worker threads) of the last
-    /// read.
-    last: Option<(Instant, u64, u64, u64, usize)>,
-    /// Busy share over the window that ended at `last`.
-    busy: Option<f64>,
-    /// Share of that window the gateway's worker threads wanted a CPU (running or runnable).
-    gateway: Option<f64>,
+    samples: Mutex<VecDeque<Sample>>,
+    unavailable: std::sync::atomic::AtomicBool,
 }
 
 impl CpuMeter {
     pub(crate) fn new() -> Self {
         CpuMeter {
             cpus: affinity(),
-            state: Mutex::new(Reading::default()),
+            samples: Mutex::new(VecDeque::with_capacity(KEPT)),
+            unavailable: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
-    /// How busy the server's CPUs were recently (with anything, ours or not), and how much of
-    /// the time the gateway's own worker threads wanted a CPU.
-    pub(crate) fn load(&self) -> (CoreLoad, Option<f64>) {
-        let Ok(mut st) = self.state.lock() else {
+    /// Take one sample (called every [`SAMPLE_EVERY`]).
+    pub(crate) fn sample(&self) {
+        let Some((busy, total)) = self.read() else {
+            self.unavailable
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+            return;
+        };
+        let (demand, workers) = gateway_demand().unwrap_or((0, 0));
+        let s = Sample {
+            at: Instant::now(),
+            busy,
+            total,
+            demand,
+            workers,
+        };
+        if let Ok(mut samples) = self.samples.lock() {
+            if samples.len() == KEPT {
+                samples.pop_front();
+            }
+            samples.push_back(s);
+        }
+    }
+
+    /// How busy the server's CPUs were (with anything, ours or not), and the share of the
+    /// time the gateway's worker threads wanted a CPU, over the latest window of at least
+    /// [`MIN_WINDOW`] that began at or after `since`.
+    pub(crate) fn load(&self, since: Instant) -> (CoreLoad, Option<f64>) {
+        if self.unavailable.load(std::sync::atomic::Ordering::Relaxed) {
+            return (CoreLoad::Unknown, None);
+        }
+        let Ok(samples) = self.samples.lock() else {
             return (CoreLoad::Unknown, None);
         };
-        let now = Instant::now();
-        let due = st
-            .last
-            .is_none_or(|(at, ..)| now.duration_since(at) >= MIN_WINDOW);
-        if due {
-            let Some((busy, total)) = self.read() else {
-                return (CoreLoad::Unknown, None);
-            };
-            let (demand, workers) = gateway_demand().unwrap_or((0, 0));
-            let previous = st
-                .last
-                .filter(|(at, ..)| now.duration_since(*at) <= MAX_WINDOW);
-            st.busy = None;
-            st.gateway = None;
-            if let Some((at, b0, t0, d0, _)) = previous {
-                if total > t0 {
-                    st.busy = Some(busy.saturating_sub(b0) as f64 / (total - t0) as f64);
-                }
-                let window = now.duration_since(at).as_nanos() as f64 * workers as f64;
-                if workers > 0 && window > 0.0 {
-                    st.gateway = Some((demand.saturating_sub(d0) as f64 / window).min(1.0));
-                }
-            }
-            st.last = Some((now, busy, total, demand, workers));
-        }
-        (
-            st.busy.map_or(CoreLoad::Measuring, CoreLoad::Busy),
-            st.gateway,
-        )
+        let Some(last) = samples.back().copied() else {
+            return (CoreLoad::Measuring, None);
+        };
+        let first = samples
+            .iter()
+            .rev()
+            .find(|s| s.at >= since && last.at.duration_since(s.at) >= MIN_WINDOW)
+            .copied();
+        let Some(first) = first else {
+            return (CoreLoad::Measuring, None);
+        };
+        let busy = if last.total > first.total {
+            CoreLoad::Busy(
+                last.busy.saturating_sub(first.busy) as f64 / (last.total - first.total) as f64,
+            )
+        } else {
+            CoreLoad::Measuring
+        };
+        let window = last.at.duration_since(first.at).as_nanos() as f64 * last.workers as f64;
+        let gateway = (last.workers > 0 && last.workers == first.workers && window > 0.0)
+            .then(|| (last.demand.saturating_sub(first.demand) as f64 / window).min(1.0));
+        (busy, gateway)
     }
 
     /// (busy, total) ticks over the meter's CPUs.

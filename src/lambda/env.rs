@@ -173,6 +173,11 @@ pub(crate) fn lambda_environment(
     set("AWS_DEFAULT_REGION", settings.region.clone());
     if f.runtime.starts_with("python") {
         set("PYTHONUNBUFFERED", "1".into());
+        // Lambda's code folder is read-only, so no bytecode is ever written there. Writing it
+        // here would litter the project with __pycache__ and, worse, let a reload load stale
+        // bytecode: a .pyc is trusted when the source's mtime (to the second) and size match,
+        // so an edit that keeps the size within the same second would not be seen.
+        set("PYTHONDONTWRITEBYTECODE", "1".into());
     }
     for (k, v) in settings.env_overrides.apply(f) {
         env.insert(k, v);

@@ -14,7 +14,6 @@ mod env;
 mod pool;
 mod runtime_api;
 mod scaling;
-mod watch;
 mod worker;
 
 use std::collections::HashMap;
@@ -27,7 +26,6 @@ use bytes::Bytes;
 pub use env::{EnvOverrides, EnvVarsError};
 pub use pool::PoolSnapshot;
 pub use scaling::{StartReason, WaitReason};
-pub use watch::{CodeWatcher, WatchError, watch_code};
 
 use crate::model::{Function, Model};
 use pool::FunctionPool;
@@ -178,6 +176,7 @@ pub struct LambdaService {
     pools: HashMap<String, Arc<FunctionPool>>,
     bootstrap_dir: PathBuf,
     reaper: tokio::task::JoinHandle<()>,
+    sampler: tokio::task::JoinHandle<()>,
 }
 
 impl LambdaService {
@@ -218,10 +217,20 @@ impl LambdaService {
                 }
             }
         });
+        let sampled = meter.clone();
+        let sampler = tokio::spawn(async move {
+            let mut interval = tokio::time::interval(cpu_meter::SAMPLE_EVERY);
+            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                interval.tick().await;
+                sampled.sample();
+            }
+        });
         Ok(LambdaService {
             pools,
             bootstrap_dir,
             reaper,
+            sampler,
         })
     }
 
@@ -300,6 +309,7 @@ impl LambdaService {
     /// Stop every process and wait for them to end.
     pub async fn shutdown(&self) {
         self.reaper.abort();
+        self.sampler.abort();
         for p in self.pools.values() {
             p.shutdown().await;
         }

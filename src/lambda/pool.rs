@@ -70,7 +70,14 @@ struct State {
     counters: Counters,
     waits: VecDeque<f32>,
     last_start: Option<(SystemTime, StartReason)>,
+    /// The current queueing episode: (when it began, when a request last queued). Pauses
+    /// shorter than [`EPISODE_GAP`] do not end it.
+    episode: Option<(Instant, Instant)>,
 }
+
+/// A queue that stayed empty this long ends its episode: the load measured before the
+/// next one says nothing about it.
+const EPISODE_GAP: Duration = Duration::from_secs(1);
 
 /// Lifetime counts, for `/health`.
 #[derive(Default, Clone, Copy)]
@@ -154,6 +161,10 @@ pub struct PoolSnapshot {
     pub cpu_share: Option<f64>,
     /// CPUs the policy counts.
     pub cores: usize,
+    /// Their recent busy share (by anything), when measured.
+    pub cores_busy: Option<f64>,
+    /// Recent share of the time the gateway's worker threads wanted a CPU.
+    pub gateway_busy: Option<f64>,
     /// Why the last process was started, and when.
     pub last_start: Option<LastStart>,
     /// Resident memory of the idle processes.
@@ -283,6 +294,11 @@ impl FunctionPool {
             let (tx, rx) = oneshot::channel();
             st.waiters.push_back(tx);
             st.counters.queued += 1;
+            let now = Instant::now();
+            st.episode = Some(match st.episode {
+                Some((start, last)) if now.duration_since(last) < EPISODE_GAP => (start, now),
+                _ => (now, now),
+            });
             let decision = self.decide_locked(&mut st);
             (rx, Instant::now(), decision)
         };
@@ -318,7 +334,8 @@ impl FunctionPool {
 
     /// What the policy sees now.
     fn evidence(&self, st: &State) -> Evidence {
-        let (load, gateway_busy) = self.meter.load();
+        let since = st.episode.map_or_else(Instant::now, |(start, _)| start);
+        let (load, gateway_busy) = self.meter.load(since);
         let mut busy = 0;
         let mut starting = st.spawning;
         let mut oldest_busy = Duration::ZERO;
@@ -804,6 +821,12 @@ impl FunctionPool {
     pub(crate) fn snapshot(&self) -> PoolSnapshot {
         let st = self.lock();
         let e = self.evidence(&st);
+        // The latest window, whether requests queue or not.
+        let recent = self.meter.load(
+            Instant::now()
+                .checked_sub(Duration::from_secs(2))
+                .unwrap_or_else(Instant::now),
+        );
         let idle: Vec<u64> = st.idle.iter().filter_map(|w| w.rss_kb()).collect();
         let total_kb: u64 = idle.iter().sum();
         let mut waits: Vec<f32> = st.waits.iter().copied().collect();
@@ -837,6 +860,11 @@ impl FunctionPool {
             cold_start_best_ms: st.cold_start_best.map(|d| d.as_secs_f64() * 1000.0),
             cpu_share: st.cpu_share.get(),
             cores: self.cores,
+            cores_busy: match recent.0 {
+                scaling::CoreLoad::Busy(b) => Some(b),
+                _ => None,
+            },
+            gateway_busy: recent.1,
             last_start: st.last_start.map(|(at, reason)| LastStart {
                 reason: reason.to_string(),
                 seconds_ago: at.elapsed().unwrap_or_default().as_secs_f64(),

@@ -23,10 +23,13 @@
 //!    want a CPU for a share `u` of each invocation (running, or runnable and waiting for a
 //!    core) is capped at `ceil(cores / u)` processes, so a CPU-bound handler on one core
 //!    stays on one or two processes (more would only share the core and each get slower),
-//!    while a handler that sleeps or waits on I/O scales to the cap; and, for a handler that
-//!    wants a CPU a tenth of its time or more, not while the server's cores are over 90 %
-//!    busy (measured from `/proc/stat` over the cores in the server's affinity mask): a
-//!    process waiting on a saturated core is not waiting on a missing process;
+//!    while a handler that sleeps or waits on I/O scales to the cap; and while the server's
+//!    cores are over 75 % busy (from `/proc/stat`, over the cores of the server's affinity
+//!    mask; a burst waits until a fresh window is measured), only for a handler that wants a
+//!    CPU less than a tenth of an invocation while the gateway's threads want one less than
+//!    half the time: a process waiting on a saturated core or on a busy gateway is not
+//!    waiting on a missing process (a Rust handler starting in 0.1 ms would otherwise get
+//!    the cap for nothing);
 //! 5. and never while the gateway's own worker threads want a CPU over 90 % of the time
 //!    (running or runnable, from their `schedstat`): then the gateway is the bottleneck and a
 //!    new process would get its work no sooner. This also keeps a handler whose invocations
@@ -36,7 +39,8 @@
 //! a cold start), and a 200 ms handler under 16 clients gets 16. With no evidence yet (the
 //! first process still starting, no invocation finished) the queue waits for the first
 //! process; waiters re-ask the policy every [`patience`], so a first invocation that runs long
-//! still starts more processes while it runs.
+//! (its age and its CPU share so far are evidence too) still starts more processes while it
+//! runs.
 
 use std::fmt;
 use std::time::Duration;
@@ -50,8 +54,16 @@ pub(crate) const DEFAULT_COLD_START: Duration = Duration::from_millis(100);
 /// CPU-bound: another process of it only helps where a core has room.
 const CPU_BOUND_SHARE: f64 = 0.1;
 
-/// Cores busier than this have no room for another CPU-bound process.
-const SATURATED: f64 = 0.9;
+/// Cores busier than this have no room for another process that needs a CPU.
+const SATURATED: f64 = 0.75;
+
+/// On saturated cores, a gateway whose threads want a CPU this share of the time is the
+/// competition a new process would meet (every invocation goes through it).
+const GATEWAY_SHARE: f64 = 0.5;
+
+/// Gateway threads wanting a CPU this share of the time are the bottleneck, whatever the
+/// cores' load.
+const GATEWAY_SATURATED: f64 = 0.9;
 
 /// Weight of a new sample in the running averages.
 const ALPHA: f64 = 0.2;
@@ -173,6 +185,8 @@ pub enum WaitReason {
         busy: f64,
         /// Share of an invocation's time the handler's process wanted a CPU.
         share: f64,
+        /// Share of the time the gateway's threads wanted a CPU (1 when unmeasured).
+        gateway: f64,
     },
     /// The handler is CPU-bound and its processes already fill the cores.
     CpuBound {
@@ -212,20 +226,8 @@ pub(crate) fn decide(e: &Evidence) -> Decision {
             cold_start,
         });
     }
-    if let Some(share) = e.cpu_share
-        && share >= CPU_BOUND_SHARE
-    {
-        match e.load {
-            CoreLoad::Busy(busy) if busy >= SATURATED => {
-                return Decision::Wait(WaitReason::CoresSaturated { busy, share });
-            }
-            // A burst after a quiet spell: decide once the cores' load is known.
-            CoreLoad::Measuring => return Decision::Wait(WaitReason::MeasuringCores),
-            CoreLoad::Busy(_) | CoreLoad::Unknown => {}
-        }
-    }
     if let Some(busy) = e.gateway_busy
-        && busy >= SATURATED
+        && busy >= GATEWAY_SATURATED
     {
         return Decision::Wait(WaitReason::GatewayBusy { busy });
     }
@@ -234,6 +236,27 @@ pub(crate) fn decide(e: &Evidence) -> Decision {
         // another process helps, so wait for the first one (waiters ask again).
         return Decision::Wait(WaitReason::NoEvidence);
     };
+    match e.load {
+        // A burst after a quiet spell: decide once the cores' load is known.
+        CoreLoad::Measuring
+            if share >= CPU_BOUND_SHARE || e.gateway_busy.is_none_or(|g| g >= GATEWAY_SHARE) =>
+        {
+            return Decision::Wait(WaitReason::MeasuringCores);
+        }
+        CoreLoad::Busy(busy) if busy >= SATURATED => {
+            // On busy cores only a handler that waits on something else than the CPU and
+            // the gateway gains from another process (a sleep, a database, a remote call).
+            let gateway = e.gateway_busy.unwrap_or(1.0);
+            if share >= CPU_BOUND_SHARE || gateway >= GATEWAY_SHARE {
+                return Decision::Wait(WaitReason::CoresSaturated {
+                    busy,
+                    share,
+                    gateway,
+                });
+            }
+        }
+        CoreLoad::Measuring | CoreLoad::Busy(_) | CoreLoad::Unknown => {}
+    }
     let useful = useful_processes(Some(share), e.cores);
     if processes >= useful {
         return Decision::Wait(WaitReason::CpuBound {
@@ -274,11 +297,13 @@ fn useful_processes(share: Option<f64>, cores: usize) -> usize {
     }
 }
 
-/// How long a queued request waits before asking the policy again.
+/// How long a queued request waits before asking the policy again: a cold start, but at
+/// most 100 ms, so that the core meter's windows (200 to 400 ms) stay fresh while a queue
+/// lasts.
 pub(crate) fn patience(cold_start: Option<Duration>) -> Duration {
     cold_start
         .unwrap_or(DEFAULT_COLD_START / 2)
-        .clamp(Duration::from_millis(5), Duration::from_secs(1))
+        .clamp(Duration::from_millis(5), Duration::from_millis(100))
 }
 
 fn ms(d: Duration) -> f64 {
@@ -337,11 +362,16 @@ impl fmt::Display for WaitReason {
             WaitReason::MeasuringCores => f.write_str(
                 "the handler needs a CPU and the load of the server's cores was being measured",
             ),
-            WaitReason::CoresSaturated { busy, share } => write!(
+            WaitReason::CoresSaturated {
+                busy,
+                share,
+                gateway,
+            } => write!(
                 f,
-                "the server's cores were {:.0} % busy and the handler wants a CPU {:.0} % of an invocation, so another process would only share them",
+                "the server's cores were {:.0} % busy, the handler wanted a CPU {:.0} % of an invocation and the gateway {:.0} % of the time, so another process would only share the cores",
                 busy * 100.0,
-                share * 100.0
+                share * 100.0,
+                gateway * 100.0
             ),
             WaitReason::CpuBound {
                 share,
@@ -470,9 +500,20 @@ mod tests {
         let sleeper = Evidence {
             cpu_share: Some(0.01),
             invoke: Some(Duration::from_millis(200)),
+            gateway_busy: Some(0.05),
             ..e
         };
         assert!(matches!(decide(&sleeper), Decision::Start(..)));
+        // A fast handler that only looks idle because it waits on a busy gateway.
+        let starved = Evidence {
+            cpu_share: Some(0.05),
+            gateway_busy: Some(0.8),
+            ..e
+        };
+        assert!(matches!(
+            decide(&starved),
+            Decision::Wait(WaitReason::CoresSaturated { .. })
+        ));
     }
 
     #[test]

@@ -61,7 +61,7 @@ async fn an_edit_reaches_the_next_request_after_in_flight_ones_finish() {
             >= 1,
         "{health:#}"
     );
-    // Importing the new code wrote __pycache__: that is no edit, and starts no reload loop.
+    // Starting the fresh process changes nothing that counts as an edit: no reload loop.
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(
         gw.logs().matches("glassgate: reload:").count(),
@@ -84,4 +84,45 @@ async fn no_reload_keeps_the_warm_process() {
         "the warm process keeps its code with --no-reload"
     );
     assert!(!gw.logs().contains("glassgate: reload:"));
+}
+
+#[tokio::test]
+async fn a_template_edit_reloads_routes_without_dropping_the_listener() {
+    let (code, t) = project();
+    let gw = Gateway::start(&t, &[]);
+    let template = gw.template_path();
+    let mut conn = Conn::open(gw.addr).await;
+    assert_eq!(conn.send("GET", "/v", &[], "").await.status, 200);
+    assert_eq!(conn.send("GET", "/w", &[], "").await.status, 403);
+
+    // A broken template is refused with its error; the running version keeps serving.
+    std::fs::write(
+        &template,
+        t.replace("Handler: app.handler", "Handler: [oops"),
+    )
+    .expect("edit");
+    let logs = gw.wait_for_log(
+        "refused, the previous version keeps serving",
+        Duration::from_secs(10),
+    );
+    assert!(logs.contains("glassgate: reload:"), "{logs}");
+    assert_eq!(conn.send("GET", "/v", &[], "").await.status, 200);
+
+    // A good one is served from the next request on, over the same connection.
+    let with_w = t.replace(
+        "        E: {Type: Api, Properties: {Path: /v, Method: get}}",
+        "        E: {Type: Api, Properties: {Path: /v, Method: get}}\n        W: {Type: Api, Properties: {Path: /w, Method: get}}",
+    );
+    assert_ne!(with_w, t);
+    std::fs::write(&template, with_w).expect("edit");
+    gw.wait_for_log(
+        "changed; now serving 1 function(s), 1 API(s), 2 route(s)",
+        Duration::from_secs(10),
+    );
+    let w = conn.send("GET", "/w", &[], "").await;
+    assert_eq!(w.status, 200, "{}", w.text());
+    assert!(w.text().starts_with("v1 "), "{}", w.text());
+    let (_, routes) = gw.admin("GET", "/routes", "").await;
+    assert_eq!(routes.as_array().map(Vec::len), Some(2), "{routes:#}");
+    drop(code);
 }

@@ -54,6 +54,7 @@ pub struct Gateway {
     _stalled_stderr: Option<std::process::ChildStderr>,
     /// Holds the template folder for as long as the server runs.
     _dir: tempfile::TempDir,
+    template: std::path::PathBuf,
 }
 
 /// A response as the client saw it.
@@ -188,7 +189,13 @@ impl Gateway {
             stderr,
             _stalled_stderr: stalled,
             _dir: dir,
+            template: template.to_owned(),
         }
+    }
+
+    /// The template file being served.
+    pub fn template_path(&self) -> std::path::PathBuf {
+        self.template.clone()
     }
 
     /// The server's process id.
