@@ -91,6 +91,8 @@ class RuntimeClient:
             b"GET " + _RUNTIME_PREFIX.encode() + b"/invocation/next HTTP/1.1\r\n" + host_header + b"\r\n"
         )
         self._invocation_prefix = b"POST " + _RUNTIME_PREFIX.encode() + b"/invocation/"
+        self._earlier = []
+        self._pending_next = None
 
     def _connect(self):
         # No timeout: /next long-polls.
@@ -109,12 +111,19 @@ class RuntimeClient:
             except OSError:
                 pass
 
-    def _roundtrip(self, request):
-        """Send one serialized request; return (status, headers, body).
+    def _roundtrip(self, request, responses=1):
+        """Send serialized requests (pipelined: ``responses`` of them in one write); return
+        the last response as (status, headers, body), the others in ``self._earlier``.
 
         Header names in ``headers`` are lower-case."""
+        self._sock.sendall(request)
+        self._earlier = [self._read_response() for _ in range(responses - 1)]
+        return self._read_response()
+
+    def _read_response(self):
         sock = self._sock
-        sock.sendall(request)
+        if sock is None:
+            raise ConnectionError("connection closed by the Runtime API")
         recv = sock.recv
         buf = self._buf
         end = buf.find(b"\r\n\r\n")
@@ -204,7 +213,7 @@ class RuntimeClient:
             parts.append(buf[:size])
             buf = buf[size + 2 :]
 
-    def _request(self, request):
+    def _request(self, request, responses=1):
         """Round trip with reconnection and retries on connection failures
         (e.g. the server closed the idle keep-alive socket)."""
         last_exc = None
@@ -214,7 +223,7 @@ class RuntimeClient:
             try:
                 if self._sock is None:
                     self._connect()
-                return self._roundtrip(request)
+                return self._roundtrip(request, responses)
             except (OSError, _ProtocolError, ValueError) as exc:
                 last_exc = exc
                 self._close()
@@ -222,25 +231,35 @@ class RuntimeClient:
             "cannot reach the Runtime API at %s:%d: %r" % (self._host, self._port, last_exc)
         )
 
-    def _post(self, path_tail, extra_headers, payload):
-        return self._request(
-            b"".join(
-                (
-                    path_tail,
-                    b" HTTP/1.1\r\n",
-                    self._host_header,
-                    extra_headers,
-                    b"Content-Length: ",
-                    str(len(payload)).encode(),
-                    b"\r\n\r\n",
-                    payload,
-                )
+    def _post(self, path_tail, extra_headers, payload, then_next=False):
+        """POST; with ``then_next``, the next invocation's GET goes in the same write and
+        its answer is kept for :meth:`next` (one round trip per invocation)."""
+        request = b"".join(
+            (
+                path_tail,
+                b" HTTP/1.1\r\n",
+                self._host_header,
+                extra_headers,
+                b"Content-Length: ",
+                str(len(payload)).encode(),
+                b"\r\n\r\n",
+                payload,
+                self._next_request if then_next else b"",
             )
         )
+        if not then_next:
+            return self._request(request)
+        self._pending_next = self._request(request, 2)
+        return self._earlier[0]
 
     def next(self):
         """Block until the next invocation; return (headers, body)."""
-        status, headers, body = self._request(self._next_request)
+        pending = self._pending_next
+        if pending is not None:
+            self._pending_next = None
+            status, headers, body = pending
+        else:
+            status, headers, body = self._request(self._next_request)
         if status != 200:
             raise _FatalRuntimeError(
                 "GET /runtime/invocation/next returned %d: %r" % (status, body[:500])
@@ -252,6 +271,7 @@ class RuntimeClient:
             self._invocation_prefix + request_id.encode("latin-1") + b"/response",
             b"Content-Type: " + content_type.encode("latin-1") + b"\r\n",
             payload,
+            then_next=True,
         )
         if status >= 300:
             _warn_post("response", request_id, status, body)
@@ -261,6 +281,7 @@ class RuntimeClient:
             self._invocation_prefix + request_id.encode("latin-1") + b"/error",
             b"Content-Type: application/json\r\nLambda-Runtime-Function-Error-Type: Unhandled\r\n",
             _dump_error(error),
+            then_next=True,
         )
         if status >= 300:
             _warn_post("error", request_id, status, body)
