@@ -140,6 +140,12 @@ fn invocation_evidence(inv: &Value, who: &str, out: &mut Vec<String>) {
             .map(|p| format!(", pid {p}"))
             .unwrap_or_default()
     ));
+    if let Some(note) = s(&inv["pool"]) {
+        out.push(format!(
+            "{who} process: {:.1} ms in the queue; {note}",
+            inv["queueWaitMs"].as_f64().unwrap_or(0.0)
+        ));
+    }
     if let Some(e) = s(&inv["errorType"]) {
         out.push(format!(
             "{who} error: {e}: {}",

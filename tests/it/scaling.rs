@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::support::{Conn, Gateway};
+use crate::support::{Conn, Gateway, glassgate, succeed};
 
 /// A Python handler that sleeps `?s=` seconds and answers its pid and the wall-clock times
 /// it started and ended (its own timestamps, so overlap is measured where it happens).
@@ -125,6 +125,7 @@ async fn a_fast_handler_under_32_clients_runs_on_few_processes() {
     let logs = gw.wait_for_log("waited for a busy process", Duration::from_secs(10));
     let waited = logs
         .lines()
+        .rev()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
         .find(|v| {
             v["invocation"]["pool"]
@@ -137,6 +138,14 @@ async fn a_fast_handler_under_32_clients_runs_on_few_processes() {
             .as_f64()
             .expect("queueWaitMs")
             > 0.0
+    );
+    // And `explain` says it in words.
+    let id = waited["requestId"].as_str().expect("requestId");
+    let admin = format!("http://{}", gw.admin);
+    let explained = succeed(glassgate().args(["explain", id, "--admin", &admin]));
+    assert!(
+        explained.contains("ms in the queue; waited for a busy process"),
+        "{explained}"
     );
 }
 
