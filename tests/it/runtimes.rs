@@ -238,6 +238,46 @@ Resources:
     assert_eq!(r.status, 200, "{}", r.text());
 }
 
+/// `callbackWaitsForEmptyEventLoop`, as Lambda's Node runtime honours it.
+#[tokio::test]
+async fn node_callback_waits_for_an_empty_event_loop_unless_told_not_to() {
+    let node = handlers("node");
+    let template = format!(
+        r#"
+Resources:
+  Waits:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs20.x
+      CodeUri: {code}
+      Handler: index.callback_waits
+      Events:
+        E: {{Type: Api, Properties: {{Path: /waits, Method: get}}}}
+  Interval:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs20.x
+      CodeUri: {code}
+      Handler: index.callback_with_interval
+      Timeout: 1
+      Events:
+        E: {{Type: Api, Properties: {{Path: /interval, Method: get}}}}
+"#,
+        code = node.display()
+    );
+    let gw = Gateway::start(&template, &[]);
+    let r = gw.get("/waits").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.text(), "answered after the timer");
+    let r = gw.get("/waits?nowait=1").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.text(), "answered before the timer");
+    // A pending setInterval never lets the loop empty: the function's Timeout ends it.
+    let r = gw.get("/interval").await;
+    assert_eq!(r.status, 502, "{}", r.text());
+    assert_eq!(r.header("x-glassgate-cause"), Some("handler-timeout"));
+}
+
 #[tokio::test]
 async fn provided_runtime_runs_the_real_lambda_runtime_client() {
     let code = provided_example_dir();

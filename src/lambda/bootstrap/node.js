@@ -26,9 +26,11 @@
  *  - otherwise (undefined returned, or a 3-parameter handler) the invocation
  *    waits for the callback, and as on AWS ends with null once the event
  *    loop is empty if the callback is never called;
- *  - callbackWaitsForEmptyEventLoop is exposed but not honoured: once the
- *    callback is called the response is posted at once, pending timers or
- *    sockets do not delay it.
+ *  - callback(null, result) waits, as on Lambda, until the event loop is
+ *    empty (pending timers, sockets) before the result is posted, unless the
+ *    handler set context.callbackWaitsForEmptyEventLoop = false; so an open
+ *    database pool or a forgotten setInterval times the invocation out, as it
+ *    does on Lambda. callback(err) and context.succeed/fail/done answer at once.
  *
  * Errors are posted as {errorType, errorMessage, trace}; a non-Error value
  * (`throw "Unauthorized"`, `callback("Unauthorized")`) gives
@@ -418,10 +420,15 @@ function parseIdentity(value) {
   return { cognitoIdentityId: data.cognitoIdentityId, cognitoIdentityPoolId: data.cognitoIdentityPoolId };
 }
 
-// Runs the handler; resolves to [true, result] or [false, error]. First settlement wins.
+// Runs the handler; resolves to [true, result] or [false, error]. As in Lambda's Node
+// runtime, the first of callback / context.succeed / fail / done counts and later calls
+// are ignored; callback(null, result) waits for the event loop to be empty unless
+// context.callbackWaitsForEmptyEventLoop was set to false; succeed / fail / done and
+// callback(err) answer at once; fail() without an error reports the string "handled".
 function invoke(handler, event, context) {
   return new Promise((resolve) => {
     let settled = false;
+    let called = false;
     const succeed = (result) => {
       if (!settled) {
         settled = true;
@@ -434,13 +441,24 @@ function invoke(handler, event, context) {
         resolve([false, err]);
       }
     };
-    const callback = (err, result) => {
+    const firstCall = (fn) =>
+      function () {
+        if (called) return;
+        called = true;
+        fn.apply(null, arguments);
+      };
+    const done = (err, result) => {
       if (err !== undefined && err !== null) fail(err);
       else succeed(result);
     };
-    context.succeed = succeed;
-    context.fail = fail;
-    context.done = callback;
+    const callback = firstCall((err, result) => {
+      if (err !== undefined && err !== null) fail(err);
+      else if (context.callbackWaitsForEmptyEventLoop === false) succeed(result);
+      else whenEventLoopEmpty(() => succeed(result), () => settled);
+    });
+    context.succeed = firstCall((result) => done(null, result));
+    context.fail = firstCall((err) => done(err === undefined || err === null ? 'handled' : err));
+    context.done = firstCall(done);
 
     let ret;
     try {
@@ -450,13 +468,23 @@ function invoke(handler, event, context) {
       return;
     }
     if (ret !== null && (typeof ret === 'object' || typeof ret === 'function') && typeof ret.then === 'function') {
-      ret.then(succeed, fail);
+      // An async handler's outcome is its promise's: no waiting for the event loop.
+      ret.then(
+        (r) => {
+          called = true;
+          succeed(r);
+        },
+        (e) => {
+          called = true;
+          fail(e);
+        }
+      );
     } else if (ret !== undefined && handler.length < 3) {
       succeed(ret);
     } else {
       // Like Lambda: wait for callback / context.succeed|fail|done; if none
       // comes, the invocation ends with null once the event loop is empty.
-      whenEventLoopEmpty(() => succeed(null), () => settled);
+      whenEventLoopEmpty(() => succeed(null), () => settled || called);
     }
   });
 }
