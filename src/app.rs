@@ -407,7 +407,7 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
         args.log_format,
         args.faithful,
     ));
-    let _reloader = if args.reload {
+    let reloader = if args.reload {
         let rebuild_args = args.clone();
         let rebuild = move || build_pipeline(&rebuild_args);
         match crate::reload::start(state.clone(), Box::new(rebuild)) {
@@ -428,13 +428,20 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
         let mut out = std::io::stdout().lock();
         let _ = write!(out, "{banner}");
         let _ = writeln!(out, "Admin API on http://{admin_addr}");
+        if let Some(r) = &reloader {
+            let _ = writeln!(
+                out,
+                "Watching the template and {} code folder(s): edits reach the next request (--no-reload to turn off)",
+                r.folders
+            );
+        }
         let _ = writeln!(out, "Listening on http://{addr}");
         let _ = writeln!(out, "Press Ctrl+C to stop.");
         let _ = out.flush();
     }
     server::serve(state.clone(), listener, shutdown_signal()).await?;
     admin.abort();
-    drop(_reloader);
+    drop(reloader);
     crate::log_sink::line("glassgate: stopping function processes".into());
     state.pipeline().lambda().shutdown().await;
     Ok(())

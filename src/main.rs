@@ -146,7 +146,9 @@ struct ServeCmd {
     /// How each request's execution log is written to stderr.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
-    /// Most processes per function, so most concurrent invocations of it.
+    /// Most processes per function, so most concurrent invocations of it. Below it, a
+    /// process is started only when requests would queue longer than half a cold start and
+    /// the cores and the gateway have room (GET /health shows each pool and why).
     #[arg(long, default_value_t = 16)]
     max_concurrency: usize,
     /// Seconds an idle handler process is kept warm.

@@ -55,6 +55,8 @@ pub type Rebuild = Box<dyn Fn() -> anyhow::Result<Arc<Pipeline>> + Send + Sync>;
 /// A running watcher; dropping it stops watching.
 pub struct Reloader {
     task: tokio::task::JoinHandle<()>,
+    /// Code folders watched at start.
+    pub folders: usize,
 }
 
 impl Drop for Reloader {
@@ -91,8 +93,9 @@ pub fn start(state: Arc<ServerState>, rebuild: Rebuild) -> Result<Reloader, noti
         paths: HashSet::new(),
     };
     watched.follow(pipeline.model());
+    let folders = watched.folders.len();
     let task = tokio::spawn(run(rx, watched, state, rebuild));
-    Ok(Reloader { task })
+    Ok(Reloader { task, folders })
 }
 
 fn canonical(p: &Path) -> PathBuf {
