@@ -16,6 +16,7 @@ pub mod admin;
 pub mod app;
 pub mod diagnosis;
 pub mod explain;
+pub mod ids;
 pub mod lambda;
 pub mod lint;
 pub mod log_sink;

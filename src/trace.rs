@@ -51,12 +51,10 @@ pub struct InvocationFacts {
     pub duration_ms: f64,
     /// Time the invocation waited for a free process, in ms.
     pub queue_wait_ms: f64,
-    /// What the pool decided when no process was idle: why it waited, or why it started one.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "display_option"
-    )]
-    pub pool: Option<crate::lambda::PoolNote>,
+    /// What the pool decided when no process was idle: why it waited, or why it started one
+    /// (words, so that the trace does not depend on the Lambda service's types).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pool: Option<String>,
     /// Process id.
     pub pid: Option<u32>,
     /// `errorType`, when it failed.
@@ -350,17 +348,6 @@ impl Rfc3339 {
             out.push_str(digits.trim_end_matches('0'));
         }
         out.push('Z');
-    }
-}
-
-/// Serialize an optional value through its `Display`.
-fn display_option<T: std::fmt::Display, S: serde::Serializer>(
-    value: &Option<T>,
-    s: S,
-) -> Result<S::Ok, S::Error> {
-    match value {
-        Some(v) => s.collect_str(v),
-        None => s.serialize_none(),
     }
 }
 

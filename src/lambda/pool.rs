@@ -244,7 +244,7 @@ impl FunctionPool {
 
     /// Run one invocation to completion (success, error, timeout, crash).
     pub(crate) async fn invoke(self: &Arc<Self>, payload: Bytes, trace_id: String) -> InvokeReport {
-        let request_id = crate::pipeline::request::new_uuid();
+        let request_id = crate::ids::new_uuid();
         // Retrying covers a warm process that died while idle; a fresh process that dies is
         // reported, never retried, so a crash loop cannot spin.
         for _ in 0..3 {

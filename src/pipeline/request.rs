@@ -108,15 +108,7 @@ impl GatewayRequest {
 
 /// A fresh `x-amzn-RequestId`.
 pub fn new_request_id() -> String {
-    new_uuid()
-}
-
-/// A random (v4) UUID from the thread's RNG: `Uuid::new_v4` asks the OS for randomness on
-/// every call, a system call per id on the request path.
-pub fn new_uuid() -> String {
-    uuid::Builder::from_random_bytes(rand::random())
-        .into_uuid()
-        .to_string()
+    crate::ids::new_uuid()
 }
 
 /// The X-Ray trace root of a request (`Root=1-{epoch seconds}-{24 hex}`), derived from its

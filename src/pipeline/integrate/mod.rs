@@ -66,7 +66,7 @@ pub fn invocation_facts(function: &str, report: &crate::lambda::InvokeReport) ->
         cold_start: report.cold_start,
         duration_ms: report.duration.as_secs_f64() * 1000.0,
         queue_wait_ms: report.queue_wait.as_secs_f64() * 1000.0,
-        pool: report.pool,
+        pool: report.pool.map(|p| p.to_string()),
         pid: report.pid,
         ..InvocationFacts::default()
     };
