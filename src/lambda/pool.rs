@@ -375,6 +375,9 @@ impl FunctionPool {
             cores: self.cores,
             load,
             gateway_busy,
+            queueing_for: st
+                .episode
+                .map_or(Duration::ZERO, |(start, _)| start.elapsed()),
         }
     }
 

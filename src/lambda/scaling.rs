@@ -12,7 +12,10 @@
 //! 3. otherwise only when the queue would take longer to drain on the processes already
 //!    serving it than half the time a new process takes to start (a process started now
 //!    serves the request that waits and the ones after it: with a queue that lasts, the
-//!    next request's saved wait pays for the other half): the expected wait is
+//!    next request's saved wait pays for the other half), or when requests have been
+//!    queueing for longer than a cold start and a second, each waiting as long as an
+//!    invocation takes (a lasting queue pays for a process over the requests to come): the
+//!    expected wait is
 //!    `ceil(queued / serving) x invoke time`, with `invoke time` the recent invocation
 //!    times (an exponential average) or, before one has finished, the age of the oldest
 //!    invocation still running (a first invocation that runs long is evidence too),
@@ -65,6 +68,9 @@ const GATEWAY_SHARE: f64 = 0.5;
 /// cores' load.
 const GATEWAY_SATURATED: f64 = 0.9;
 
+/// Shortest queueing episode counted as lasting.
+const LASTING: Duration = Duration::from_secs(1);
+
 /// Weight of a new sample in the running averages.
 const ALPHA: f64 = 0.2;
 
@@ -116,6 +122,9 @@ pub(crate) struct Evidence {
     pub cores: usize,
     /// How busy those CPUs were recently (by anything).
     pub load: CoreLoad,
+    /// How long requests have been queueing for this function (the current episode, pauses
+    /// under a second included).
+    pub queueing_for: Duration,
     /// Recent share of the time the gateway's worker threads wanted a CPU.
     pub gateway_busy: Option<f64>,
 }
@@ -218,7 +227,10 @@ pub(crate) fn decide(e: &Evidence) -> Decision {
     let cold_start = e.cold_start.unwrap_or(DEFAULT_COLD_START);
     let rounds = e.queued.div_ceil(serving);
     let expected_wait = invoke.saturating_mul(u32::try_from(rounds).unwrap_or(u32::MAX));
-    if expected_wait <= cold_start / 2 {
+    // A queue that has lasted longer than a cold start (and a second) pays for a process
+    // over the requests still to come, as long as each waits as long as an invocation.
+    let lasting = e.queueing_for >= cold_start.max(LASTING) && expected_wait >= invoke;
+    if expected_wait <= cold_start / 2 && !lasting {
         return Decision::Wait(WaitReason::QueueShorterThanColdStart {
             queued: e.queued,
             serving,
@@ -404,6 +416,7 @@ mod tests {
             cores: 1,
             load: CoreLoad::Unknown,
             gateway_busy: None,
+            queueing_for: Duration::ZERO,
         }
     }
 
@@ -440,6 +453,30 @@ mod tests {
                 }
             )
         );
+    }
+
+    #[test]
+    fn a_lasting_queue_gets_a_process_even_when_each_wait_is_short() {
+        // 8 waiting behind 8 busy processes of a 200 ms handler whose cold start is 400 ms:
+        // each waits one invocation, less than half a cold start.
+        let e = Evidence {
+            queued: 8,
+            busy: 8,
+            processes: 8,
+            invoke: Some(Duration::from_millis(200)),
+            cold_start: Some(Duration::from_millis(400)),
+            cpu_share: Some(0.01),
+            ..evidence()
+        };
+        assert!(matches!(
+            decide(&e),
+            Decision::Wait(WaitReason::QueueShorterThanColdStart { .. })
+        ));
+        let lasting = Evidence {
+            queueing_for: Duration::from_secs(2),
+            ..e
+        };
+        assert!(matches!(decide(&lasting), Decision::Start(1, _)));
     }
 
     #[test]

@@ -155,8 +155,8 @@ async fn a_slow_io_bound_handler_gets_a_process_per_concurrent_client() {
     let (_code, t) = timed_handler();
     let gw = Gateway::start(&t, &[]);
     // The first rounds ramp the pool up, the later ones run on all 16 processes.
-    let answers = load_in_step(&gw, "/t?s=0.2", 16, 5).await;
-    assert_eq!(answers.len(), 80);
+    let answers = load_in_step(&gw, "/t?s=0.2", 16, 8).await;
+    assert_eq!(answers.len(), 128);
     // The most invocations running at one instant, from the handlers' own clocks.
     let mut edges: Vec<(f64, i32)> = answers
         .iter()
