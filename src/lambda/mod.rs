@@ -317,6 +317,17 @@ impl LambdaService {
     }
 }
 
+impl Drop for LambdaService {
+    /// A service dropped without [`LambdaService::shutdown`] (an error path of a CLI verb)
+    /// still stops its background tasks and removes its bootstrap folder; its processes end
+    /// with their workers.
+    fn drop(&mut self) {
+        self.reaper.abort();
+        self.sampler.abort();
+        let _ = std::fs::remove_dir_all(&self.bootstrap_dir);
+    }
+}
+
 /// Interpreters found on `PATH`, looked up once per name however many functions use them.
 #[derive(Default)]
 struct Interpreters(HashMap<String, Option<PathBuf>>);
@@ -342,6 +353,7 @@ fn launch_for(
     interpreters: &mut Interpreters,
 ) -> Result<Launch, LambdaError> {
     let runtime = f.runtime.as_str();
+    let embedded = runtime.starts_with("python") || runtime.starts_with("nodejs");
     let (program, args) = if runtime.starts_with("python") {
         // `python3` rather than `python3.12`: version-named commands are often shims (pyenv)
         // that fail at run time; GLASSGATE_PYTHON picks another interpreter (a name on PATH
@@ -366,5 +378,6 @@ fn launch_for(
         memory_mb: f.memory_mb,
         label: f.function_name.clone(),
         echo_output: settings.echo_output,
+        socket_dir: embedded.then(|| bootstrap_dir.to_owned()),
     })
 }

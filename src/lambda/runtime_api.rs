@@ -19,7 +19,9 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use tokio::net::TcpListener;
+use std::path::PathBuf;
+
+use tokio::net::{TcpListener, UnixListener};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
@@ -84,6 +86,8 @@ impl ApiState {
 /// A running Runtime API listener; dropping it stops the listener.
 pub(crate) struct RuntimeApi {
     pub addr: std::net::SocketAddr,
+    /// The Unix socket it also listens on, if any.
+    pub socket: Option<PathBuf>,
     pub state: Arc<ApiState>,
     task: JoinHandle<()>,
 }
@@ -91,17 +95,31 @@ pub(crate) struct RuntimeApi {
 impl Drop for RuntimeApi {
     fn drop(&mut self) {
         self.task.abort();
+        if let Some(path) = &self.socket {
+            let _ = std::fs::remove_file(path);
+        }
     }
 }
 
 impl RuntimeApi {
-    /// Bind a listener on a free loopback port.
+    /// Bind a listener on a free loopback port and, with `socket`, a Unix socket at that path
+    /// too: the same Runtime API on both (the embedded runtime clients use the Unix socket,
+    /// which skips the TCP stack on every call; `AWS_LAMBDA_RUNTIME_API` stays a host:port
+    /// for every other client).
     pub(crate) async fn start(
         function_arn: String,
         inbox: mpsc::Receiver<Pending>,
+        socket: Option<PathBuf>,
     ) -> std::io::Result<Self> {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
+        let unix = match &socket {
+            Some(path) => {
+                let _ = std::fs::remove_file(path);
+                Some(UnixListener::bind(path)?)
+            }
+            None => None,
+        };
         let state = Arc::new(ApiState {
             inbox: tokio::sync::Mutex::new(inbox),
             in_flight: Mutex::new(HashMap::new()),
@@ -112,21 +130,52 @@ impl RuntimeApi {
         let st = state.clone();
         let task = tokio::spawn(async move {
             loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    continue;
+                let stream = tokio::select! {
+                    tcp = listener.accept() => match tcp {
+                        Ok((stream, _)) => {
+                            let _ = stream.set_nodelay(true);
+                            Conn::Tcp(stream)
+                        }
+                        Err(_) => continue,
+                    },
+                    Some(accepted) = accept_unix(unix.as_ref()) => match accepted {
+                        Ok(stream) => Conn::Unix(stream),
+                        Err(_) => continue,
+                    },
                 };
-                let _ = stream.set_nodelay(true);
                 let st = st.clone();
                 tokio::spawn(async move {
                     let svc = service_fn(move |req| handle(st.clone(), req));
                     // A client that hangs up mid-request is not our error to report.
-                    let _ = http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), svc)
-                        .await;
+                    let builder = http1::Builder::new();
+                    let _ = match stream {
+                        Conn::Tcp(s) => builder.serve_connection(TokioIo::new(s), svc).await,
+                        Conn::Unix(s) => builder.serve_connection(TokioIo::new(s), svc).await,
+                    };
                 });
             }
         });
-        Ok(RuntimeApi { addr, state, task })
+        Ok(RuntimeApi {
+            addr,
+            socket,
+            state,
+            task,
+        })
+    }
+}
+
+enum Conn {
+    Tcp(tokio::net::TcpStream),
+    Unix(tokio::net::UnixStream),
+}
+
+/// The next connection on the Unix socket, or never when there is none.
+async fn accept_unix(
+    listener: Option<&UnixListener>,
+) -> Option<std::io::Result<tokio::net::UnixStream>> {
+    match listener {
+        Some(l) => Some(l.accept().await.map(|(s, _)| s)),
+        None => std::future::pending().await,
     }
 }
 

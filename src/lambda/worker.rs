@@ -49,7 +49,14 @@ pub(crate) struct Launch {
     pub label: String,
     /// Whether handler output is echoed to our stderr.
     pub echo_output: bool,
+    /// For the embedded runtime clients: a folder for each process's Runtime API Unix
+    /// socket, passed to the process in `_GLASSGATE_RUNTIME_SOCKET` (the client removes the
+    /// variable before loading the handler).
+    pub socket_dir: Option<PathBuf>,
 }
+
+/// Names each Runtime API socket uniquely within the server.
+static SOCKETS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 /// Where a process is in its life, as the pool's scaling policy counts it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,13 +105,24 @@ impl Worker {
         function_arn: String,
     ) -> std::io::Result<Worker> {
         let (tx, rx) = mpsc::channel(1);
-        let api = RuntimeApi::start(function_arn, rx).await?;
+        let socket = launch.socket_dir.as_ref().map(|d| {
+            d.join(format!(
+                "api-{}.sock",
+                SOCKETS.fetch_add(1, Ordering::Relaxed)
+            ))
+        });
+        let api = RuntimeApi::start(function_arn, rx, socket).await?;
         let mut cmd = Command::new(&launch.program);
         cmd.args(&launch.args)
             .current_dir(&launch.cwd)
             .env_clear()
             .envs(launch.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .env("AWS_LAMBDA_RUNTIME_API", api.addr.to_string())
+            .envs(
+                api.socket
+                    .iter()
+                    .map(|p| ("_GLASSGATE_RUNTIME_SOCKET", p.as_os_str())),
+            )
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

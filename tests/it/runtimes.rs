@@ -135,6 +135,8 @@ async fn check_echo(gw: &Gateway, handler_kind: &str) {
             .as_str()
             .is_some_and(|a| a.starts_with("127.0.0.1:"))
     );
+    // The runtime client's private socket variable is gone before the handler loads.
+    assert_eq!(env["_GLASSGATE_RUNTIME_SOCKET"], serde_json::Value::Null);
 
     // The execution log has the AWS lines and never the whole token.
     let trace = gw.trace(rid);

@@ -76,6 +76,10 @@ if (!env.AWS_LAMBDA_RUNTIME_API) {
   process.exit(1);
 }
 const { host: API_HOST, port: API_PORT } = parseAddress(env.AWS_LAMBDA_RUNTIME_API);
+// glassgate also serves this process's Runtime API on a Unix socket, which skips the TCP
+// stack on every call; the variable is glassgate's, not Lambda's, so the handler never sees it.
+const API_SOCKET = env._GLASSGATE_RUNTIME_SOCKET;
+delete env._GLASSGATE_RUNTIME_SOCKET;
 const HOST_HEADER = 'Host: ' + env.AWS_LAMBDA_RUNTIME_API + '\r\n';
 
 class FatalRuntimeError extends Error {}
@@ -91,8 +95,8 @@ class Connection {
   }
 
   open() {
-    const socket = net.connect({ host: API_HOST, port: API_PORT });
-    socket.setNoDelay(true);
+    const socket = API_SOCKET ? net.connect({ path: API_SOCKET }) : net.connect({ host: API_HOST, port: API_PORT });
+    if (!API_SOCKET) socket.setNoDelay(true);
     // Events of a socket already replaced (after an error) are ignored.
     socket.on('data', (chunk) => {
       if (this.socket === socket) this.onData(chunk);

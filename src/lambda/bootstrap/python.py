@@ -75,7 +75,9 @@ class RuntimeClient:
     # delays (seconds) between reconnection attempts; roughly 3 s in total
     _RETRY_DELAYS = (0.0, 0.01, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0)
 
-    def __init__(self, address):
+    def __init__(self, address, unix_path=None):
+        # glassgate also serves the Runtime API on a Unix socket (no TCP stack per call).
+        self._unix_path = unix_path
         host, sep, port = address.rpartition(":")
         if not sep:
             host, port = address, "80"
@@ -96,8 +98,16 @@ class RuntimeClient:
 
     def _connect(self):
         # No timeout: /next long-polls.
-        sock = socket.create_connection((self._host, self._port))
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if self._unix_path:
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                sock.connect(self._unix_path)
+            except OSError:
+                sock.close()
+                raise
+        else:
+            sock = socket.create_connection((self._host, self._port))
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._sock = sock
         self._buf = b""
 
@@ -649,7 +659,8 @@ def main():
     if not api:
         sys.stderr.write("glassgate bootstrap: AWS_LAMBDA_RUNTIME_API is not set\n")
         sys.exit(1)
-    client = RuntimeClient(api)
+    # glassgate's own variable, not Lambda's: the handler never sees it.
+    client = RuntimeClient(api, os.environ.pop("_GLASSGATE_RUNTIME_SOCKET", None))
 
     task_root = os.environ.get("LAMBDA_TASK_ROOT") or os.getcwd()
     # The bootstrap's own folder must not shadow user modules; the task root
