@@ -19,13 +19,14 @@ import json
 import os
 import platform
 import re
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
+
+from common import build, ensure_wrk, log  # bench/common.py (the script's folder is on sys.path)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RELEASE = os.path.join(ROOT, "target", "release")
@@ -51,28 +52,6 @@ def authorizer(event, context):
 """
 
 
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
-
-
-def build():
-    log("==> cargo build --release (glassgate + provided-rust example)")
-    subprocess.run(
-        ["cargo", "build", "--release", "--bin", "glassgate", "--example", "provided-rust"],
-        cwd=ROOT,
-        check=True,
-    )
-
-
-def ensure_wrk():
-    if shutil.which("wrk"):
-        return
-    if os.geteuid() == 0 and shutil.which("apt-get"):
-        log("==> installing wrk")
-        subprocess.run(["apt-get", "update", "-qq"], check=True)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
-        return
-    sys.exit("error: wrk is needed (apt-get install wrk)")
 
 
 def write_bench_template(tmp, routes_extra=0):

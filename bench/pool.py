@@ -83,6 +83,8 @@ import time
 import urllib.error
 import urllib.request
 
+from common import build, ensure_wrk, log  # bench/common.py (the script's folder is on sys.path)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RELEASE = os.path.join(ROOT, "target", "release")
 GLASSGATE = os.path.join(RELEASE, "glassgate")
@@ -113,28 +115,6 @@ ROWS = (
 )
 
 
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
-
-
-def build():
-    log("==> cargo build --release (glassgate + provided-rust example)")
-    subprocess.run(
-        ["cargo", "build", "--release", "--bin", "glassgate", "--example", "provided-rust"],
-        cwd=ROOT,
-        check=True,
-    )
-
-
-def ensure_wrk():
-    if shutil.which("wrk"):
-        return
-    if os.geteuid() == 0 and shutil.which("apt-get"):
-        log("==> installing wrk")
-        subprocess.run(["apt-get", "update", "-qq"], check=True)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
-        return
-    sys.exit("error: wrk is needed (apt-get install wrk)")
 
 
 # --------------------------------------------------------------------------------------

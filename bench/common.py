@@ -1,0 +1,34 @@
+"""Helpers shared by the benchmark scripts of this folder (load.py, pool.py)."""
+
+import os
+import shutil
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def build():
+    """Release build of glassgate and of the provided-rust example the Rust routes run."""
+    log("==> cargo build --release (glassgate + provided-rust example)")
+    subprocess.run(
+        ["cargo", "build", "--release", "--bin", "glassgate", "--example", "provided-rust"],
+        cwd=ROOT,
+        check=True,
+    )
+
+
+def ensure_wrk():
+    """wrk on PATH, installed with apt-get when run as root."""
+    if shutil.which("wrk"):
+        return
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        log("==> installing wrk")
+        subprocess.run(["apt-get", "update", "-qq"], check=True)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
+        return
+    sys.exit("error: wrk is needed (apt-get install wrk)")
