@@ -1,4 +1,8 @@
-//! Warm process pool for one function: acquire, invoke, enforce timeouts, scale, reap, retire.
+//! Warm process pool for one function: acquire, hand off, scale, reap, retire.
+//!
+//! Layout: this module owns the queue and the processes; `attempt` runs one invocation on one
+//! process (its phases, timeouts and failure reports); `snapshot` is the pool as `/health`
+//! shows it.
 //!
 //! One invocation per process at a time, as on Lambda. A request takes an idle process
 //! (most recently used first, so that a burst's extra processes go idle and get reaped after
@@ -14,14 +18,19 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
-use serde::Serialize;
 use tokio::sync::oneshot;
 
+mod attempt;
+mod snapshot;
+
+use attempt::Attempt;
+
+pub use snapshot::PoolSnapshot;
+
 use super::cpu_meter::CpuMeter;
-use super::runtime_api::{Pending, RuntimeReply};
 use super::scaling::{self, Average, Decision, Evidence, StartReason, WaitReason};
 use super::worker::{Launch, Phase, Worker};
-use super::{FailureKind, FunctionFailure, InvokeOutcome, InvokeReport, PoolNote};
+use super::{InvokeReport, PoolNote};
 use crate::model::Function;
 
 /// Lambda's limit for the init phase of an on-demand environment.
@@ -104,104 +113,6 @@ struct Lease {
     cold: bool,
     waited: Duration,
     note: Option<PoolNote>,
-}
-
-/// What an invocation attempt knows when it has to report a failure.
-#[derive(Clone, Copy)]
-struct Run<'a> {
-    request_id: &'a str,
-    started: Instant,
-    cold: bool,
-    worker: &'a Worker,
-}
-
-enum Attempt {
-    Done(Box<InvokeReport>),
-    /// A warm process died between invocations: try again on a fresh one.
-    Retry,
-}
-
-/// A function's pool as `/health` shows it.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PoolSnapshot {
-    /// Processes alive (idle + busy + starting).
-    pub live: usize,
-    /// Running an invocation.
-    pub busy: usize,
-    /// Waiting for one.
-    pub idle: usize,
-    /// Spawned or in init.
-    pub starting: usize,
-    /// Requests waiting for a process now.
-    pub queued: usize,
-    /// `--max-concurrency`.
-    pub max_concurrency: usize,
-    /// Processes started since the server started.
-    pub started: u64,
-    /// Stopped after `--idle-timeout` idle.
-    pub reaped: u64,
-    /// Stopped because the function's code changed.
-    pub retired: u64,
-    /// Ended otherwise: exited, crashed, timed out, failed init.
-    pub ended: u64,
-    /// Invocations served.
-    pub invocations: u64,
-    /// Invocations that had to wait for a process.
-    pub queued_invocations: u64,
-    /// Queue wait of recent invocations (ms).
-    pub queue_wait_ms: Percentiles,
-    /// Recent invocation time (ms), the policy's running average.
-    pub invoke_ms: Option<f64>,
-    /// Recent cold start, spawn to first `/next` (ms), a running average.
-    pub cold_start_ms: Option<f64>,
-    /// The fastest cold start seen (ms): the cost the policy weighs a queue against.
-    pub cold_start_best_ms: Option<f64>,
-    /// Recent share of an invocation's time its process wanted a CPU (running or runnable).
-    pub cpu_share: Option<f64>,
-    /// CPUs the policy counts.
-    pub cores: usize,
-    /// Their recent busy share (by anything), when measured.
-    pub cores_busy: Option<f64>,
-    /// Recent share of the time the gateway's worker threads wanted a CPU.
-    pub gateway_busy: Option<f64>,
-    /// Why the last process was started, and when.
-    pub last_start: Option<LastStart>,
-    /// Resident memory of the idle processes.
-    pub idle_memory: IdleMemory,
-}
-
-/// p50 and p99 of recent samples.
-#[derive(Debug, Clone, Serialize)]
-pub struct Percentiles {
-    /// Samples behind the figures (the most recent ones, up to 1024).
-    pub samples: usize,
-    /// Median.
-    pub p50: f64,
-    /// 99th percentile.
-    pub p99: f64,
-}
-
-/// The last start decision.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LastStart {
-    /// The policy's reason, in words.
-    pub reason: String,
-    /// How long ago (s).
-    pub seconds_ago: f64,
-}
-
-/// Memory of the idle processes (RSS from procfs).
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct IdleMemory {
-    /// Idle processes measured.
-    pub processes: usize,
-    /// Their RSS together (KiB).
-    pub total_kb: u64,
-    /// Per idle process (KiB), when there is one.
-    pub per_process_kb: Option<u64>,
 }
 
 impl FunctionPool {
@@ -471,282 +382,6 @@ impl FunctionPool {
         alive
     }
 
-    async fn attempt(
-        self: &Arc<Self>,
-        lease: &Lease,
-        request_id: &str,
-        payload: Bytes,
-        trace_id: &str,
-    ) -> Attempt {
-        let worker = &lease.worker;
-        let cold = lease.cold;
-        let started = Instant::now();
-        let (reply_tx, reply_rx) = oneshot::channel();
-        let (delivered_tx, delivered_rx) = oneshot::channel();
-        let pending = Pending {
-            request_id: request_id.to_owned(),
-            payload,
-            timeout: self.function.timeout,
-            trace_id: trace_id.to_owned(),
-            delivered: delivered_tx,
-            reply: reply_tx,
-        };
-        if worker.inbox.send(pending).await.is_err() {
-            return if cold {
-                self.forget(worker, Gone::Ended);
-                Attempt::Done(Box::new(self.crash_report(&Run {
-                    request_id,
-                    started,
-                    cold,
-                    worker,
-                })))
-            } else {
-                Attempt::Retry
-            };
-        }
-
-        // Phase 1: until the process takes the invocation (init on a cold process).
-        let delivered = tokio::select! {
-            biased;
-            d = delivered_rx => d.is_ok(),
-            _ = worker.exited() => false,
-            () = tokio::time::sleep(INIT_TIMEOUT) => {
-                worker.kill();
-                let _ = worker.exited().await;
-                self.forget(worker, Gone::Ended);
-                return Attempt::Done(Box::new(self.failure(
-                    &Run { request_id, started, cold, worker }, FailureKind::InitTimeout,
-                    "Runtime.InitTimeout".into(),
-                    format!("RequestId: {request_id} Error: Init phase did not complete within {} seconds", INIT_TIMEOUT.as_secs()),
-                    None,
-                )));
-            }
-        };
-        if !delivered {
-            if worker.is_initialized() && !cold {
-                return Attempt::Retry;
-            }
-            self.forget(worker, Gone::Ended);
-            return Attempt::Done(Box::new(
-                self.init_failure(&Run {
-                    request_id,
-                    started,
-                    cold,
-                    worker,
-                })
-                .await,
-            ));
-        }
-        worker.set_phase(Phase::Busy);
-        if cold && let Some(init) = worker.init_time() {
-            let mut st = self.lock();
-            st.cold_start.add(init.as_secs_f64());
-            st.cold_start_best = Some(st.cold_start_best.map_or(init, |b| b.min(init)));
-        }
-        let n = self.invocations.fetch_add(1, Ordering::Relaxed);
-        // A process's first invocation is always sampled, so the policy knows the handler's
-        // appetite for CPU before it starts a second process; then one in eight (a sample is
-        // a `pread` of procfs on each side: about 3 % of the gateway's CPU if done on every
-        // invocation of a fast handler).
-        let cpu_before = if cold || n % CPU_SAMPLE_EVERY == 0 {
-            worker.cpu_demand_ns()
-        } else {
-            None
-        };
-        worker
-            .cpu_at_delivery
-            .store(cpu_before.unwrap_or(0), Ordering::Relaxed);
-        let invoke_started = Instant::now();
-
-        // Phase 2: the handler runs under the function's timeout.
-        let result = tokio::select! {
-            biased;
-            r = reply_rx => r.ok(),
-            _ = worker.exited() => None,
-            () = tokio::time::sleep(self.function.timeout) => {
-                worker.kill();
-                let _ = worker.exited().await;
-                self.forget(worker, Gone::Ended);
-                let secs = self.function.timeout.as_secs_f64();
-                return Attempt::Done(Box::new(self.failure(
-                    &Run { request_id, started: invoke_started, cold, worker }, FailureKind::Timeout,
-                    "Sandbox.Timedout".into(),
-                    format!("RequestId: {request_id} Error: Task timed out after {secs:.2} seconds"),
-                    None,
-                )));
-            }
-        };
-        let duration = invoke_started.elapsed();
-        let sample = Sample {
-            duration,
-            cpu_share: cpu_before.and_then(|before| {
-                let after = worker.cpu_demand_ns()?;
-                let wall = duration.as_nanos() as f64;
-                (wall > 0.0).then(|| (after.saturating_sub(before) as f64 / wall).min(1.0))
-            }),
-            waited: lease.waited,
-        };
-        match result {
-            Some(RuntimeReply::Response(body)) => {
-                self.release(worker, &sample);
-                Attempt::Done(Box::new(InvokeReport {
-                    request_id: request_id.to_owned(),
-                    outcome: InvokeOutcome::Success(body),
-                    duration,
-                    cold_start: cold,
-                    pid: worker.pid,
-                    queue_wait: Duration::ZERO,
-                    pool: None,
-                }))
-            }
-            Some(RuntimeReply::Error { error_type, body }) => {
-                self.release(worker, &sample);
-                let (etype, emsg) = error_fields(&body);
-                Attempt::Done(Box::new(InvokeReport {
-                    request_id: request_id.to_owned(),
-                    outcome: InvokeOutcome::Failure(FunctionFailure {
-                        kind: FailureKind::Handled,
-                        error_type: etype.or(error_type).unwrap_or_default(),
-                        error_message: emsg.unwrap_or_default(),
-                        payload: body,
-                        exit: None,
-                        output_tail: Vec::new(),
-                    }),
-                    duration,
-                    cold_start: cold,
-                    pid: worker.pid,
-                    queue_wait: Duration::ZERO,
-                    pool: None,
-                }))
-            }
-            None => {
-                self.forget(worker, Gone::Ended);
-                Attempt::Done(Box::new(self.crash_report(&Run {
-                    request_id,
-                    started: invoke_started,
-                    cold,
-                    worker,
-                })))
-            }
-        }
-    }
-
-    fn crash_report(&self, run: &Run<'_>) -> InvokeReport {
-        let request_id = run.request_id;
-        let exit = run.worker.exit.borrow().clone();
-        let desc = exit
-            .as_ref()
-            .map_or_else(|| "unknown".to_owned(), |e| e.description.clone());
-        self.failure(
-            run,
-            FailureKind::Crash,
-            "Runtime.ExitError".into(),
-            format!("RequestId: {request_id} Error: Runtime exited with error: {desc}"),
-            Some(desc),
-        )
-    }
-
-    async fn init_failure(&self, run: &Run<'_>) -> InvokeReport {
-        let Run {
-            request_id,
-            started,
-            cold,
-            worker,
-        } = *run;
-        let exit = worker.exited().await;
-        let desc = exit.map(|e| e.description);
-        match worker.api.init_error() {
-            Some(init) => {
-                let (etype, emsg) = error_fields(&init.body);
-                InvokeReport {
-                    request_id: request_id.to_owned(),
-                    outcome: InvokeOutcome::Failure(FunctionFailure {
-                        kind: FailureKind::Init,
-                        error_type: etype
-                            .or(init.error_type)
-                            .unwrap_or_else(|| "Runtime.Unknown".into()),
-                        error_message: emsg.unwrap_or_default(),
-                        payload: init.body,
-                        exit: desc,
-                        output_tail: worker.output_tail(),
-                    }),
-                    duration: started.elapsed(),
-                    cold_start: cold,
-                    pid: worker.pid,
-                    queue_wait: Duration::ZERO,
-                    pool: None,
-                }
-            }
-            None => {
-                let d = desc.clone().unwrap_or_else(|| "unknown".into());
-                self.failure(
-                    run,
-                    FailureKind::Init,
-                    "Runtime.ExitError".into(),
-                    format!("RequestId: {request_id} Error: Runtime exited with error: {d}"),
-                    desc,
-                )
-            }
-        }
-    }
-
-    fn failure(
-        &self,
-        run: &Run<'_>,
-        kind: FailureKind,
-        error_type: String,
-        error_message: String,
-        exit: Option<String>,
-    ) -> InvokeReport {
-        let Run {
-            request_id,
-            started,
-            cold,
-            worker,
-        } = *run;
-        let payload = serde_json::json!({
-            "errorType": error_type,
-            "errorMessage": error_message,
-        });
-        InvokeReport {
-            request_id: request_id.to_owned(),
-            outcome: InvokeOutcome::Failure(FunctionFailure {
-                kind,
-                error_type,
-                error_message,
-                payload: Bytes::from(payload.to_string()),
-                exit,
-                output_tail: worker.output_tail(),
-            }),
-            duration: started.elapsed(),
-            cold_start: cold,
-            pid: worker.pid,
-            queue_wait: Duration::ZERO,
-            pool: None,
-        }
-    }
-
-    fn spawn_failure(&self, request_id: &str, message: String) -> InvokeReport {
-        let error_type = "Runtime.InvalidEntrypoint".to_owned();
-        let payload = serde_json::json!({ "errorType": error_type, "errorMessage": message });
-        InvokeReport {
-            request_id: request_id.to_owned(),
-            outcome: InvokeOutcome::Failure(FunctionFailure {
-                kind: FailureKind::Spawn,
-                error_type,
-                error_message: message,
-                payload: Bytes::from(payload.to_string()),
-                exit: None,
-                output_tail: Vec::new(),
-            }),
-            duration: Duration::ZERO,
-            cold_start: true,
-            pid: None,
-            queue_wait: Duration::ZERO,
-            pool: None,
-        }
-    }
-
     /// An invocation ended well: the process goes to the oldest waiter, or idle.
     fn release(self: &Arc<Self>, worker: &Arc<Worker>, sample: &Sample) {
         worker.touch();
@@ -822,66 +457,6 @@ impl FunctionPool {
         }
     }
 
-    /// The pool as `/health` shows it.
-    pub(crate) fn snapshot(&self) -> PoolSnapshot {
-        let st = self.lock();
-        let e = self.evidence(&st);
-        // The latest window, whether requests queue or not.
-        let recent = self.meter.load(
-            Instant::now()
-                .checked_sub(Duration::from_secs(2))
-                .unwrap_or_else(Instant::now),
-        );
-        let idle: Vec<u64> = st.idle.iter().filter_map(|w| w.rss_kb()).collect();
-        let total_kb: u64 = idle.iter().sum();
-        let mut waits: Vec<f32> = st.waits.iter().copied().collect();
-        waits.sort_by(f32::total_cmp);
-        let pct = |p: usize| {
-            waits
-                .get((waits.len() * p / 100).min(waits.len().saturating_sub(1)))
-                .map_or(0.0, |v| f64::from(*v))
-        };
-        let ms = |a: Average| a.get().map(|s| s * 1000.0);
-        PoolSnapshot {
-            live: st.live.len(),
-            busy: e.busy,
-            idle: st.idle.len(),
-            starting: e.starting,
-            queued: st.waiters.len(),
-            max_concurrency: self.max,
-            started: st.counters.started,
-            reaped: st.counters.reaped,
-            retired: st.counters.retired,
-            ended: st.counters.ended,
-            invocations: st.counters.invocations,
-            queued_invocations: st.counters.queued,
-            queue_wait_ms: Percentiles {
-                samples: waits.len(),
-                p50: pct(50),
-                p99: pct(99),
-            },
-            invoke_ms: ms(st.invoke),
-            cold_start_ms: ms(st.cold_start),
-            cold_start_best_ms: st.cold_start_best.map(|d| d.as_secs_f64() * 1000.0),
-            cpu_share: st.cpu_share.get(),
-            cores: self.cores,
-            cores_busy: match recent.0 {
-                scaling::CoreLoad::Busy(b) => Some(b),
-                _ => None,
-            },
-            gateway_busy: recent.1,
-            last_start: st.last_start.map(|(at, reason)| LastStart {
-                reason: reason.to_string(),
-                seconds_ago: at.elapsed().unwrap_or_default().as_secs_f64(),
-            }),
-            idle_memory: IdleMemory {
-                processes: idle.len(),
-                total_kb,
-                per_process_kb: (!idle.is_empty()).then(|| total_kb / idle.len() as u64),
-            },
-        }
-    }
-
     /// Kill every process of this function and wait for them to end.
     pub(crate) async fn shutdown(&self) {
         let all: Vec<Arc<Worker>> = {
@@ -937,14 +512,4 @@ fn hand_off(st: &mut State, worker: Arc<Worker>) -> Option<Arc<Worker>> {
         }
     }
     Some(worker)
-}
-
-/// `errorType` and `errorMessage` of a Lambda error document, when it is one.
-fn error_fields(body: &[u8]) -> (Option<String>, Option<String>) {
-    let Ok(serde_json::Value::Object(map)) = serde_json::from_slice::<serde_json::Value>(body)
-    else {
-        return (None, None);
-    };
-    let s = |k: &str| map.get(k).and_then(|v| v.as_str()).map(str::to_owned);
-    (s("errorType"), s("errorMessage"))
 }
