@@ -2,20 +2,12 @@
 //! why, whether the backend ran) and next steps. Rendered as the `Diagnosis:` log line, in
 //! the admin API, and by `glassgate explain`.
 
-use serde::Serialize;
-
 use crate::pipeline::outcome::Cause;
 use crate::trace::Trace;
 
-/// What happened to a request, for a person.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Diagnosis {
-    /// One or two sentences: who answered, why, and whether the backend ran.
-    pub summary: String,
-    /// Concrete things to try.
-    pub next_steps: Vec<String>,
-}
+/// What happened to a request, for a person (the type lives with the trace it is part of;
+/// this module computes it).
+pub use crate::trace::Diagnosis;
 
 fn backend_note(trace: &Trace) -> &'static str {
     if trace.invocation.is_some() {

@@ -118,6 +118,16 @@ pub struct LogLine {
     pub message: String,
 }
 
+/// What happened to a request, for a person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Diagnosis {
+    /// One or two sentences: who answered, why, and whether the backend ran.
+    pub summary: String,
+    /// Concrete things to try.
+    pub next_steps: Vec<String>,
+}
+
 /// Everything about one request.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -154,7 +164,7 @@ pub struct Trace {
     /// The execution log.
     pub log: Vec<LogLine>,
     /// What went wrong, in plain words, when something did.
-    pub diagnosis: Option<crate::diagnosis::Diagnosis>,
+    pub diagnosis: Option<Diagnosis>,
     #[serde(skip)]
     start: Option<Instant>,
 }
