@@ -13,7 +13,7 @@ use glassgate::pipeline::Redactor;
 use glassgate::pipeline::authorize::cache::{AuthCache, CacheEntry, CacheKey};
 use glassgate::pipeline::authorize::result::parse;
 use glassgate::pipeline::authorize::{AuthSettings, AuthTarget, AuthorizeOptions, Authorizers};
-use glassgate::pipeline::integrate::event_v1::{EventContext, build};
+use glassgate::pipeline::payload::v1::{EventContext, build};
 use glassgate::pipeline::request::GatewayRequest;
 use glassgate::template::{LoadOptions, load_str};
 use glassgate::trace::Trace;

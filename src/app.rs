@@ -310,7 +310,7 @@ pub async fn probe(args: &TemplateArgs, identity: &str) -> Result<String> {
                     );
                     event::request_event(
                         &req,
-                        &crate::pipeline::integrate::event_v1::EventContext {
+                        &crate::pipeline::payload::v1::EventContext {
                             resource: &first.path,
                             path_params: &indexmap::IndexMap::new(),
                             stage: &api.stage,

@@ -6,8 +6,11 @@
 //! the server hands in a [`request::GatewayRequest`] and gets a response and a trace back.
 
 pub mod authorize;
+pub mod context;
 pub mod integrate;
+pub mod invoke;
 pub mod outcome;
+pub mod payload;
 pub mod request;
 pub mod respond;
 pub mod route;
@@ -511,9 +514,9 @@ impl Pipeline {
             &req.body,
             None,
         ));
-        let event = integrate::event_v1::build(
+        let event = payload::v1::build(
             req,
-            &integrate::event_v1::EventContext {
+            &payload::v1::EventContext {
                 resource: &route.path,
                 path_params: &matched.path_params,
                 stage: &api.stage,

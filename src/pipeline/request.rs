@@ -5,6 +5,7 @@ use std::net::IpAddr;
 
 use base64::Engine;
 use bytes::Bytes;
+use indexmap::IndexMap;
 use time::OffsetDateTime;
 
 /// One request as the gateway sees it, before routing.
@@ -50,8 +51,7 @@ impl GatewayRequest {
     /// The query string, parsed (once per request).
     pub fn query_params(&self) -> &QueryParams {
         self.parsed_query.get_or_init(|| {
-            let (single, multi) =
-                crate::pipeline::integrate::event_v1::parse_query(self.query.as_deref());
+            let (single, multi) = parse_query(self.query.as_deref());
             QueryParams { single, multi }
         })
     }
@@ -154,6 +154,39 @@ pub fn display_case(name: &str) -> String {
         upper = c == '-';
     }
     out
+}
+
+/// Parse a raw query string into (last value, all values) maps; `None` when empty.
+#[allow(clippy::type_complexity)]
+pub fn parse_query(
+    query: Option<&str>,
+) -> (
+    Option<IndexMap<String, String>>,
+    Option<IndexMap<String, Vec<String>>>,
+) {
+    let Some(q) = query.filter(|q| !q.is_empty()) else {
+        return (None, None);
+    };
+    let mut multi: IndexMap<String, Vec<String>> = IndexMap::new();
+    for pair in q.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        multi.entry(decode(k)).or_default().push(decode(v));
+    }
+    if multi.is_empty() {
+        return (None, None);
+    }
+    let single = multi
+        .iter()
+        .filter_map(|(k, v)| v.last().map(|l| (k.clone(), l.clone())))
+        .collect();
+    (Some(single), Some(multi))
+}
+
+fn decode(s: &str) -> String {
+    let plus = s.replace('+', " ");
+    percent_encoding::percent_decode_str(&plus)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use glassgate::pipeline::integrate::event_v1::{EventContext, build};
+use glassgate::pipeline::payload::v1::{EventContext, build};
 use glassgate::pipeline::request::GatewayRequest;
 use indexmap::IndexMap;
 use serde::Deserialize;

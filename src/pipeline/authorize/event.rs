@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::pipeline::integrate::event_v1::{self, EventContext};
+use crate::pipeline::payload::v1::{self as event_v1, EventContext};
 use crate::pipeline::request::GatewayRequest;
 
 /// `arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{VERB}/{path}` built from the

@@ -24,9 +24,9 @@ use bytes::Bytes;
 use indexmap::IndexMap;
 use regex::Regex;
 
-use super::integrate::event_v1::EventContext;
-use super::integrate::{invocation_facts, truncate_for_log};
+use super::invoke::{invocation_facts, truncate_for_log};
 use super::outcome::{Cause, Failure};
+use super::payload::v1::EventContext;
 use super::request::GatewayRequest;
 use super::{Redactor, mask};
 use crate::lambda::{FailureKind, FunctionFailure, InvokeOutcome, LambdaService};
@@ -36,27 +36,7 @@ use cache::{AuthCache, CacheEntry, CacheKey};
 use policy::Decision;
 use result::{AuthorizerResult, ResultError};
 
-/// What an allowed request carries into the integration.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AuthContext {
-    /// `principalId`.
-    pub principal_id: Option<String>,
-    /// `context`, stringified (shared with the cached result it came from).
-    pub context: Arc<IndexMap<String, String>>,
-    /// Authorizer latency in ms (0 on a cache hit).
-    pub integration_latency_ms: u64,
-}
-
-impl AuthContext {
-    /// `$context.authorizer.*` for gateway response templates.
-    pub fn template_values(&self) -> IndexMap<String, String> {
-        let mut m = (*self.context).clone();
-        if let Some(p) = &self.principal_id {
-            m.insert("principalId".into(), p.clone());
-        }
-        m
-    }
-}
+pub use super::context::AuthContext;
 
 /// `requestContext.authorizer` of the proxy event: `principalId`, every context key
 /// (stringified) and `integrationLatency`. Written straight from the shared context, without

@@ -29,7 +29,7 @@ pub struct EventContext<'a> {
     /// Account id.
     pub account_id: &'a str,
     /// `requestContext.authorizer`, when an authorizer ran.
-    pub authorizer: Option<&'a crate::pipeline::authorize::AuthContext>,
+    pub authorizer: Option<&'a crate::pipeline::context::AuthContext>,
 }
 
 #[derive(Serialize)]
@@ -68,7 +68,7 @@ struct RequestContext<'a> {
     domain_name: &'a str,
     api_id: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    authorizer: Option<&'a crate::pipeline::authorize::AuthContext>,
+    authorizer: Option<&'a crate::pipeline::context::AuthContext>,
 }
 
 #[derive(Serialize)]
@@ -115,39 +115,6 @@ pub fn request_time(t: OffsetDateTime) -> String {
 /// A stable 6-character resource id per resource path, as AWS assigns one per resource.
 pub fn resource_id(resource: &str) -> String {
     crate::model::api_id_for(resource)[..6].to_owned()
-}
-
-/// Parse a raw query string into (last value, all values) maps; `None` when empty.
-#[allow(clippy::type_complexity)]
-pub fn parse_query(
-    query: Option<&str>,
-) -> (
-    Option<IndexMap<String, String>>,
-    Option<IndexMap<String, Vec<String>>>,
-) {
-    let Some(q) = query.filter(|q| !q.is_empty()) else {
-        return (None, None);
-    };
-    let mut multi: IndexMap<String, Vec<String>> = IndexMap::new();
-    for pair in q.split('&').filter(|p| !p.is_empty()) {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        multi.entry(decode(k)).or_default().push(decode(v));
-    }
-    if multi.is_empty() {
-        return (None, None);
-    }
-    let single = multi
-        .iter()
-        .filter_map(|(k, v)| v.last().map(|l| (k.clone(), l.clone())))
-        .collect();
-    (Some(single), Some(multi))
-}
-
-fn decode(s: &str) -> String {
-    let plus = s.replace('+', " ");
-    percent_encoding::percent_decode_str(&plus)
-        .decode_utf8_lossy()
-        .into_owned()
 }
 
 /// Build the event JSON.
@@ -245,7 +212,7 @@ mod tests {
 
     #[test]
     fn query_maps_follow_aws() {
-        let (s, m) = parse_query(Some("a=1&a=2&b=x+y&c=%2B&d"));
+        let (s, m) = crate::pipeline::request::parse_query(Some("a=1&a=2&b=x+y&c=%2B&d"));
         let s = s.unwrap();
         let m = m.unwrap();
         assert_eq!(s["a"], "2");
@@ -253,8 +220,11 @@ mod tests {
         assert_eq!(s["b"], "x y");
         assert_eq!(s["c"], "+");
         assert_eq!(s["d"], "");
-        assert_eq!(parse_query(Some("")), (None, None));
-        assert_eq!(parse_query(None), (None, None));
+        assert_eq!(
+            crate::pipeline::request::parse_query(Some("")),
+            (None, None)
+        );
+        assert_eq!(crate::pipeline::request::parse_query(None), (None, None));
     }
 
     #[test]
