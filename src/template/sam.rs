@@ -9,6 +9,7 @@
 //! (`cfn`) and OpenAPI definitions (`openapi`) live in submodules; all feed the same
 //! [`Builder`].
 
+mod apigw;
 mod auth;
 mod cfn;
 mod openapi;

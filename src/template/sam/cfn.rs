@@ -12,6 +12,7 @@ use std::time::Duration;
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
+use super::apigw::{AUTHORIZER, IntegrationKeys, Spelling};
 use super::auth::{
     DEFAULT_TTL_SECONDS, TTL_RANGE, check_regex, cognito_message, lambda_function_name,
 };
@@ -25,7 +26,6 @@ use crate::template::{Reported, child};
 
 const RESOURCE: &str = "AWS::ApiGateway::Resource";
 const METHOD: &str = "AWS::ApiGateway::Method";
-const AUTHORIZER: &str = "AWS::ApiGateway::Authorizer";
 const STAGE: &str = "AWS::ApiGateway::Stage";
 const DEPLOYMENT: &str = "AWS::ApiGateway::Deployment";
 const GATEWAY_RESPONSE: &str = "AWS::ApiGateway::GatewayResponse";
@@ -1134,18 +1134,6 @@ impl<'t> Builder<'t> {
     }
 }
 
-/// The field names of a Lambda proxy integration where it was read.
-pub(super) struct IntegrationKeys<'a> {
-    /// What holds them, for messages (`Integration`, `the integration of GET /x`).
-    pub owner: &'a str,
-    /// The verb API Gateway calls the function with.
-    pub verb: &'static str,
-    /// The invocation URI.
-    pub uri: &'static str,
-    /// The integration timeout.
-    pub timeout: &'static str,
-}
-
 /// The function ARN in a Lambda invocation URI
 /// (`arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/FUNCTION_ARN/invocations`).
 pub(super) fn invocation_target(uri: &str) -> Option<&str> {
@@ -1161,58 +1149,6 @@ pub(super) fn not_invocation_uri(uri: &str) -> String {
 }
 
 /// One identity source as API Gateway writes it.
-/// How API Gateway's authorizer fields are spelled where they were read: the CloudFormation
-/// resource uses PascalCase (`IdentitySource`, `TOKEN`), the OpenAPI extension camelCase
-/// (`identitySource`, `token`). Messages use the spelling the user wrote.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Spelling {
-    /// `AWS::ApiGateway::Authorizer`.
-    Resource,
-    /// `x-amazon-apigateway-authorizer`.
-    Extension,
-}
-
-impl Spelling {
-    /// A field name, given in camelCase, as this spelling writes it.
-    fn field(self, camel: &str) -> String {
-        match self {
-            Spelling::Extension => camel.to_owned(),
-            Spelling::Resource => {
-                let mut c = camel.chars();
-                c.next()
-                    .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                    .unwrap_or_default()
-            }
-        }
-    }
-
-    /// A key as written, in camelCase.
-    fn canonical(self, key: &str) -> String {
-        let mut c = key.chars();
-        c.next()
-            .map(|f| f.to_ascii_lowercase().to_string() + c.as_str())
-            .unwrap_or_default()
-    }
-
-    /// The authorizer type name.
-    fn kind(self, request: bool) -> &'static str {
-        match (self, request) {
-            (Spelling::Resource, false) => "TOKEN",
-            (Spelling::Resource, true) => "REQUEST",
-            (Spelling::Extension, false) => "token",
-            (Spelling::Extension, true) => "request",
-        }
-    }
-
-    /// What the fields belong to, for warnings.
-    fn what(self) -> &'static str {
-        match self {
-            Spelling::Resource => AUTHORIZER,
-            Spelling::Extension => "x-amazon-apigateway-authorizer",
-        }
-    }
-}
-
 pub(super) fn parse_identity_source(s: &str) -> Option<IdentitySource> {
     let sources: [(&str, MakeSource); 4] = [
         ("method.request.header.", IdentitySource::Header),

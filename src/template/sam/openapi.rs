@@ -16,8 +16,8 @@ use std::time::Duration;
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
+use super::apigw::{IntegrationKeys, Spelling};
 use super::auth::{ApiAuth, ResponseSpelling, cognito_message};
-use super::cfn::{IntegrationKeys, Spelling};
 use super::{Builder, PendingRoute, Prop, RouteAuth, check_path};
 use crate::model::{Authorizer, RouteSpec};
 use crate::template::intrinsics::{scalar_text, single_intrinsic};
