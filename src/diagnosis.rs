@@ -2,7 +2,7 @@
 //! why, whether the backend ran) and next steps. Rendered as the `Diagnosis:` log line, in
 //! the admin API, and by `glassgate explain`.
 
-use crate::pipeline::outcome::Cause;
+use crate::outcome::Cause;
 use crate::trace::Trace;
 
 /// What happened to a request, for a person (the type lives with the trace it is part of;

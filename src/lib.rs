@@ -21,6 +21,7 @@ pub mod lambda;
 pub mod lint;
 pub mod log_sink;
 pub mod model;
+pub mod outcome;
 pub mod pipeline;
 pub mod recent;
 pub mod reload;

@@ -19,7 +19,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use time::OffsetDateTime;
 use tokio::net::TcpListener;
 
-use crate::pipeline::outcome::Cause;
+use crate::outcome::Cause;
 use crate::pipeline::request::{self, GatewayRequest};
 use crate::pipeline::respond::GatewayResponse;
 use crate::pipeline::{Handled, MAX_BODY, Pipeline};

@@ -10,7 +10,7 @@ use super::facts::Facts;
 use super::parse::{GlassgateRecord, InvocationRecord, RequestLog};
 use super::policy::{self, ResultProblem, Verdict};
 use super::{Layer, RequestReport};
-use crate::pipeline::outcome::Cause;
+use crate::outcome::Cause;
 
 /// Longest evidence line; log messages carry whole bodies and header maps.
 const EVIDENCE_MAX_CHARS: usize = 300;

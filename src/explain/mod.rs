@@ -18,7 +18,7 @@ mod policy;
 #[cfg(test)]
 mod tests;
 
-pub use crate::pipeline::outcome::Layer;
+pub use crate::outcome::Layer;
 
 /// The diagnosis of one request.
 #[derive(Debug, Clone, PartialEq, Eq)]

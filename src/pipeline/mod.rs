@@ -1,7 +1,7 @@
 //! The request lifecycle: route -> (authorize) -> integrate -> respond.
 //!
 //! [`Pipeline::handle`] is the only code that sequences stages. Each stage is a module with
-//! one entry point and a typed result; failures become a [`outcome::Failure`] at the stage
+//! one entry point and a typed result; failures become a [`crate::outcome::Failure`] at the stage
 //! boundary and a client response in [`respond`] only. Nothing here knows about sockets:
 //! the server hands in a [`request::GatewayRequest`] and gets a response and a trace back.
 
@@ -9,7 +9,6 @@ pub mod authorize;
 pub mod context;
 pub mod integrate;
 pub mod invoke;
-pub mod outcome;
 pub mod payload;
 pub mod request;
 pub mod respond;
@@ -22,8 +21,8 @@ use indexmap::IndexMap;
 
 use crate::lambda::LambdaService;
 use crate::model::Model;
+use crate::outcome::{self, Cause, Failure};
 use crate::trace::{Stage, Trace};
-use outcome::{Cause, Failure};
 use request::GatewayRequest;
 use respond::GatewayResponse;
 use route::{RouteError, Router};

@@ -10,9 +10,9 @@ use bytes::Bytes;
 use indexmap::IndexMap;
 
 use super::integrate::proxy_response::ProxyResponse;
-use super::outcome::{Cause, Failure};
 use super::request::GatewayRequest;
 use crate::model::RestApi;
+use crate::outcome::{Cause, Failure};
 
 /// A response ready to send.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -25,12 +25,12 @@ use indexmap::IndexMap;
 use regex::Regex;
 
 use super::invoke::{invocation_facts, truncate_for_log};
-use super::outcome::{Cause, Failure};
 use super::payload::v1::EventContext;
 use super::request::GatewayRequest;
 use super::{Redactor, mask};
 use crate::lambda::{FailureKind, FunctionFailure, InvokeOutcome, LambdaService};
 use crate::model::{Authorizer, AuthorizerKind, RestApi, RouteSpec};
+use crate::outcome::{Cause, Failure};
 use crate::trace::{AuthorizerFacts, Trace};
 use cache::{AuthCache, CacheEntry, CacheKey};
 use policy::Decision;

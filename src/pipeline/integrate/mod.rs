@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
-use super::outcome::{Cause, Failure};
 use crate::lambda::{FailureKind, InvokeOutcome, LambdaService};
+use crate::outcome::{Cause, Failure};
 use crate::trace::Trace;
 use proxy_response::ProxyResponse;
 

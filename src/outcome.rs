@@ -1,6 +1,8 @@
 //! What a request's journey through the lifecycle ended in: the failing [`Layer`], the
 //! [`Cause`] and its detail. Produced at each stage boundary, consumed by
-//! [`crate::pipeline::respond`] (the one place that picks a client response) and by the trace.
+//! [`crate::pipeline::respond`] (the one place that picks a client response), by the trace,
+//! the diagnosis and `explain --log`. Below all of them, so that none depends on the pipeline
+//! for its vocabulary.
 
 use std::fmt;
 
