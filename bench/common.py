@@ -32,3 +32,10 @@ def ensure_wrk():
         subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
         return
     sys.exit("error: wrk is needed (apt-get install wrk)")
+
+
+def api_event(name, path, auth):
+    """One `Api` event of a SAM function, on the template's `Api`, behind authorizer `auth`
+    (`NONE` for none)."""
+    return (f"        {name}: {{Type: Api, Properties: {{RestApiId: !Ref Api, Path: {path}, "
+            f"Method: get, Auth: {{Authorizer: {auth}}}}}}}")

@@ -26,7 +26,7 @@ import tempfile
 import time
 import urllib.request
 
-from common import build, ensure_wrk, log  # bench/common.py (the script's folder is on sys.path)
+from common import api_event, build, ensure_wrk, log  # bench/common.py (the script's folder is on sys.path)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RELEASE = os.path.join(ROOT, "target", "release")
@@ -64,9 +64,6 @@ def write_bench_template(tmp, routes_extra=0):
     link = os.path.join(rs, "bootstrap")
     if not os.path.exists(link):
         os.symlink(RUST_EXAMPLE, link)
-    def event(name, path, auth):
-        return f"        {name}: {{Type: Api, Properties: {{RestApiId: !Ref Api, Path: {path}, Method: get, Auth: {{Authorizer: {auth}}}}}}}"
-
     lines = [
         "Transform: AWS::Serverless-2016-10-31",
         "Resources:",
@@ -95,19 +92,19 @@ def write_bench_template(tmp, routes_extra=0):
         f"      CodeUri: {py}",
         "      Handler: app.handler",
         "      Events:",
-        event("E", "/py", "NONE"),
+        api_event("E", "/py", "NONE"),
         "  Rs:",
         "    Type: AWS::Serverless::Function",
         "    Properties:",
         "      Runtime: provided.al2023",
         f"      CodeUri: {rs}",
         "      Events:",
-        event("E", "/rs", "NONE"),
-        event("Cached", "/rs-cached", "Cached"),
-        event("NoCache", "/rs-nocache", "NoCache"),
+        api_event("E", "/rs", "NONE"),
+        api_event("Cached", "/rs-cached", "Cached"),
+        api_event("NoCache", "/rs-nocache", "NoCache"),
     ]
     for i in range(routes_extra):
-        lines.append(event(f"R{i}", f'"/r{i // 10}/x{i}/{{id}}"', "NONE"))
+        lines.append(api_event(f"R{i}", f'"/r{i // 10}/x{i}/{{id}}"', "NONE"))
     path = os.path.join(tmp, "template.yaml")
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")

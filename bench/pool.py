@@ -83,7 +83,7 @@ import time
 import urllib.error
 import urllib.request
 
-from common import build, ensure_wrk, log  # bench/common.py (the script's folder is on sys.path)
+from common import api_event, build, ensure_wrk, log  # bench/common.py (the script's folder is on sys.path)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RELEASE = os.path.join(ROOT, "target", "release")
@@ -458,10 +458,6 @@ def write_template(tmp):
     if with_rs and not os.path.lexists(os.path.join(rs, "bootstrap")):
         os.symlink(RUST_EXAMPLE, os.path.join(rs, "bootstrap"))
 
-    def event(name, path, auth):
-        return (f"        {name}: {{Type: Api, Properties: {{RestApiId: !Ref Api, Path: {path}, "
-                f"Method: get, Auth: {{Authorizer: {auth}}}}}}}")
-
     lines = [
         "Transform: AWS::Serverless-2016-10-31",
         "Resources:",
@@ -490,9 +486,9 @@ def write_template(tmp):
         f"      CodeUri: {node}",
         "      Handler: handler.hello",
         "      Events:",
-        event("Hello", "/hello", "Auth"),
-        event("Cached", "/hello-cached", "CachedAuth"),
-        event("Open", "/open", "NONE"),
+        api_event("Hello", "/hello", "Auth"),
+        api_event("Cached", "/hello-cached", "CachedAuth"),
+        api_event("Open", "/open", "NONE"),
         "  PyFn:",
         "    Type: AWS::Serverless::Function",
         "    Properties:",
@@ -500,7 +496,7 @@ def write_template(tmp):
         f"      CodeUri: {py}",
         "      Handler: app.handler",
         "      Events:",
-        event("Py", "/py", "NONE"),
+        api_event("Py", "/py", "NONE"),
     ]
     if with_rs:
         lines += [
@@ -511,7 +507,7 @@ def write_template(tmp):
             f"      CodeUri: {rs}",
             "      Handler: bootstrap",
             "      Events:",
-            event("Rs", "/rs", "NONE"),
+            api_event("Rs", "/rs", "NONE"),
         ]
     path = os.path.join(tmp, "template.yaml")
     with open(path, "w") as f:

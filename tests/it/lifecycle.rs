@@ -4,32 +4,15 @@
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use crate::support::{Conn, Gateway, alive};
+use crate::support::{Conn, Gateway, alive, python_function};
 
 /// A handler that reports its pid, sleeping `?s=` seconds first.
 fn pid_handler() -> (tempfile::TempDir, String) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(
-        dir.path().join("app.py"),
+    python_function(
+        "Pid",
         "import os, time\n\ndef handler(event, context):\n    s = float((event.get('queryStringParameters') or {}).get('s', '0'))\n    time.sleep(s)\n    return {'statusCode': 200, 'body': str(os.getpid())}\n",
+        "/pid",
     )
-    .expect("write handler");
-    let template = format!(
-        r#"
-Resources:
-  Pid:
-    Type: AWS::Serverless::Function
-    Properties:
-      Runtime: python3.12
-      CodeUri: {}
-      Handler: app.handler
-      Timeout: 30
-      Events:
-        E: {{Type: Api, Properties: {{Path: /pid, Method: get}}}}
-"#,
-        dir.path().display()
-    );
-    (dir, template)
 }
 
 #[tokio::test]

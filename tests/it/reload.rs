@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::support::{Conn, Gateway};
+use crate::support::{Conn, Gateway, python_function};
 
 fn versioned_handler(version: &str) -> String {
     format!(
@@ -12,23 +12,7 @@ fn versioned_handler(version: &str) -> String {
 }
 
 fn project() -> (tempfile::TempDir, String) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("app.py"), versioned_handler("v1")).expect("write");
-    let template = format!(
-        r#"
-Resources:
-  Fn:
-    Type: AWS::Serverless::Function
-    Properties:
-      Runtime: python3.12
-      CodeUri: {}
-      Handler: app.handler
-      Events:
-        E: {{Type: Api, Properties: {{Path: /v, Method: get}}}}
-"#,
-        dir.path().display()
-    );
-    (dir, template)
+    python_function("Fn", &versioned_handler("v1"), "/v")
 }
 
 #[tokio::test]

@@ -5,33 +5,16 @@
 
 use std::time::{Duration, Instant};
 
-use crate::support::{Conn, Gateway, glassgate, succeed};
+use crate::support::{Conn, Gateway, glassgate, python_function, succeed};
 
 /// A Python handler that sleeps `?s=` seconds and answers its pid and the wall-clock times
 /// it started and ended (its own timestamps, so overlap is measured where it happens).
 fn timed_handler() -> (tempfile::TempDir, String) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(
-        dir.path().join("app.py"),
+    python_function(
+        "Timed",
         "import json, os, time\n\ndef handler(event, context):\n    s = float((event.get('queryStringParameters') or {}).get('s', '0'))\n    t0 = time.time()\n    if s:\n        time.sleep(s)\n    return {'statusCode': 200, 'body': json.dumps({'pid': os.getpid(), 'start': t0, 'end': time.time()})}\n",
+        "/t",
     )
-    .expect("write handler");
-    let template = format!(
-        r#"
-Resources:
-  Timed:
-    Type: AWS::Serverless::Function
-    Properties:
-      Runtime: python3.12
-      CodeUri: {}
-      Handler: app.handler
-      Timeout: 30
-      Events:
-        E: {{Type: Api, Properties: {{Path: /t, Method: get}}}}
-"#,
-        dir.path().display()
-    );
-    (dir, template)
 }
 
 /// `clients` connections, each sending `rounds` requests one after another.

@@ -18,6 +18,29 @@ pub fn handlers(kind: &str) -> PathBuf {
         .join(kind)
 }
 
+/// A fresh code folder holding `app.py` with `source`, and a template serving its `handler`
+/// as one Python function (`logical_id`, `Timeout` 30) on `GET path`.
+pub fn python_function(logical_id: &str, source: &str, path: &str) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("app.py"), source).expect("write handler");
+    let template = format!(
+        r#"
+Resources:
+  {logical_id}:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      CodeUri: {code}
+      Handler: app.handler
+      Timeout: 30
+      Events:
+        E: {{Type: Api, Properties: {{Path: {path}, Method: get}}}}
+"#,
+        code = dir.path().display()
+    );
+    (dir, template)
+}
+
 /// The `provided` example binary, built by cargo with the tests.
 pub fn provided_example_dir() -> tempfile::TempDir {
     let exe = std::env::current_exe().expect("test exe path");
