@@ -21,7 +21,7 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use notify::{EventKind, RecursiveMode, Watcher};
@@ -200,7 +200,7 @@ async fn run(
     state: Arc<ServerState>,
     rebuild: Rebuild,
 ) {
-    let rebuild = Arc::new(Mutex::new(rebuild));
+    let rebuild: Arc<Rebuild> = Arc::new(rebuild);
     while let Some(first) = rx.recv().await {
         // Collect one burst of events.
         let mut events = vec![first];
@@ -233,15 +233,9 @@ async fn run(
         }
         if template_changed {
             let template = watched.template.display().to_string();
-            // Loading runs handlers' interpreters lookups and reads files: off the runtime.
+            // Loading reads files and looks up interpreters: off the runtime's threads.
             let build = rebuild.clone();
-            let built = tokio::task::spawn_blocking(move || {
-                let build = build
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-                build()
-            })
-            .await;
+            let built = tokio::task::spawn_blocking(move || build()).await;
             match built {
                 Ok(Ok(pipeline)) => {
                     let model = pipeline.model();

@@ -1,7 +1,8 @@
 //! How busy the CPUs this server may run on are, and how much the gateway's own threads want
 //! a CPU, for the scaling policy.
 //!
-//! Owns: sampling (every [`SAMPLE_EVERY`], by a background task) the per-CPU counters of
+//! Owns: sampling (every [`SAMPLE_EVERY`] while some function's requests queue, by a
+//! background task that does nothing otherwise) the per-CPU counters of
 //! `/proc/stat` over the cores in the server's affinity mask (so `taskset -c 0 glassgate
 //! serve` counts core 0 only) and the `schedstat` of the gateway's tokio worker threads, and
 //! turning the samples into shares over a recent window. A window is only offered when it
@@ -48,7 +49,14 @@ pub(crate) struct CpuMeter {
     cpus: Option<Vec<usize>>,
     samples: Mutex<VecDeque<Sample>>,
     unavailable: std::sync::atomic::AtomicBool,
+    /// When a request last queued (ms since `epoch`, 0 for never): the policy only asks about
+    /// the load while requests queue, so the sampler only reads procfs then.
+    last_queued_ms: std::sync::atomic::AtomicU64,
+    epoch: Instant,
 }
+
+/// Sampling goes on this long after the last request queued.
+const SAMPLE_WHILE: Duration = Duration::from_secs(2);
 
 impl CpuMeter {
     pub(crate) fn new() -> Self {
@@ -56,11 +64,39 @@ impl CpuMeter {
             cpus: affinity(),
             samples: Mutex::new(VecDeque::with_capacity(KEPT)),
             unavailable: std::sync::atomic::AtomicBool::new(false),
+            last_queued_ms: std::sync::atomic::AtomicU64::new(0),
+            epoch: Instant::now(),
         }
     }
 
-    /// Take one sample (called every [`SAMPLE_EVERY`]).
-    pub(crate) fn sample(&self) {
+    /// CPUs this server may run on (its affinity mask).
+    pub(crate) fn cores(&self) -> usize {
+        self.cpus.as_ref().map_or_else(
+            || std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+            Vec::len,
+        )
+    }
+
+    /// A request queued: sample the load for a while.
+    pub(crate) fn note_queueing(&self) {
+        let ms = self.epoch.elapsed().as_millis() as u64 + 1;
+        self.last_queued_ms
+            .store(ms, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Take a sample if requests queued recently (called every [`SAMPLE_EVERY`]).
+    pub(crate) fn tick(&self) {
+        let last = self
+            .last_queued_ms
+            .load(std::sync::atomic::Ordering::Relaxed);
+        let now = self.epoch.elapsed().as_millis() as u64;
+        if last != 0 && now.saturating_sub(last) <= SAMPLE_WHILE.as_millis() as u64 {
+            self.sample();
+        }
+    }
+
+    /// Take one sample.
+    fn sample(&self) {
         let Some((busy, total)) = self.read() else {
             self.unavailable
                 .store(true, std::sync::atomic::Ordering::Relaxed);

@@ -223,7 +223,7 @@ impl LambdaService {
             interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 interval.tick().await;
-                sampled.sample();
+                sampled.tick();
             }
         });
         Ok(LambdaService {

@@ -113,13 +113,14 @@ impl RuntimeApi {
     ) -> std::io::Result<Self> {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
-        let unix = match &socket {
-            Some(path) => {
-                let _ = std::fs::remove_file(path);
-                Some(UnixListener::bind(path)?)
-            }
-            None => None,
-        };
+        // The Unix socket only saves work: where it cannot be bound (a path over the 108
+        // bytes a socket address holds, under a long TMPDIR), the process uses TCP as every
+        // other client does.
+        let unix = socket.as_ref().and_then(|path| {
+            let _ = std::fs::remove_file(path);
+            UnixListener::bind(path).ok()
+        });
+        let socket = socket.filter(|_| unix.is_some());
         let state = Arc::new(ApiState {
             inbox: tokio::sync::Mutex::new(inbox),
             in_flight: Mutex::new(HashMap::new()),

@@ -339,3 +339,33 @@ async fn parameter_overrides_reach_the_function() {
     let r = gw.get("/items/1").await;
     assert_eq!(r.json()["context"]["env"]["GREETING"], "bonjour");
 }
+
+/// The embedded clients reach their Runtime API over a Unix socket in the server's temporary
+/// folder; where that path is too long for a socket address (a long TMPDIR), they use TCP
+/// and the handlers run all the same.
+#[test]
+fn handlers_run_when_the_runtime_socket_path_is_too_long() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let long_tmp = dir.path().join("t".repeat(110));
+    std::fs::create_dir_all(&long_tmp).expect("long TMPDIR");
+    let t = dir.path().join("template.yaml");
+    for (runtime, kind, handler) in [
+        ("python3.12", "python", "app.echo"),
+        ("nodejs20.x", "node", "index.echo"),
+    ] {
+        std::fs::write(&t, echo_template(runtime, &handlers(kind), handler)).expect("write");
+        let out = crate::support::glassgate()
+            .env("TMPDIR", &long_tmp)
+            .arg("invoke")
+            .arg(&t)
+            .args(["GET", "/items/1"])
+            .output()
+            .expect("run invoke");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && stdout.starts_with("HTTP/1.1 200 OK\n"),
+            "{runtime}: {stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

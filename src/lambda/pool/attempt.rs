@@ -23,6 +23,22 @@ struct Run<'a> {
     worker: &'a Worker,
 }
 
+impl Run<'_> {
+    /// The report of this run, ending in `outcome` after `duration`.
+    fn report(&self, outcome: InvokeOutcome, duration: Duration) -> InvokeReport {
+        InvokeReport {
+            request_id: self.request_id.to_owned(),
+            outcome,
+            duration,
+            cold_start: self.cold,
+            pid: self.worker.pid,
+            // Set by the pool once the invocation is done: the run does not know them.
+            queue_wait: Duration::ZERO,
+            pool: None,
+        }
+    }
+}
+
 pub(super) enum Attempt {
     Done(Box<InvokeReport>),
     /// A warm process died between invocations: try again on a fresh one.
@@ -116,6 +132,12 @@ impl FunctionPool {
             .cpu_at_delivery
             .store(cpu_before.unwrap_or(0), Ordering::Relaxed);
         let invoke_started = Instant::now();
+        let run = Run {
+            request_id,
+            started: invoke_started,
+            cold,
+            worker,
+        };
 
         // Phase 2: the handler runs under the function's timeout.
         let result = tokio::select! {
@@ -128,7 +150,7 @@ impl FunctionPool {
                 self.forget(worker, Gone::Ended);
                 let secs = self.function.timeout.as_secs_f64();
                 return Attempt::Done(Box::new(self.failure(
-                    &Run { request_id, started: invoke_started, cold, worker }, FailureKind::Timeout,
+                    &run, FailureKind::Timeout,
                     "Sandbox.Timedout".into(),
                     format!("RequestId: {request_id} Error: Task timed out after {secs:.2} seconds"),
                     None,
@@ -148,44 +170,26 @@ impl FunctionPool {
         match result {
             Some(RuntimeReply::Response(body)) => {
                 self.release(worker, &sample);
-                Attempt::Done(Box::new(InvokeReport {
-                    request_id: request_id.to_owned(),
-                    outcome: InvokeOutcome::Success(body),
-                    duration,
-                    cold_start: cold,
-                    pid: worker.pid,
-                    queue_wait: Duration::ZERO,
-                    pool: None,
-                }))
+                Attempt::Done(Box::new(run.report(InvokeOutcome::Success(body), duration)))
             }
             Some(RuntimeReply::Error { error_type, body }) => {
                 self.release(worker, &sample);
                 let (etype, emsg) = error_fields(&body);
-                Attempt::Done(Box::new(InvokeReport {
-                    request_id: request_id.to_owned(),
-                    outcome: InvokeOutcome::Failure(FunctionFailure {
-                        kind: FailureKind::Handled,
-                        error_type: etype.or(error_type).unwrap_or_default(),
-                        error_message: emsg.unwrap_or_default(),
-                        payload: body,
-                        exit: None,
-                        output_tail: Vec::new(),
-                    }),
-                    duration,
-                    cold_start: cold,
-                    pid: worker.pid,
-                    queue_wait: Duration::ZERO,
-                    pool: None,
-                }))
+                let failure = FunctionFailure {
+                    kind: FailureKind::Handled,
+                    error_type: etype.or(error_type).unwrap_or_default(),
+                    error_message: emsg.unwrap_or_default(),
+                    payload: body,
+                    exit: None,
+                    output_tail: Vec::new(),
+                };
+                Attempt::Done(Box::new(
+                    run.report(InvokeOutcome::Failure(failure), duration),
+                ))
             }
             None => {
                 self.forget(worker, Gone::Ended);
-                Attempt::Done(Box::new(self.crash_report(&Run {
-                    request_id,
-                    started: invoke_started,
-                    cold,
-                    worker,
-                })))
+                Attempt::Done(Box::new(self.crash_report(&run)))
             }
         }
     }
@@ -209,32 +213,25 @@ impl FunctionPool {
         let Run {
             request_id,
             started,
-            cold,
             worker,
+            ..
         } = *run;
         let exit = worker.exited().await;
         let desc = exit.map(|e| e.description);
         match worker.api.init_error() {
             Some(init) => {
                 let (etype, emsg) = error_fields(&init.body);
-                InvokeReport {
-                    request_id: request_id.to_owned(),
-                    outcome: InvokeOutcome::Failure(FunctionFailure {
-                        kind: FailureKind::Init,
-                        error_type: etype
-                            .or(init.error_type)
-                            .unwrap_or_else(|| "Runtime.Unknown".into()),
-                        error_message: emsg.unwrap_or_default(),
-                        payload: init.body,
-                        exit: desc,
-                        output_tail: worker.output_tail(),
-                    }),
-                    duration: started.elapsed(),
-                    cold_start: cold,
-                    pid: worker.pid,
-                    queue_wait: Duration::ZERO,
-                    pool: None,
-                }
+                let failure = FunctionFailure {
+                    kind: FailureKind::Init,
+                    error_type: etype
+                        .or(init.error_type)
+                        .unwrap_or_else(|| "Runtime.Unknown".into()),
+                    error_message: emsg.unwrap_or_default(),
+                    payload: init.body,
+                    exit: desc,
+                    output_tail: worker.output_tail(),
+                };
+                run.report(InvokeOutcome::Failure(failure), started.elapsed())
             }
             None => {
                 let d = desc.clone().unwrap_or_else(|| "unknown".into());
@@ -258,31 +255,21 @@ impl FunctionPool {
         exit: Option<String>,
     ) -> InvokeReport {
         let Run {
-            request_id,
-            started,
-            cold,
-            worker,
+            started, worker, ..
         } = *run;
         let payload = serde_json::json!({
             "errorType": error_type,
             "errorMessage": error_message,
         });
-        InvokeReport {
-            request_id: request_id.to_owned(),
-            outcome: InvokeOutcome::Failure(FunctionFailure {
-                kind,
-                error_type,
-                error_message,
-                payload: Bytes::from(payload.to_string()),
-                exit,
-                output_tail: worker.output_tail(),
-            }),
-            duration: started.elapsed(),
-            cold_start: cold,
-            pid: worker.pid,
-            queue_wait: Duration::ZERO,
-            pool: None,
-        }
+        let failure = FunctionFailure {
+            kind,
+            error_type,
+            error_message,
+            payload: Bytes::from(payload.to_string()),
+            exit,
+            output_tail: worker.output_tail(),
+        };
+        run.report(InvokeOutcome::Failure(failure), started.elapsed())
     }
 
     pub(super) fn spawn_failure(&self, request_id: &str, message: String) -> InvokeReport {

@@ -51,7 +51,6 @@ pub(crate) struct FunctionPool {
     idle_timeout: Duration,
     /// Processes `--prewarm` keeps started (never reaped below this many idle).
     keep_warm: usize,
-    cores: usize,
     meter: Arc<CpuMeter>,
     next_id: AtomicU64,
     invocations: AtomicU64,
@@ -133,7 +132,6 @@ impl FunctionPool {
             max,
             idle_timeout,
             keep_warm: keep_warm.min(max),
-            cores: std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
             meter,
             next_id: AtomicU64::new(1),
             invocations: AtomicU64::new(0),
@@ -205,6 +203,7 @@ impl FunctionPool {
             let (tx, rx) = oneshot::channel();
             st.waiters.push_back(tx);
             st.counters.queued += 1;
+            self.meter.note_queueing();
             let now = Instant::now();
             st.episode = Some(match st.episode {
                 Some((start, last)) if now.duration_since(last) < EPISODE_GAP => (start, now),
@@ -283,7 +282,7 @@ impl FunctionPool {
             invoke: st.invoke.duration(),
             cold_start: st.cold_start_best,
             cpu_share: st.cpu_share.get().or(running_share),
-            cores: self.cores,
+            cores: self.meter.cores(),
             load,
             gateway_busy,
             queueing_for: st

@@ -48,9 +48,9 @@ pub struct PoolSnapshot {
     pub cpu_share: Option<f64>,
     /// CPUs the policy counts.
     pub cores: usize,
-    /// Their recent busy share (by anything), when measured.
+    /// Their recent busy share (by anything); measured only while requests queue.
     pub cores_busy: Option<f64>,
-    /// Recent share of the time the gateway's worker threads wanted a CPU.
+    /// Recent share of the time the gateway's worker threads wanted a CPU (same).
     pub gateway_busy: Option<f64>,
     /// Why the last process was started, and when.
     pub last_start: Option<LastStart>,
@@ -134,7 +134,7 @@ impl FunctionPool {
             cold_start_ms: ms(st.cold_start),
             cold_start_best_ms: st.cold_start_best.map(|d| d.as_secs_f64() * 1000.0),
             cpu_share: st.cpu_share.get(),
-            cores: self.cores,
+            cores: e.cores,
             cores_busy: match recent.0 {
                 scaling::CoreLoad::Busy(b) => Some(b),
                 _ => None,
