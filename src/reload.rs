@@ -225,7 +225,12 @@ async fn run(
                 for (dir, functions) in &watched.folders {
                     if path.starts_with(dir) {
                         for f in functions {
-                            changed.entry(f.as_str()).or_insert_with(|| path.clone());
+                            // Name a file that exists: an editor's or sed's save writes a
+                            // temporary file and renames it over the real one.
+                            let named = changed.entry(f.as_str()).or_insert_with(|| path.clone());
+                            if !named.exists() && path.exists() {
+                                named.clone_from(path);
+                            }
                         }
                     }
                 }

@@ -110,3 +110,26 @@ async fn a_template_edit_reloads_routes_without_dropping_the_listener() {
     assert_eq!(routes.as_array().map(Vec::len), Some(2), "{routes:#}");
     drop(code);
 }
+
+/// Editors (and `sed -i`) save by writing a temporary file and renaming it over the real one:
+/// the reload runs, and its log line names the real file.
+#[tokio::test]
+async fn an_atomic_save_reloads_and_names_the_real_file() {
+    let (code, t) = project();
+    let gw = Gateway::start(&t, &[]);
+    assert!(gw.get("/v").await.text().starts_with("v1 "));
+    let tmp = code.path().join(".app.py.tmp-save");
+    std::fs::write(&tmp, versioned_handler("v2")).expect("write temp");
+    std::fs::rename(&tmp, code.path().join("app.py")).expect("rename over");
+    let logs = gw.wait_for_log(
+        "glassgate: reload: Fn's code changed",
+        Duration::from_secs(10),
+    );
+    let line = logs
+        .lines()
+        .find(|l| l.contains("glassgate: reload: Fn's code changed"))
+        .expect("reload line");
+    assert!(line.contains("app.py)"), "{line}");
+    assert!(!line.contains("tmp-save"), "{line}");
+    assert!(gw.get("/v").await.text().starts_with("v2 "));
+}
