@@ -118,7 +118,7 @@ fn benches(c: &mut Criterion) {
             let mut redactor = Redactor::for_request(&req);
             let target = AuthTarget {
                 api,
-                route,
+                resource: route.resource(),
                 auth: authorizer,
                 req: &req,
                 path_params: &params,
@@ -136,7 +136,7 @@ fn benches(c: &mut Criterion) {
     });
 
     let event_ctx = EventContext {
-        resource: &route.path,
+        resource: route.resource(),
         path_params: &params,
         stage: &api.stage,
         stage_variables: &api.stage_variables,

@@ -13,6 +13,8 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use indexmap::IndexMap;
+
+use crate::model::PayloadVersion;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
@@ -176,11 +178,14 @@ fn routes(state: &ServerState) -> Response<Full<Bytes>> {
                     "api": api.logical_id,
                     "apiId": api.api_id,
                     "stage": api.stage,
-                    "method": r.method,
-                    "path": r.path,
-                    "function": r.function,
+                    "flavor": api.flavor.name(),
+                    "routeKey": r.key.to_string(),
+                    "method": r.method(),
+                    "path": r.resource(),
+                    "function": r.integration.function(),
+                    "payloadVersion": r.integration.payload().map(PayloadVersion::as_str),
                     "authorizer": r.authorizer,
-                    "integrationTimeoutMs": r.integration_timeout.as_millis() as u64,
+                    "integrationTimeoutMs": r.integration.timeout().as_millis() as u64,
                 })
             })
         })

@@ -12,7 +12,7 @@ use anyhow::{Context, Result, bail};
 use indexmap::IndexMap;
 
 use crate::lambda::{EnvOverrides, LambdaService, LambdaSettings};
-use crate::model::Model;
+use crate::model::{ANY_METHOD, Integration, Model, Route};
 use crate::pipeline::Pipeline;
 use crate::recent::RecentRequests;
 use crate::server::{self, LogFormat, ServerState};
@@ -193,27 +193,33 @@ pub fn describe(model: &Model) -> String {
         .apis
         .iter()
         .flat_map(|a| &a.routes)
-        .map(|r| r.path.len())
+        .map(|r| r.resource().len())
         .max()
         .unwrap_or(0);
     for api in &model.apis {
         out.push_str(&format!(
-            "  API {} (id {}, stage {})\n",
-            api.logical_id, api.api_id, api.stage
+            "  {} API {} (id {}, stage {})\n",
+            api.flavor.name(),
+            api.logical_id,
+            api.api_id,
+            api.stage
         ));
         if api.routes.is_empty() {
             out.push_str("    (no routes)\n");
         }
         for r in &api.routes {
-            let runtime = model
-                .functions
-                .get(&r.function)
-                .map(|f| f.runtime.as_str())
-                .unwrap_or("?");
-            out.push_str(&format!(
-                "    {:<7} {:<width$}  -> {} ({runtime})",
-                r.method, r.path, r.function
-            ));
+            let method = r.method().unwrap_or("");
+            out.push_str(&format!("    {method:<7} {:<width$}  -> ", r.resource()));
+            match &r.integration {
+                Integration::Lambda { function, .. } => {
+                    let runtime = model
+                        .functions
+                        .get(function)
+                        .map(|f| f.runtime.as_str())
+                        .unwrap_or("?");
+                    out.push_str(&format!("{function} ({runtime})"));
+                }
+            }
             if let Some(auth) = &r.authorizer {
                 out.push_str(&format!(", authorizer {auth}"));
             }
@@ -259,7 +265,7 @@ pub async fn probe(args: &TemplateArgs, identity: &str) -> Result<String> {
     let mut out = String::new();
     for api in &model.apis {
         for a in api.authorizers.values() {
-            let routes: Vec<&crate::model::RouteSpec> = api
+            let routes: Vec<&Route> = api
                 .routes
                 .iter()
                 .filter(|r| r.authorizer.as_deref() == Some(a.name.as_str()))
@@ -272,16 +278,18 @@ pub async fn probe(args: &TemplateArgs, identity: &str) -> Result<String> {
                 continue;
             };
             // A concrete request for a route: variables filled in, ANY sent as GET.
-            let concrete = |r: &crate::model::RouteSpec| {
-                let path = r.path.replace("{proxy+}", "probe").replace(['{', '}'], "");
-                let method = if r.method == "ANY" {
-                    "GET"
-                } else {
-                    r.method.as_str()
+            let concrete = |r: &Route| {
+                let path = r
+                    .resource()
+                    .replace("{proxy+}", "probe")
+                    .replace(['{', '}'], "");
+                let method = match r.method() {
+                    Some(ANY_METHOD) | None => "GET",
+                    Some(m) => m,
                 };
                 (method.to_owned(), path)
             };
-            let arn = |r: &crate::model::RouteSpec| {
+            let arn = |r: &Route| {
                 let (method, path) = concrete(r);
                 event::method_arn(
                     &args.region,
@@ -311,7 +319,7 @@ pub async fn probe(args: &TemplateArgs, identity: &str) -> Result<String> {
                     event::request_event(
                         &req,
                         &crate::pipeline::payload::v1::EventContext {
-                            resource: &first.path,
+                            resource: first.resource(),
                             path_params: &indexmap::IndexMap::new(),
                             stage: &api.stage,
                             stage_variables: &api.stage_variables,
@@ -345,22 +353,20 @@ pub async fn probe(args: &TemplateArgs, identity: &str) -> Result<String> {
                         && !a.ttl.is_zero()
                     {
                         out.push_str(&format!(
-                            "warning: {}: probe: authorizer {} allowed {arn1} with a policy that does not cover {arn2}; cached for {} s, it will deny {} {} with 403; return a wildcard Resource or set ReauthorizeEvery: 0\n",
-                            a.source, a.name, a.ttl.as_secs(), second.method, second.path
+                            "warning: {}: probe: authorizer {} allowed {arn1} with a policy that does not cover {arn2}; cached for {} s, it will deny {} with 403; return a wildcard Resource or set ReauthorizeEvery: 0\n",
+                            a.source, a.name, a.ttl.as_secs(), second.key
                         ));
                     } else {
                         out.push_str(&format!(
-                            "probe: authorizer {}: the policy for {} {} {} {} {}\n",
+                            "probe: authorizer {}: the policy for {} {} {}\n",
                             a.name,
-                            first.method,
-                            first.path,
+                            first.key,
                             if d2 == policy::Decision::Allow {
                                 "also covers"
                             } else {
                                 "does not cover (caching is off, so this is safe)"
                             },
-                            second.method,
-                            second.path
+                            second.key
                         ));
                     }
                 }

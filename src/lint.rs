@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::model::{AuthorizerKind, Model, Warning};
+use crate::model::{AuthorizerKind, Model, PathTemplate, Route, Warning};
 
 /// Where a function's handler source most likely is.
 fn handler_source(model: &Model, function: &str) -> Option<PathBuf> {
@@ -134,13 +134,15 @@ pub fn traps(model: &Model) -> Vec<Warning> {
             }
         }
         // A concrete resource owns its subtree: a parent's {proxy+} never serves below it.
-        for greedy in api.routes.iter().filter(|r| r.path.ends_with("+}")) {
-            let parent = greedy.path.rsplit_once('/').map(|(p, _)| p).unwrap_or("");
+        let is_greedy = |r: &&Route| r.path().is_some_and(PathTemplate::is_greedy);
+        for greedy in api.routes.iter().filter(is_greedy) {
+            let path = greedy.resource();
+            let parent = path.rsplit_once('/').map(|(p, _)| p).unwrap_or("");
             let mut shadowed: Vec<String> = api
                 .routes
                 .iter()
                 .filter_map(|r| {
-                    let rest = r.path.strip_prefix(parent)?.strip_prefix('/')?;
+                    let rest = r.path()?.as_str().strip_prefix(parent)?.strip_prefix('/')?;
                     let first = rest.split('/').next()?;
                     (!first.is_empty() && !first.starts_with('{'))
                         .then(|| format!("{parent}/{first}"))
@@ -152,13 +154,14 @@ pub fn traps(model: &Model) -> Vec<Warning> {
                 let has_own_greedy = api
                     .routes
                     .iter()
-                    .any(|r| r.path.starts_with(&format!("{lit}/{{")) && r.path.ends_with("+}"));
+                    .filter(is_greedy)
+                    .any(|r| r.resource().starts_with(&format!("{lit}/{{")));
                 if !has_own_greedy {
                     out.push(Warning {
                         location: greedy.source.clone(),
                         message: format!(
-                            "{} {} does not serve paths below {lit}/ (e.g. {lit}/anything): the resource {lit} takes its whole subtree and such requests get 403 Missing Authentication Token; add {lit}/{{proxy+}} if they should reach a handler",
-                            greedy.method, greedy.path
+                            "{} does not serve paths below {lit}/ (e.g. {lit}/anything): the resource {lit} takes its whole subtree and such requests get 403 Missing Authentication Token; add {lit}/{{proxy+}} if they should reach a handler",
+                            greedy.key
                         ),
                     });
                 }

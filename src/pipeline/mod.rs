@@ -15,12 +15,12 @@ pub mod respond;
 pub mod route;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use indexmap::IndexMap;
 
 use crate::lambda::LambdaService;
-use crate::model::Model;
+use crate::model::{Integration, Model, PayloadVersion};
 use crate::outcome::{self, Cause, Failure};
 use crate::trace::{Stage, Trace};
 use request::GatewayRequest;
@@ -290,26 +290,20 @@ impl Pipeline {
             .find(|a| a.authorizers.contains_key(name))?;
         let auth = api.authorizers.get(name)?;
         let mut trace = trace_for(req);
+        // The route the request would take gives the REQUEST event its resource path; with
+        // none, the request path stands in, as TestInvokeAuthorizer takes any path.
         let matched = self.router.route(&req.method, &req.path).ok();
-        let fallback = crate::model::RouteSpec {
-            method: req.method.clone(),
-            path: req.path.clone(),
-            function: String::new(),
-            integration_timeout: DEFAULT_INTEGRATION_TIMEOUT,
-            source: "test-invoke".into(),
-            authorizer: Some(name.to_owned()),
-        };
-        let (route, params) = match &matched {
+        let (resource, params) = match &matched {
             Some(m) if m.id.api < self.model.apis.len() => (
-                &self.model.apis[m.id.api].routes[m.id.route],
+                self.model.apis[m.id.api].routes[m.id.route].resource(),
                 m.path_params.clone(),
             ),
-            _ => (&fallback, IndexMap::new()),
+            _ => (req.path.as_str(), IndexMap::new()),
         };
         let mut redactor = Redactor::for_request(req);
         let target = authorize::AuthTarget {
             api,
-            route,
+            resource,
             auth,
             req,
             path_params: &params,
@@ -375,16 +369,13 @@ impl Pipeline {
         let route = &api.routes[matched.id.route];
         trace.api = Some(api.logical_id.clone());
         trace.stage = Some(api.stage.clone());
-        trace.route = Some(format!("{} {}", route.method, route.path));
-        trace.stage(
-            Stage::Route,
-            began,
-            format!("{} {}", route.method, route.path),
-        );
+        let route_key = route.key.to_string();
+        trace.stage(Stage::Route, began, route_key.clone());
+        trace.route = Some(route_key);
         let rctx = respond::ResponseContext {
             request: Some(req),
             api: Some(api),
-            resource: Some(&route.path),
+            resource: Some(route.resource()),
             path_params: Some(&matched.path_params),
         };
 
@@ -402,7 +393,7 @@ impl Pipeline {
                 authorize::Mode::Normal => {
                     let target = authorize::AuthTarget {
                         api,
-                        route,
+                        resource: route.resource(),
                         auth,
                         req,
                         path_params: &matched.path_params,
@@ -513,28 +504,35 @@ impl Pipeline {
             &req.body,
             None,
         ));
-        let event = payload::v1::build(
-            req,
-            &payload::v1::EventContext {
-                resource: &route.path,
-                path_params: &matched.path_params,
-                stage: &api.stage,
-                stage_variables: &api.stage_variables,
-                api_id: &api.api_id,
-                account_id: &self.model.account_id,
-                authorizer: auth_ctx.as_ref(),
-            },
-        );
+        let Integration::Lambda {
+            function,
+            payload: version,
+            timeout,
+        } = &route.integration;
+        let event = match version {
+            PayloadVersion::V1 => payload::v1::build(
+                req,
+                &payload::v1::EventContext {
+                    resource: route.resource(),
+                    path_params: &matched.path_params,
+                    stage: &api.stage,
+                    stage_variables: &api.stage_variables,
+                    api_id: &api.api_id,
+                    account_id: &self.model.account_id,
+                    authorizer: auth_ctx.as_ref(),
+                },
+            ),
+        };
         let function_arn = self
             .lambda
-            .function_arn(&route.function)
+            .function_arn(function)
             .unwrap_or_default()
             .to_owned();
         let target = integrate::Target {
-            function: &route.function,
+            function,
             function_arn: &function_arn,
             region: &self.model.region,
-            timeout: route.integration_timeout,
+            timeout: *timeout,
         };
         let result = integrate::invoke(&self.lambda, &target, event, redactor, &mut trace).await;
         match result {
@@ -589,9 +587,6 @@ impl Pipeline {
         Handled { response, trace }
     }
 }
-
-/// Default integration timeout (29 s).
-pub const DEFAULT_INTEGRATION_TIMEOUT: Duration = Duration::from_secs(29);
 
 #[cfg(test)]
 mod tests {

@@ -11,7 +11,7 @@ use indexmap::IndexMap;
 
 use super::integrate::proxy_response::ProxyResponse;
 use super::request::GatewayRequest;
-use crate::model::RestApi;
+use crate::model::Api;
 use crate::outcome::{Cause, Failure};
 
 /// A response ready to send.
@@ -245,7 +245,7 @@ pub struct ResponseContext<'a> {
     /// The request.
     pub request: Option<&'a GatewayRequest>,
     /// The API that matched, if any (its customisations and stage variables apply).
-    pub api: Option<&'a RestApi>,
+    pub api: Option<&'a Api>,
     /// The matched resource template.
     pub resource: Option<&'a str>,
     /// Path variables.
@@ -257,14 +257,14 @@ pub struct ResponseContext<'a> {
 /// DEFAULT_4XX / DEFAULT_5XX by status class).
 pub fn for_failure(failure: &Failure, ctx: &ResponseContext<'_>) -> GatewayResponse {
     let b = builtin(failure.cause);
-    let custom = match (b.rtype, ctx.api) {
-        (Some(t), Some(api)) => api.gateway_responses.get(t.name()).or_else(|| {
+    let custom = match (b.rtype, ctx.api.and_then(Api::gateway_responses)) {
+        (Some(t), Some(responses)) => responses.get(t.name()).or_else(|| {
             let class = if b.status >= 500 {
                 "DEFAULT_5XX"
             } else {
                 "DEFAULT_4XX"
             };
-            api.gateway_responses.get(class)
+            responses.get(class)
         }),
         _ => None,
     };
@@ -467,8 +467,8 @@ mod tests {
         assert_eq!(GatewayResponseType::from_name("NOPE"), None);
     }
 
-    fn api(responses: &[(&str, crate::model::GatewayResponseSpec)]) -> RestApi {
-        RestApi {
+    fn api(responses: &[(&str, crate::model::GatewayResponseSpec)]) -> Api {
+        Api {
             logical_id: "Api".into(),
             api_id: "abcdefghij".into(),
             stage: "dev".into(),
@@ -477,10 +477,12 @@ mod tests {
                 .collect(),
             routes: vec![],
             authorizers: IndexMap::new(),
-            gateway_responses: responses
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), v.clone()))
-                .collect(),
+            flavor: crate::model::Flavor::Rest {
+                gateway_responses: responses
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                    .collect(),
+            },
         }
     }
 

@@ -15,20 +15,25 @@
 //! - a greedy variable needs at least one segment, so `/` is matched only by the root resource.
 //!
 //! All APIs of a template are served at the root (as `sam local start-api` does); a method and
-//! path declared by two APIs is a [`RouteTableError::Conflict`].
+//! path declared by two APIs is a [`RouteTableError::Conflict`]. A `$default` route
+//! ([`RouteKey::Default`], HTTP APIs) answers whatever no other route matches.
+//!
+//! Path templates arrive parsed ([`PathTemplate`]): the grammar is the model's, shared with the
+//! template readers, so the table only checks what spans routes (variable names per level,
+//! duplicates).
 
 use std::collections::HashMap;
 
 use indexmap::IndexMap;
 
-use crate::model::RestApi;
+use crate::model::{ANY_METHOD, Api, PathTemplate, RouteKey, Segment};
 
 /// Identifies one route: `apis[api].routes[route]` of the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RouteId {
     /// Index into `Model::apis`.
     pub api: usize,
-    /// Index into `RestApi::routes`.
+    /// Index into `Api::routes`.
     pub route: usize,
 }
 
@@ -77,25 +82,15 @@ pub enum RouteTableError {
         /// The existing sibling's name.
         other: String,
     },
-    /// The same method and path served twice.
-    #[error("{method} {path} is declared twice ({first} and {second})")]
+    /// The same route key served twice (by two APIs: all are served at the root).
+    #[error("{route} is declared twice ({first} and {second})")]
     Conflict {
-        /// Method.
-        method: String,
-        /// Path template.
-        path: String,
+        /// The route key, `METHOD /path` or `$default`.
+        route: String,
         /// Where the first declaration is.
         first: String,
         /// Where the second declaration is.
         second: String,
-    },
-    /// A greedy variable that is not the last segment, or a malformed segment.
-    #[error("{path}: {reason}")]
-    InvalidPath {
-        /// The resource path.
-        path: String,
-        /// What is wrong with it.
-        reason: String,
     },
 }
 
@@ -144,41 +139,8 @@ pub struct Router {
     sources: HashMap<(String, String), String>,
     /// Every `METHOD /path` for "did you mean" hints.
     all: Vec<(String, String)>,
-}
-
-enum Segment<'a> {
-    Literal(&'a str),
-    Param(&'a str),
-    Greedy(&'a str),
-}
-
-fn parse_segment<'a>(path: &str, seg: &'a str) -> Result<Segment<'a>, RouteTableError> {
-    if let Some(inner) = seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-        let (name, greedy) = match inner.strip_suffix('+') {
-            Some(n) => (n, true),
-            None => (inner, false),
-        };
-        if name.is_empty() || name.contains(['{', '}', '+']) {
-            return Err(RouteTableError::InvalidPath {
-                path: path.to_owned(),
-                reason: format!("malformed path variable {seg}"),
-            });
-        }
-        Ok(if greedy {
-            Segment::Greedy(name)
-        } else {
-            Segment::Param(name)
-        })
-    } else if seg.contains(['{', '}']) {
-        Err(RouteTableError::InvalidPath {
-            path: path.to_owned(),
-            reason: format!(
-                "segment {seg} mixes text and a path variable, which API Gateway does not allow"
-            ),
-        })
-    } else {
-        Ok(Segment::Literal(seg))
-    }
+    /// The `$default` route, if any.
+    default: Option<RouteId>,
 }
 
 impl Router {
@@ -186,16 +148,26 @@ impl Router {
     ///
     /// # Errors
     /// A route set API Gateway would not deploy (see [`RouteTableError`]).
-    pub fn new(apis: &[RestApi]) -> Result<Self, RouteTableError> {
+    pub fn new(apis: &[Api]) -> Result<Self, RouteTableError> {
         let mut router = Router::default();
         for (a, api) in apis.iter().enumerate() {
             for (r, route) in api.routes.iter().enumerate() {
-                router.insert(
-                    &route.method,
-                    &route.path,
-                    &route.source,
-                    RouteId { api: a, route: r },
-                )?;
+                let id = RouteId { api: a, route: r };
+                match &route.key {
+                    RouteKey::Path { method, path } => {
+                        router.insert(method, path, &route.source, id)?;
+                    }
+                    RouteKey::Default => {
+                        if let Some(first) = router.default {
+                            return Err(RouteTableError::Conflict {
+                                route: route.key.to_string(),
+                                first: apis[first.api].routes[first.route].source.clone(),
+                                second: route.source.clone(),
+                            });
+                        }
+                        router.default = Some(id);
+                    }
+                }
             }
         }
         Ok(router)
@@ -204,51 +176,45 @@ impl Router {
     fn insert(
         &mut self,
         method: &str,
-        path: &str,
+        path: &PathTemplate,
         source: &str,
         id: RouteId,
     ) -> Result<(), RouteTableError> {
-        let key = (method.to_owned(), path.to_owned());
+        let text = path.as_str();
+        let key = (method.to_owned(), text.to_owned());
         if let Some(first) = self.sources.get(&key) {
             return Err(RouteTableError::Conflict {
-                method: method.to_owned(),
-                path: path.to_owned(),
+                route: format!("{method} {text}"),
                 first: first.clone(),
                 second: source.to_owned(),
             });
         }
-        let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
         let mut node = &mut self.root;
         let mut methods_slot: Option<&mut Methods> = None;
-        for (i, seg) in segs.iter().enumerate() {
-            match parse_segment(path, seg)? {
-                Segment::Literal(l) => node = node.literal.entry(l.to_owned()).or_default(),
+        for seg in path.segments() {
+            match seg {
+                Segment::Literal(l) => node = node.literal.entry(l.clone()).or_default(),
                 Segment::Param(name) => {
                     let slot = node
                         .param
-                        .get_or_insert_with(|| (name.to_owned(), Box::default()));
-                    if slot.0 != name {
+                        .get_or_insert_with(|| (name.clone(), Box::default()));
+                    if slot.0 != *name {
                         return Err(RouteTableError::VariableConflict {
-                            path: path.to_owned(),
-                            name: name.to_owned(),
+                            path: text.to_owned(),
+                            name: name.clone(),
                             other: slot.0.clone(),
                         });
                     }
                     node = &mut slot.1;
                 }
                 Segment::Greedy(name) => {
-                    if i + 1 != segs.len() {
-                        return Err(RouteTableError::InvalidPath {
-                            path: path.to_owned(),
-                            reason: "a greedy path variable must be the last segment".to_owned(),
-                        });
-                    }
+                    // The parser keeps a greedy variable last: nothing follows it.
                     let slot = node
                         .greedy
-                        .get_or_insert_with(|| (name.to_owned(), Methods::default()));
-                    if slot.0 != name {
+                        .get_or_insert_with(|| (name.clone(), Methods::default()));
+                    if slot.0 != *name {
                         return Err(RouteTableError::VariableConflict {
-                            path: path.to_owned(),
+                            path: text.to_owned(),
                             name: format!("{name}+"),
                             other: format!("{}+", slot.0),
                         });
@@ -262,14 +228,14 @@ impl Router {
             Some(m) => m,
             None => &mut node.methods,
         };
-        methods.template = Some(path.to_owned());
-        if method == "ANY" {
+        methods.template = Some(text.to_owned());
+        if method == ANY_METHOD {
             methods.any = Some(id);
         } else {
             methods.verbs.insert(method.to_owned(), id);
         }
         self.sources.insert(key, source.to_owned());
-        self.all.push((method.to_owned(), path.to_owned()));
+        self.all.push((method.to_owned(), text.to_owned()));
         Ok(())
     }
 
@@ -281,21 +247,31 @@ impl Router {
     /// [`RouteError`] when no resource or no method matches.
     pub fn route(&self, method: &str, path: &str) -> Result<RouteMatch, RouteError> {
         let mut params = IndexMap::new();
-        let Some(methods) = find(&self.root, path, 0, &mut params) else {
-            return Err(RouteError::NoResource {
+        let found = find(&self.root, path, 0, &mut params);
+        let missed = match found {
+            Some(methods) => match methods.lookup(method) {
+                Some(id) => {
+                    return Ok(RouteMatch {
+                        id,
+                        path_params: params,
+                    });
+                }
+                None => RouteError::NoMethod {
+                    resource: methods.template.clone().unwrap_or_default(),
+                    method: method.to_owned(),
+                    allowed: methods.allowed(),
+                },
+            },
+            None => RouteError::NoResource {
                 path: path.to_owned(),
-            });
+            },
         };
-        match methods.lookup(method) {
+        match self.default {
             Some(id) => Ok(RouteMatch {
                 id,
-                path_params: params,
+                path_params: IndexMap::new(),
             }),
-            None => Err(RouteError::NoMethod {
-                resource: methods.template.clone().unwrap_or_default(),
-                method: method.to_owned(),
-                allowed: methods.allowed(),
-            }),
+            None => Err(missed),
         }
     }
 

@@ -25,7 +25,10 @@ use super::intrinsics::{
     CFN_REST_API, IMPLICIT_API, Node, Resolver, ResourceInfo, SERVERLESS_API, scalar_text,
 };
 use super::{Diagnostics, LoadOptions, Reported, child, describe};
-use crate::model::{Function, Model, RestApi, RouteSpec, api_id_for};
+use crate::model::{
+    Api, Flavor, Function, Integration, Model, PathTemplate, PayloadVersion, Route, RouteKey,
+    api_id_for,
+};
 
 const TOP_LEVEL_KEYS: &[&str] = &[
     "AWSTemplateFormatVersion",
@@ -217,14 +220,14 @@ pub(super) fn build(
         let stage_variables = b.stage_variables(&layers).unwrap_or_default();
         let auth = b.implicit_api_auth();
         b.api_auth.insert(IMPLICIT_API.to_owned(), auth);
-        b.apis.push(RestApi {
+        b.apis.push(Api {
             logical_id: IMPLICIT_API.to_owned(),
             api_id: api_id_for(IMPLICIT_API),
             stage: "Prod".to_owned(),
             stage_variables,
             routes: Vec::new(),
             authorizers: IndexMap::new(),
-            gateway_responses: IndexMap::new(),
+            flavor: Flavor::rest(),
         });
     }
     b.cfn_finish();
@@ -343,12 +346,12 @@ struct Builder<'t> {
     globals_api: Vec<(&'t str, &'t Value)>,
     functions: IndexMap<String, Function>,
     /// Explicit APIs in template order; routes are attached at the end.
-    apis: Vec<RestApi>,
+    apis: Vec<Api>,
     /// Routes by API logical id, in template order, with what they ask of the API's
     /// authorizers (settled once every API is read, as events may come before their API).
     routes: IndexMap<String, Vec<PendingRoute>>,
-    /// (api, method, path) -> source, to report duplicates.
-    seen_routes: HashMap<(String, String, String), String>,
+    /// (api, route key) -> source, to report duplicates.
+    seen_routes: HashMap<(String, RouteKey), String>,
     /// (api, parent path) -> (variable segment, path, source): API Gateway allows one variable
     /// name per level.
     path_variables: HashMap<(String, String), (String, String, String)>,
@@ -364,8 +367,30 @@ struct Builder<'t> {
 
 /// A route whose authorizer is not settled yet.
 struct PendingRoute {
-    spec: RouteSpec,
+    spec: Route,
     auth: RouteAuth,
+}
+
+/// A REST route served by a Lambda proxy integration (payload 1.0), its authorizer not
+/// settled yet: the one shape every REST reader (SAM events, CloudFormation methods, OpenAPI
+/// operations) produces.
+fn rest_lambda_route(
+    method: &str,
+    path: PathTemplate,
+    function: String,
+    timeout_ms: u64,
+    source: String,
+) -> Route {
+    Route {
+        key: RouteKey::path(method, path),
+        integration: Integration::Lambda {
+            function,
+            payload: PayloadVersion::V1,
+            timeout: Duration::from_millis(timeout_ms),
+        },
+        authorizer: None,
+        source,
+    }
 }
 
 /// What a route asks of its API's authorizers.
@@ -920,10 +945,10 @@ impl<'t> Builder<'t> {
             };
             match key.as_str() {
                 "Path" => match self.string(&prop) {
-                    Ok(Some(p)) => match check_path(&p) {
-                        Ok(()) => path = Some(p),
+                    Ok(Some(p)) => match PathTemplate::parse(&p) {
+                        Ok(p) => path = Some(p),
                         Err(message) => {
-                            self.r.diags.error(&prop.loc, message);
+                            self.r.diags.error(&prop.loc, message.to_string());
                             ok = false;
                         }
                     },
@@ -988,33 +1013,44 @@ impl<'t> Builder<'t> {
         if api == IMPLICIT_API {
             self.implicit_used = true;
         }
-        let route_key = (api.clone(), method.clone(), path.clone());
+        let spec = rest_lambda_route(
+            &method,
+            path,
+            logical.to_owned(),
+            timeout_ms,
+            loc.to_owned(),
+        );
+        let route_key = (api.clone(), spec.key.clone());
         if let Some(first) = self.seen_routes.get(&route_key) {
             self.r.diags.error(
                 loc,
-                format!("route {method} {path} of API {api} is also declared at {first}"),
+                format!(
+                    "route {} of API {api} is also declared at {first}",
+                    spec.key
+                ),
             );
             return;
         }
-        if !self.check_sibling_variables(&api, &path, loc) {
+        if !self.check_sibling_variables(&api, spec.path(), loc) {
             return;
         }
         self.seen_routes.insert(route_key, loc.to_owned());
         self.routes.entry(api).or_default().push(PendingRoute {
-            spec: RouteSpec {
-                method,
-                path,
-                function: logical.to_owned(),
-                integration_timeout: Duration::from_millis(timeout_ms),
-                source: loc.to_owned(),
-                authorizer: None,
-            },
+            spec,
             auth: route_auth,
         });
     }
 
     /// API Gateway rejects `/users/{id}` next to `/users/{name}`: one variable per level.
-    fn check_sibling_variables(&mut self, api: &str, path: &str, loc: &str) -> bool {
+    fn check_sibling_variables(
+        &mut self,
+        api: &str,
+        path: Option<&PathTemplate>,
+        loc: &str,
+    ) -> bool {
+        let Some(path) = path.map(PathTemplate::as_str) else {
+            return true;
+        };
         let segments: Vec<&str> = path.split('/').skip(1).collect();
         for (i, seg) in segments.iter().enumerate() {
             if !seg.starts_with('{') {
@@ -1162,14 +1198,14 @@ impl<'t> Builder<'t> {
         let (Some(stage), Ok(stage_variables)) = (stage, variables) else {
             return;
         };
-        self.apis.push(RestApi {
+        self.apis.push(Api {
             logical_id: logical.to_owned(),
             api_id: api_id_for(logical),
             stage,
             stage_variables,
             routes: Vec::new(),
             authorizers: IndexMap::new(),
-            gateway_responses: IndexMap::new(),
+            flavor: Flavor::rest(),
         });
     }
 
@@ -1331,32 +1367,6 @@ fn check_stage_name(s: &str) -> Result<(), String> {
             "stage name {s:?} may only hold letters, digits, '-' and '_'"
         ))
     }
-}
-
-/// The checks API Gateway applies to a resource path, with the message for the first failure.
-fn check_path(path: &str) -> Result<(), String> {
-    let Some(rest) = path.strip_prefix('/') else {
-        return Err(format!("route paths must start with '/', got {path:?}"));
-    };
-    let segments: Vec<&str> = rest.split('/').collect();
-    let last = segments.len().saturating_sub(1);
-    for (i, seg) in segments.iter().enumerate() {
-        if !seg.contains(['{', '}']) {
-            continue;
-        }
-        let name = seg.strip_prefix('{').and_then(|s| s.strip_suffix('}'));
-        let Some(name) = name.filter(|n| !n.is_empty() && !n.contains(['{', '}'])) else {
-            return Err(format!(
-                "path {path:?}: a path variable must be a whole segment like {{name}} or {{name+}}, got {seg:?}"
-            ));
-        };
-        if name.ends_with('+') && i != last {
-            return Err(format!(
-                "path {path:?}: the greedy variable {seg} must be the last segment"
-            ));
-        }
-    }
-    Ok(())
 }
 
 fn shown_value(v: &Value) -> String {

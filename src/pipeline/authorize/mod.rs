@@ -29,7 +29,7 @@ use super::payload::v1::EventContext;
 use super::request::GatewayRequest;
 use super::{Redactor, mask};
 use crate::lambda::{FailureKind, FunctionFailure, InvokeOutcome, LambdaService};
-use crate::model::{Authorizer, AuthorizerKind, RestApi, RouteSpec};
+use crate::model::{Api, Authorizer, AuthorizerKind};
 use crate::outcome::{Cause, Failure};
 use crate::trace::{AuthorizerFacts, Trace};
 use cache::{AuthCache, CacheEntry, CacheKey};
@@ -106,9 +106,10 @@ pub const DEFAULT_ALLOW_PRINCIPAL: &str = "glassgate-allow";
 /// What one authorizer run is about: the request and where it was routed.
 pub struct AuthTarget<'a> {
     /// The API of the route.
-    pub api: &'a RestApi,
-    /// The matched route (its resource path feeds the REQUEST event).
-    pub route: &'a RouteSpec,
+    pub api: &'a Api,
+    /// The matched route's resource path (`/users/{id}`; the request path when no route
+    /// matched a test-invoke): it feeds the REQUEST event and `$context.resourcePath`.
+    pub resource: &'a str,
     /// The authorizer to run.
     pub auth: &'a Authorizer,
     /// The request.
@@ -151,7 +152,7 @@ struct Prepared {
 }
 
 impl Prepared {
-    fn new(api: &RestApi, a: &Authorizer) -> Result<Self, AuthSetupError> {
+    fn new(api: &Api, a: &Authorizer) -> Result<Self, AuthSetupError> {
         let regex = match &a.kind {
             AuthorizerKind::Token {
                 validation_expression: Some(expr),
@@ -229,7 +230,7 @@ impl Authorizers {
     /// # Errors
     /// An authorizer that cannot run (invalid expression).
     pub fn new(
-        apis: &[RestApi],
+        apis: &[Api],
         region: &str,
         account_id: &str,
         settings: AuthSettings,
@@ -257,7 +258,7 @@ impl Authorizers {
     /// the served model, which only a caller outside the pipeline can ask for).
     fn prepared<'a>(
         &'a self,
-        api: &RestApi,
+        api: &Api,
         auth: &Authorizer,
     ) -> Result<std::borrow::Cow<'a, Prepared>, Failure> {
         match self
@@ -376,7 +377,7 @@ impl Authorizers {
     ) -> Result<AuthContext, Failure> {
         let AuthTarget {
             api,
-            route,
+            resource,
             auth,
             req,
             path_params,
@@ -394,7 +395,7 @@ impl Authorizers {
         );
         let caching = !ttl.is_zero();
         let context_facts = identity::ContextFacts {
-            resource_path: &route.path,
+            resource_path: resource,
             stage: &api.stage,
             api_id: &api.api_id,
             account_id: &self.account_id,
@@ -459,7 +460,7 @@ impl Authorizers {
             AuthorizerKind::Request { .. } => event::request_event(
                 req,
                 &EventContext {
-                    resource: &route.path,
+                    resource,
                     path_params,
                     stage: &api.stage,
                     stage_variables: &api.stage_variables,

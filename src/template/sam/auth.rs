@@ -13,7 +13,7 @@ use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
 use super::{Builder, IMPLICIT_API, PendingRoute, Prop, RouteAuth};
-use crate::model::{Authorizer, AuthorizerKind, GatewayResponseSpec, IdentitySource};
+use crate::model::{Authorizer, AuthorizerKind, Flavor, GatewayResponseSpec, IdentitySource};
 use crate::template::{Reported, child, describe, index};
 
 /// API Gateway's gateway response types (REST).
@@ -629,7 +629,11 @@ impl Builder<'_> {
                 spec.authorizer = match ask {
                     RouteAuth::Open => None,
                     // SAM leaves CORS preflight requests open when told to.
-                    RouteAuth::Inherit if spec.method == "OPTIONS" && auth.preflight_open => None,
+                    RouteAuth::Inherit
+                        if spec.method() == Some("OPTIONS") && auth.preflight_open =>
+                    {
+                        None
+                    }
                     RouteAuth::Inherit => auth.default.clone(),
                     RouteAuth::Named { name, .. } if auth.authorizers.contains_key(&name) => {
                         Some(name)
@@ -658,7 +662,9 @@ impl Builder<'_> {
                 api.routes.push(spec);
             }
             api.authorizers = auth.authorizers;
-            api.gateway_responses = auth.gateway_responses;
+            api.flavor = Flavor::Rest {
+                gateway_responses: auth.gateway_responses,
+            };
         }
         self.apis = apis;
     }

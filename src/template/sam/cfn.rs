@@ -17,10 +17,11 @@ use super::auth::{
     DEFAULT_TTL_SECONDS, TTL_RANGE, check_regex, cognito_message, lambda_function_name,
 };
 use super::{
-    Builder, PendingRoute, Prop, RouteAuth, TIMEOUT_RANGE_MESSAGE, check_path, check_stage_name,
-    http_method,
+    Builder, PendingRoute, Prop, RouteAuth, TIMEOUT_RANGE_MESSAGE, check_stage_name, http_method,
 };
-use crate::model::{Authorizer, AuthorizerKind, IdentitySource, RestApi, RouteSpec, api_id_for};
+use crate::model::{
+    Api, Authorizer, AuthorizerKind, Flavor, IdentitySource, PathTemplate, api_id_for,
+};
 use crate::template::intrinsics::{CFN_REST_API, ResourceInfo, root_resource_id};
 use crate::template::{Reported, child};
 
@@ -143,7 +144,7 @@ impl<'t> Builder<'t> {
         self.import_definition(logical, definition, false, &mut auth);
         self.api_auth.insert(logical.to_owned(), auth);
         self.cfn.apis.insert(logical.to_owned(), true);
-        self.apis.push(RestApi {
+        self.apis.push(Api {
             logical_id: logical.to_owned(),
             api_id: api_id_for(logical),
             // Settled in `cfn_finish`, from the Stage and Deployment resources.
@@ -151,7 +152,7 @@ impl<'t> Builder<'t> {
             stage_variables: IndexMap::new(),
             routes: Vec::new(),
             authorizers: IndexMap::new(),
-            gateway_responses: IndexMap::new(),
+            flavor: Flavor::rest(),
         });
     }
 
@@ -743,9 +744,11 @@ impl<'t> Builder<'t> {
             return;
         };
         if let Ok(path) = self.cfn_path(&api, logical, &child("Resources", logical), 0)
-            && let Err(message) = check_path(&path)
+            && let Err(message) = PathTemplate::parse(&path)
         {
-            self.r.diags.error(child(&props_loc, "PathPart"), message);
+            self.r
+                .diags
+                .error(child(&props_loc, "PathPart"), message.to_string());
         }
     }
 
@@ -852,7 +855,7 @@ impl<'t> Builder<'t> {
                 let path =
                     id.and_then(|id| self.cfn_path(api, &id, &child(&props_loc, "ResourceId"), 0));
                 // A bad path was reported with its Resource.
-                path.ok().filter(|p| check_path(p).is_ok())
+                path.ok().and_then(|p| PathTemplate::parse(&p).ok())
             }
             (_, None) => {
                 self.r.diags.error(
@@ -938,27 +941,24 @@ impl<'t> Builder<'t> {
         else {
             return;
         };
-        let route_key = (api.clone(), method.clone(), path.clone());
+        let spec = super::rest_lambda_route(&method, path, function, timeout_ms, source);
+        let route_key = (api.clone(), spec.key.clone());
         if let Some(first) = self.seen_routes.get(&route_key) {
             self.r.diags.error(
-                &source,
-                format!("route {method} {path} of API {api} is also declared at {first}"),
+                &spec.source,
+                format!(
+                    "route {} of API {api} is also declared at {first}",
+                    spec.key
+                ),
             );
             return;
         }
-        if !self.check_sibling_variables(&api, &path, &source) {
+        if !self.check_sibling_variables(&api, spec.path(), &spec.source) {
             return;
         }
-        self.seen_routes.insert(route_key, source.clone());
+        self.seen_routes.insert(route_key, spec.source.clone());
         self.routes.entry(api).or_default().push(PendingRoute {
-            spec: RouteSpec {
-                method,
-                path,
-                function,
-                integration_timeout: Duration::from_millis(timeout_ms),
-                source,
-                authorizer: None,
-            },
+            spec,
             auth: route_auth,
         });
     }

@@ -11,15 +11,14 @@
 //! function cannot be found are errors.
 
 use std::collections::HashSet;
-use std::time::Duration;
 
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
 use super::apigw::{IntegrationKeys, Spelling};
 use super::auth::{ApiAuth, ResponseSpelling, cognito_message};
-use super::{Builder, PendingRoute, Prop, RouteAuth, check_path};
-use crate::model::{Authorizer, RouteSpec};
+use super::{Builder, PendingRoute, Prop, RouteAuth};
+use crate::model::{Authorizer, PathTemplate};
 use crate::template::intrinsics::{scalar_text, single_intrinsic};
 use crate::template::yaml::{self, ParseFailure};
 use crate::template::{Reported, child, describe, index};
@@ -139,18 +138,18 @@ impl Builder<'_> {
         let mut by_api: IndexMap<String, Vec<PendingRoute>> = IndexMap::new();
         for (api, route) in pending {
             let spec = &route.spec;
-            let key = (api.clone(), spec.method.clone(), spec.path.clone());
+            let key = (api.clone(), spec.key.clone());
             if let Some(first) = self.seen_routes.get(&key) {
                 self.r.diags.warn(
                     &spec.source,
                     format!(
-                        "{} {} of API {api} is also declared at {first}, which is served instead",
-                        spec.method, spec.path
+                        "{} of API {api} is also declared at {first}, which is served instead",
+                        spec.key
                     ),
                 );
                 continue;
             }
-            if !self.check_sibling_variables(&api, &spec.path, &spec.source) {
+            if !self.check_sibling_variables(&api, spec.path(), &spec.source) {
                 continue;
             }
             self.seen_routes.insert(key, spec.source.clone());
@@ -702,10 +701,13 @@ impl Builder<'_> {
         };
         for (path, item) in &paths {
             let path_loc = child(&loc, path);
-            if let Err(message) = check_path(path) {
-                self.r.diags.error(&path_loc, message);
-                continue;
-            }
+            let template = match PathTemplate::parse(path) {
+                Ok(t) => t,
+                Err(message) => {
+                    self.r.diags.error(&path_loc, message.to_string());
+                    continue;
+                }
+            };
             let Ok(operations) = self.mapping(item, &path_loc) else {
                 continue;
             };
@@ -735,7 +737,7 @@ impl Builder<'_> {
                     }
                     continue;
                 };
-                self.definition_operation(d, path, &method, op, &op_loc, top, auth);
+                self.definition_operation(d, &template, &method, op, &op_loc, top, auth);
             }
         }
     }
@@ -744,7 +746,7 @@ impl Builder<'_> {
     fn definition_operation(
         &mut self,
         d: &mut Definition,
-        path: &str,
+        path: &PathTemplate,
         method: &str,
         value: &Value,
         loc: &str,
@@ -833,14 +835,13 @@ impl Builder<'_> {
         self.openapi_routes.push((
             d.api.clone(),
             PendingRoute {
-                spec: RouteSpec {
-                    method: method.to_owned(),
-                    path: path.to_owned(),
+                spec: super::rest_lambda_route(
+                    method,
+                    path.clone(),
                     function,
-                    integration_timeout: Duration::from_millis(timeout_ms),
-                    source: loc.to_owned(),
-                    authorizer: None,
-                },
+                    timeout_ms,
+                    loc.to_owned(),
+                ),
                 auth: route_auth,
             },
         ));

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::model::{Authorizer, AuthorizerKind, GatewayResponseSpec, IdentitySource, RestApi};
+use crate::model::{Api, Authorizer, AuthorizerKind, GatewayResponseSpec, IdentitySource};
 
 use super::{load_err, load_ok, warnings};
 
@@ -63,7 +63,7 @@ fn two_authorizers(tok_extra: &str) -> String {
     ))
 }
 
-fn api(m: &crate::model::Model) -> &RestApi {
+fn api(m: &crate::model::Model) -> &Api {
     m.apis
         .iter()
         .find(|a| a.logical_id == "Api")
@@ -71,14 +71,14 @@ fn api(m: &crate::model::Model) -> &RestApi {
 }
 
 /// `METHOD path -> authorizer` of every route.
-fn bindings(api: &RestApi) -> Vec<String> {
+fn bindings(api: &Api) -> Vec<String> {
     api.routes
         .iter()
         .map(|r| {
             format!(
                 "{} {} -> {}",
-                r.method,
-                r.path,
+                r.method().unwrap(),
+                r.resource(),
                 r.authorizer.as_deref().unwrap_or("open")
             )
         })
@@ -413,7 +413,10 @@ Resources:
         api.authorizers["Tok"].source,
         "Globals.Api.Auth.Authorizers.Tok"
     );
-    assert_eq!(api.gateway_responses["UNAUTHORIZED"].status, Some(401));
+    assert_eq!(
+        api.gateway_responses().unwrap()["UNAUTHORIZED"].status,
+        Some(401)
+    );
 }
 
 #[test]
@@ -485,7 +488,7 @@ fn gateway_responses_are_parsed() {
     let m = load_ok(&text);
     let api = api(&m);
     assert_eq!(
-        api.gateway_responses.keys().collect::<Vec<_>>(),
+        api.gateway_responses().unwrap().keys().collect::<Vec<_>>(),
         ["DEFAULT_4XX", "UNAUTHORIZED"]
     );
     let mut headers = indexmap::IndexMap::new();
@@ -495,7 +498,7 @@ fn gateway_responses_are_parsed() {
         "method.request.header.X-Trace".to_owned(),
     );
     assert_eq!(
-        api.gateway_responses["DEFAULT_4XX"],
+        api.gateway_responses().unwrap()["DEFAULT_4XX"],
         GatewayResponseSpec {
             status: None,
             headers,
@@ -508,7 +511,7 @@ fn gateway_responses_are_parsed() {
         r#"{"error": $context.error.messageString}"#.to_owned(),
     );
     assert_eq!(
-        api.gateway_responses["UNAUTHORIZED"],
+        api.gateway_responses().unwrap()["UNAUTHORIZED"],
         GatewayResponseSpec {
             status: Some(403),
             headers: indexmap::IndexMap::new(),

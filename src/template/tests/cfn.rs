@@ -1,15 +1,13 @@
-//! Plain CloudFormation API Gateway resources (RestApi, Resource, Method, Authorizer, Stage,
+//! Plain CloudFormation API Gateway resources (Api, Resource, Method, Authorizer, Stage,
 //! Deployment, GatewayResponse).
 
 use std::time::Duration;
 
 use indexmap::IndexMap;
 
-use crate::model::{
-    Authorizer, AuthorizerKind, GatewayResponseSpec, IdentitySource, RouteSpec, api_id_for,
-};
+use crate::model::{Authorizer, AuthorizerKind, GatewayResponseSpec, IdentitySource, api_id_for};
 
-use super::{load_err, load_ok, warnings};
+use super::{load_err, load_ok, rest_route, warnings};
 
 const FULL: &str = r#"
 AWSTemplateFormatVersion: "2010-09-09"
@@ -127,22 +125,15 @@ fn full_cloudformation_api() {
     assert_eq!(
         api.routes,
         [
-            RouteSpec {
-                method: "GET".to_owned(),
-                path: "/users/{id}".to_owned(),
-                function: "AppFn".to_owned(),
-                integration_timeout: Duration::from_millis(10_000),
-                source: "Resources.GetUser".to_owned(),
-                authorizer: Some("request-auth".to_owned()),
-            },
-            RouteSpec {
-                method: "ANY".to_owned(),
-                path: "/".to_owned(),
-                function: "AppFn".to_owned(),
-                integration_timeout: Duration::from_millis(29_000),
-                source: "Resources.RootAny".to_owned(),
-                authorizer: None,
-            },
+            rest_route(
+                "GET",
+                "/users/{id}",
+                "AppFn",
+                10_000,
+                "Resources.GetUser",
+                Some("request-auth")
+            ),
+            rest_route("ANY", "/", "AppFn", 29_000, "Resources.RootAny", None),
         ]
     );
     assert_eq!(
@@ -188,11 +179,11 @@ fn full_cloudformation_api() {
         r#"{"message": $context.error.messageString}"#.to_owned(),
     );
     assert_eq!(
-        api.gateway_responses.keys().collect::<Vec<_>>(),
+        api.gateway_responses().unwrap().keys().collect::<Vec<_>>(),
         ["UNAUTHORIZED"]
     );
     assert_eq!(
-        api.gateway_responses["UNAUTHORIZED"],
+        api.gateway_responses().unwrap()["UNAUTHORIZED"],
         GatewayResponseSpec {
             status: Some(401),
             headers,

@@ -107,3 +107,27 @@ Resources:
             Path: /hello
             Method: get
 "#;
+
+/// A REST route served by a Lambda proxy integration, as the readers build them.
+fn rest_route(
+    method: &str,
+    path: &str,
+    function: &str,
+    ms: u64,
+    source: &str,
+    auth: Option<&str>,
+) -> crate::model::Route {
+    crate::model::Route {
+        key: crate::model::RouteKey::path(
+            method,
+            crate::model::PathTemplate::parse(path).expect("valid path"),
+        ),
+        integration: crate::model::Integration::Lambda {
+            function: function.to_owned(),
+            payload: crate::model::PayloadVersion::V1,
+            timeout: std::time::Duration::from_millis(ms),
+        },
+        authorizer: auth.map(str::to_owned),
+        source: source.to_owned(),
+    }
+}

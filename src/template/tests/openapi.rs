@@ -5,9 +5,7 @@ use std::time::Duration;
 
 use indexmap::IndexMap;
 
-use crate::model::{
-    Authorizer, AuthorizerKind, GatewayResponseSpec, IdentitySource, Model, RestApi, RouteSpec,
-};
+use crate::model::{Api, Authorizer, AuthorizerKind, GatewayResponseSpec, IdentitySource, Model};
 use crate::template::{TemplateError, load_str};
 
 use super::project_dir as dir;
@@ -38,30 +36,14 @@ fn load_err(text: &str) -> String {
     }
 }
 
-fn api<'m>(m: &'m Model, logical: &str) -> &'m RestApi {
+fn api<'m>(m: &'m Model, logical: &str) -> &'m Api {
     m.apis
         .iter()
         .find(|a| a.logical_id == logical)
         .expect("the template declares the API")
 }
 
-fn route(
-    method: &str,
-    path: &str,
-    function: &str,
-    ms: u64,
-    source: &str,
-    auth: Option<&str>,
-) -> RouteSpec {
-    RouteSpec {
-        method: method.to_owned(),
-        path: path.to_owned(),
-        function: function.to_owned(),
-        integration_timeout: Duration::from_millis(ms),
-        source: source.to_owned(),
-        authorizer: auth.map(str::to_owned),
-    }
-}
+use super::rest_route as route;
 
 const LAMBDA_URI: &str = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:pets/invocations";
 
@@ -262,7 +244,7 @@ fn swagger_2_inline_definition() {
             ..GatewayResponseSpec::default()
         },
     );
-    assert_eq!(a.gateway_responses, expected);
+    assert_eq!(a.gateway_responses(), Some(&expected));
     assert_eq!(
         warnings(&m),
         [format!(
@@ -522,7 +504,15 @@ fn events_merge_with_the_definition_and_win_on_conflict() {
     let summary: Vec<String> = a
         .routes
         .iter()
-        .map(|r| format!("{} {} {} {:?}", r.method, r.path, r.source, r.authorizer))
+        .map(|r| {
+            format!(
+                "{} {} {} {:?}",
+                r.method().unwrap(),
+                r.resource(),
+                r.source,
+                r.authorizer
+            )
+        })
         .collect();
     assert_eq!(
         summary,
@@ -536,8 +526,8 @@ fn events_merge_with_the_definition_and_win_on_conflict() {
             "POST /extra Resources.PetsFn.Properties.Events.Extra None".to_owned(),
         ]
     );
-    assert_eq!(a.routes[3].integration_timeout, Duration::from_secs(29));
-    assert_eq!(a.routes[4].integration_timeout, Duration::from_secs(1));
+    assert_eq!(a.routes[3].integration.timeout(), Duration::from_secs(29));
+    assert_eq!(a.routes[4].integration.timeout(), Duration::from_secs(1));
     assert_eq!(
         warnings(&m).last().map(String::as_str),
         Some(
@@ -555,13 +545,16 @@ fn sam_gateway_responses_win_over_the_definition() {
     let m = load_ok(&text);
     let a = api(&m, "Api");
     assert_eq!(
-        a.gateway_responses["UNAUTHORIZED"],
+        a.gateway_responses().unwrap()["UNAUTHORIZED"],
         GatewayResponseSpec {
             status: Some(403),
             ..GatewayResponseSpec::default()
         }
     );
-    assert_eq!(a.gateway_responses["DEFAULT_4XX"].status, Some(400));
+    assert_eq!(
+        a.gateway_responses().unwrap()["DEFAULT_4XX"].status,
+        Some(400)
+    );
     assert!(
         warnings(&m).contains(&format!(
             "{BODY}.x-amazon-apigateway-gateway-responses.UNAUTHORIZED: replaced by GatewayResponses.UNAUTHORIZED of the API (SAM writes its GatewayResponses over the definition's)"
@@ -587,7 +580,14 @@ fn sam_default_authorizer_applies_to_the_definition() {
     let bindings: Vec<String> = api(&m, "Api")
         .routes
         .iter()
-        .map(|r| format!("{} {} {:?}", r.method, r.path, r.authorizer))
+        .map(|r| {
+            format!(
+                "{} {} {:?}",
+                r.method().unwrap(),
+                r.resource(),
+                r.authorizer
+            )
+        })
         .collect();
     assert_eq!(
         bindings,
@@ -804,10 +804,10 @@ Resources:
         "application/json".to_owned(),
         r#"{"denied": true}"#.to_owned(),
     );
-    assert_eq!(a.gateway_responses["ACCESS_DENIED"], denied);
+    assert_eq!(a.gateway_responses().unwrap()["ACCESS_DENIED"], denied);
     // The GatewayResponse resource is applied after the import.
     assert_eq!(
-        a.gateway_responses["MISSING_AUTHENTICATION_TOKEN"].status,
+        a.gateway_responses().unwrap()["MISSING_AUTHENTICATION_TOKEN"].status,
         Some(410)
     );
 

@@ -32,10 +32,10 @@ fn hello_world_uses_the_implicit_api() {
     assert!(api.stage_variables.is_empty());
     assert_eq!(api.routes.len(), 1);
     let r = &api.routes[0];
-    assert_eq!(r.method, "GET");
-    assert_eq!(r.path, "/hello");
-    assert_eq!(r.function, "HelloFunction");
-    assert_eq!(r.integration_timeout, Duration::from_millis(29_000));
+    assert_eq!(r.method().unwrap(), "GET");
+    assert_eq!(r.resource(), "/hello");
+    assert_eq!(r.integration.function(), Some("HelloFunction"));
+    assert_eq!(r.integration.timeout(), Duration::from_millis(29_000));
     assert_eq!(r.source, "Resources.HelloFunction.Properties.Events.Get");
 }
 
@@ -89,20 +89,20 @@ Resources:
             .collect::<Vec<_>>(),
         ["FROM_GLOBALS=g", "SHARED=own", "NUM=3"]
     );
-    assert_eq!(first.routes[0].path, "/{proxy+}");
+    assert_eq!(first.routes[0].resource(), "/{proxy+}");
     assert_eq!(
-        first.routes[0].integration_timeout,
+        first.routes[0].integration.timeout(),
         Duration::from_millis(50)
     );
-    assert_eq!(m.apis[1].routes[0].method, "POST");
+    assert_eq!(m.apis[1].routes[0].method().unwrap(), "POST");
     assert_eq!(
-        m.apis[1].routes[0].integration_timeout,
+        m.apis[1].routes[0].integration.timeout(),
         Duration::from_millis(5000)
     );
     assert!(m.apis[2].routes.is_empty());
     let implicit = &m.apis[3];
     assert_eq!(implicit.stage, "Prod");
-    assert_eq!(implicit.routes[0].method, "ANY");
+    assert_eq!(implicit.routes[0].method().unwrap(), "ANY");
     assert_eq!(implicit.stage_variables["SHARED"], "g");
 }
 
@@ -139,7 +139,7 @@ Resources:
         Three: {Type: Api, Properties: {Path: /, Method: get}}
 "#,
     );
-    let paths: Vec<_> = m.apis[0].routes.iter().map(|r| r.path.as_str()).collect();
+    let paths: Vec<_> = m.apis[0].routes.iter().map(|r| r.resource()).collect();
     assert_eq!(paths, ["/two", "/one", "/"]);
     assert_eq!(m.functions.keys().collect::<Vec<_>>(), ["B", "A"]);
 }
@@ -340,7 +340,7 @@ fn timeout_in_millis_bounds() {
         if ok {
             let m = load_ok(&text);
             let expected = Duration::from_millis(value.parse().expect("number"));
-            assert_eq!(m.apis[0].routes[0].integration_timeout, expected);
+            assert_eq!(m.apis[0].routes[0].integration.timeout(), expected);
         } else {
             let msg = load_err(&text);
             let expected = if value == "1.5" {
@@ -369,7 +369,7 @@ fn json_numbers_are_accepted_for_numeric_properties() {
     assert_eq!(f.environment["N"], "1.5");
     assert_eq!(f.environment["B"], "false");
     assert_eq!(
-        m.apis[0].routes[0].integration_timeout,
+        m.apis[0].routes[0].integration.timeout(),
         Duration::from_secs(1)
     );
 }

@@ -1,0 +1,61 @@
+//! Lambda authorizers as the template declares them.
+
+use std::time::Duration;
+
+/// A REST Lambda authorizer (`TOKEN` or `REQUEST`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Authorizer {
+    /// Its name.
+    pub name: String,
+    /// Logical id of the local function that implements it.
+    pub function: String,
+    /// TOKEN or REQUEST, with their identity sources.
+    pub kind: AuthorizerKind,
+    /// Result cache TTL (`ReauthorizeEvery` / `AuthorizerResultTtlInSeconds`; default
+    /// 300 s, 0 disables caching, at most 3600 s).
+    pub ttl: Duration,
+    /// Where it was declared, e.g. `Resources.MyApi.Properties.Auth.Authorizers.Tok`.
+    pub source: String,
+}
+
+/// The two REST Lambda authorizer types.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AuthorizerKind {
+    /// `TOKEN`: one header is the identity; optional regex checked before invoking.
+    Token {
+        /// Header name (default `Authorization`).
+        header: String,
+        /// `ValidationExpression` / `IdentityValidationExpression`, matched against the
+        /// whole header value.
+        validation_expression: Option<String>,
+    },
+    /// `REQUEST`: any number of identity sources; the event carries the whole request.
+    Request {
+        /// Identity sources in declaration order (they form the cache key).
+        identity_sources: Vec<IdentitySource>,
+    },
+}
+
+/// One identity source of a REQUEST authorizer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdentitySource {
+    /// `method.request.header.NAME` (case-insensitive).
+    Header(String),
+    /// `method.request.querystring.NAME` (case-sensitive).
+    Query(String),
+    /// `stageVariables.NAME`.
+    StageVariable(String),
+    /// `context.NAME` (e.g. `context.httpMethod`, `context.resourcePath`).
+    Context(String),
+}
+
+impl std::fmt::Display for IdentitySource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            IdentitySource::Header(n) => write!(f, "method.request.header.{n}"),
+            IdentitySource::Query(n) => write!(f, "method.request.querystring.{n}"),
+            IdentitySource::StageVariable(n) => write!(f, "stageVariables.{n}"),
+            IdentitySource::Context(n) => write!(f, "context.{n}"),
+        }
+    }
+}

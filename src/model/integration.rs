@@ -1,0 +1,57 @@
+//! Integrations: what serves a route once it is matched and authorized.
+
+use std::time::Duration;
+
+/// What serves a route.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Integration {
+    /// A Lambda proxy integration (`AWS_PROXY`): the request becomes an event for a local
+    /// function, its result becomes the response.
+    Lambda {
+        /// Logical id of the function (a key of `Model::functions`).
+        function: String,
+        /// The shape of the event and of the response contract.
+        payload: PayloadVersion,
+        /// `TimeoutInMillis` (default 29 s on REST APIs, 30 s on HTTP APIs).
+        timeout: Duration,
+    },
+}
+
+impl Integration {
+    /// The local function this integration invokes, if any.
+    pub fn function(&self) -> Option<&str> {
+        match self {
+            Integration::Lambda { function, .. } => Some(function),
+        }
+    }
+
+    /// The Lambda payload format, for a Lambda integration.
+    pub fn payload(&self) -> Option<PayloadVersion> {
+        match self {
+            Integration::Lambda { payload, .. } => Some(*payload),
+        }
+    }
+
+    /// How long the gateway waits for the integration.
+    pub fn timeout(&self) -> Duration {
+        match self {
+            Integration::Lambda { timeout, .. } => *timeout,
+        }
+    }
+}
+
+/// The Lambda proxy payload format: the event's shape and the response contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PayloadVersion {
+    /// `1.0`: the REST API event (`resource`, `httpMethod`, `multiValueHeaders`, ...).
+    V1,
+}
+
+impl PayloadVersion {
+    /// The version as templates and events spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PayloadVersion::V1 => "1.0",
+        }
+    }
+}
