@@ -2,6 +2,7 @@
 //! why, whether the backend ran) and next steps. Rendered as the `Diagnosis:` log line, in
 //! the admin API, and by `glassgate explain`.
 
+use crate::model::ApiKind;
 use crate::outcome::Cause;
 use crate::trace::Trace;
 
@@ -42,13 +43,24 @@ pub fn diagnose(trace: &Trace) -> Option<Diagnosis> {
         .and_then(|i| i.exit.clone());
     let backend = backend_note(trace);
     let (summary, steps): (String, Vec<String>) = match f.cause {
+        Cause::NoRoute if trace.flavor == Some(ApiKind::Http) => (
+            format!(
+                "{status} Not Found is a routing miss of the HTTP API: {}.",
+                f.detail
+            ),
+            vec![
+                "check the method and the path: HTTP APIs fold no trailing slash (/items/ is not /items), and a named stage is the first path segment (/dev/items)".into(),
+                "add a $default route (an HttpApi event without Path and Method) to catch every other request".into(),
+                "run `glassgate validate` to list every route".into(),
+            ],
+        ),
         Cause::NoRoute => (
             format!(
                 "{status} Missing Authentication Token is a routing miss, not an auth problem: {}.",
                 f.detail
             ),
             vec![
-                "check the method and the path (routes are served at the root, without the stage name)".into(),
+                "check the method and the path (REST APIs are served at the root, without the stage name)".into(),
                 "run `glassgate validate` to list every route".into(),
             ],
         ),

@@ -19,6 +19,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use time::OffsetDateTime;
 use tokio::net::TcpListener;
 
+use crate::model::ApiKind;
 use crate::outcome::Cause;
 use crate::pipeline::request::{self, GatewayRequest};
 use crate::pipeline::respond::GatewayResponse;
@@ -256,6 +257,7 @@ fn add_forwarding_headers(req: &mut GatewayRequest) {
 const X_AMZN_REQUESTID: HeaderName = HeaderName::from_static("x-amzn-requestid");
 const X_AMZ_APIGW_ID: HeaderName = HeaderName::from_static("x-amz-apigw-id");
 const X_AMZN_TRACE_ID: HeaderName = HeaderName::from_static("x-amzn-trace-id");
+const APIGW_REQUESTID: HeaderName = HeaderName::from_static("apigw-requestid");
 
 fn to_http(response: GatewayResponse, trace: &Trace, faithful: bool) -> Response<Full<Bytes>> {
     let mut out = Response::new(Full::new(response.body));
@@ -273,11 +275,20 @@ fn to_http(response: GatewayResponse, trace: &Trace, faithful: bool) -> Response
             h.append(k, v);
         }
     }
-    if let Ok(v) = HeaderValue::from_str(&trace.request_id) {
-        h.insert(X_AMZN_REQUESTID, v);
-    }
-    if let Ok(v) = HeaderValue::from_str(&trace.extended_request_id) {
-        h.insert(X_AMZ_APIGW_ID, v);
+    // An HTTP API names the request by one id (the event's `requestContext.requestId`);
+    // a REST API by two, and adds the X-Ray trace id when it invoked a function.
+    let http_api = trace.flavor == Some(ApiKind::Http);
+    if http_api {
+        if let Ok(v) = HeaderValue::from_str(&trace.extended_request_id) {
+            h.insert(APIGW_REQUESTID, v);
+        }
+    } else {
+        if let Ok(v) = HeaderValue::from_str(&trace.request_id) {
+            h.insert(X_AMZN_REQUESTID, v);
+        }
+        if let Ok(v) = HeaderValue::from_str(&trace.extended_request_id) {
+            h.insert(X_AMZ_APIGW_ID, v);
+        }
     }
     if !faithful {
         for (k, v) in diagnosis_headers(trace) {
@@ -286,7 +297,7 @@ fn to_http(response: GatewayResponse, trace: &Trace, faithful: bool) -> Response
             }
         }
     }
-    if trace.invocation.is_some() {
+    if trace.invocation.is_some() && !http_api {
         let root = request::trace_root(&trace.request_id, trace.received_at);
         if let Ok(v) = HeaderValue::from_str(&root) {
             h.insert(X_AMZN_TRACE_ID, v);

@@ -147,6 +147,9 @@ pub struct Trace {
     pub api: Option<String>,
     /// Its stage.
     pub stage: Option<String>,
+    /// REST or HTTP: the product whose answers (bodies, id headers) the request got; `None`
+    /// when no API judged it (a template with no API).
+    pub flavor: Option<crate::model::ApiKind>,
     /// `METHOD /resource` of the matched route.
     pub route: Option<String>,
     /// Stages in order.
@@ -190,6 +193,7 @@ impl Trace {
             path: path.to_owned(),
             api: None,
             stage: None,
+            flavor: None,
             route: None,
             stages: Vec::new(),
             authorizer: None,

@@ -29,6 +29,16 @@ impl Api {
     pub fn gateway_responses(&self) -> Option<&IndexMap<String, GatewayResponseSpec>> {
         match &self.flavor {
             Flavor::Rest { gateway_responses } => Some(gateway_responses),
+            Flavor::Http => None,
+        }
+    }
+
+    /// Whether requests reach it under a `/{stage}` prefix: a named stage of an HTTP API.
+    /// REST APIs and the `$default` stage are served from the root.
+    pub fn stage_prefix(&self) -> Option<&str> {
+        match self.flavor {
+            Flavor::Http if self.stage != DEFAULT_STAGE => Some(&self.stage),
+            Flavor::Http | Flavor::Rest { .. } => None,
         }
     }
 }
@@ -41,7 +51,13 @@ pub enum Flavor {
         /// Customised gateway responses by type name (`UNAUTHORIZED`, `DEFAULT_4XX`, ...).
         gateway_responses: IndexMap<String, GatewayResponseSpec>,
     },
+    /// An HTTP API (API Gateway v2): fixed gateway-generated bodies, `$default` routes and
+    /// stages, payload 2.0.
+    Http,
 }
+
+/// The stage HTTP APIs serve from the root, and SAM's default for `AWS::Serverless::HttpApi`.
+pub const DEFAULT_STAGE: &str = "$default";
 
 impl Flavor {
     /// A REST API with AWS's default gateway responses.
@@ -53,8 +69,36 @@ impl Flavor {
 
     /// A short name for route tables and logs.
     pub fn name(&self) -> &'static str {
+        self.kind().name()
+    }
+
+    /// The flavour without its settings.
+    pub fn kind(&self) -> ApiKind {
         match self {
-            Flavor::Rest { .. } => "REST",
+            Flavor::Rest { .. } => ApiKind::Rest,
+            Flavor::Http => ApiKind::Http,
+        }
+    }
+}
+
+/// Which API Gateway product answered a request: decides the id headers and the texts of
+/// gateway-generated responses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum ApiKind {
+    /// A REST API.
+    #[serde(rename = "REST")]
+    Rest,
+    /// An HTTP API.
+    #[serde(rename = "HTTP")]
+    Http,
+}
+
+impl ApiKind {
+    /// `REST` or `HTTP`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ApiKind::Rest => "REST",
+            ApiKind::Http => "HTTP",
         }
     }
 }

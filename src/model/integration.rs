@@ -45,6 +45,9 @@ impl Integration {
 pub enum PayloadVersion {
     /// `1.0`: the REST API event (`resource`, `httpMethod`, `multiValueHeaders`, ...).
     V1,
+    /// `2.0`: the HTTP API event (`routeKey`, `rawPath`, `cookies`, ...) and its response
+    /// contract (a result without `statusCode` is a 200 JSON body).
+    V2,
 }
 
 impl PayloadVersion {
@@ -52,6 +55,16 @@ impl PayloadVersion {
     pub fn as_str(self) -> &'static str {
         match self {
             PayloadVersion::V1 => "1.0",
+            PayloadVersion::V2 => "2.0",
+        }
+    }
+
+    /// Parse `PayloadFormatVersion` as templates write it (`"1.0"`, `"2.0"`; also `1` / `2`).
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim() {
+            "1.0" | "1" => Some(PayloadVersion::V1),
+            "2.0" | "2" => Some(PayloadVersion::V2),
+            _ => None,
         }
     }
 }

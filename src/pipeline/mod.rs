@@ -20,7 +20,7 @@ use std::time::Instant;
 use indexmap::IndexMap;
 
 use crate::lambda::LambdaService;
-use crate::model::{Integration, Model, PayloadVersion};
+use crate::model::{ApiKind, Integration, Model, PayloadVersion};
 use crate::outcome::{self, Cause, Failure};
 use crate::trace::{Stage, Trace};
 use request::GatewayRequest;
@@ -343,23 +343,24 @@ impl Pipeline {
             Err(e) => {
                 trace.stage(Stage::Route, began, "no route");
                 let near = self.router.nearest(&req.path, 3);
-                let detail = match &e {
-                    RouteError::NoResource { .. } | RouteError::NoMethod { .. }
-                        if near.is_empty() =>
-                    {
-                        format!("{e}; the API has no routes")
-                    }
-                    _ => format!("{e}; nearest routes: {}", near.join(", ")),
+                let detail = if near.is_empty() {
+                    format!("{e}; the API has no routes")
+                } else {
+                    format!("{e}; nearest routes: {}", near.join(", "))
                 };
                 // On AWS the host names the API, so its customised MISSING_AUTHENTICATION_TOKEN
                 // or DEFAULT_4XX applies; served at the root, that is only unambiguous when
                 // the template has a single API.
+                let api = match (&e, self.model.apis.as_slice()) {
+                    // An HTTP API's miss is that API's: its fixed 404.
+                    (RouteError::NoRoute { api, .. }, apis) => apis.get(*api),
+                    (_, [only]) => Some(only),
+                    _ => None,
+                };
+                trace.flavor = api.map(|a| a.flavor.kind());
                 let ctx = respond::ResponseContext {
                     request: Some(req),
-                    api: match self.model.apis.as_slice() {
-                        [only] => Some(only),
-                        _ => None,
-                    },
+                    api,
                     ..Default::default()
                 };
                 return self.fail(trace, Failure::new(Cause::NoRoute, detail), &ctx);
@@ -369,6 +370,7 @@ impl Pipeline {
         let route = &api.routes[matched.id.route];
         trace.api = Some(api.logical_id.clone());
         trace.stage = Some(api.stage.clone());
+        trace.flavor = Some(api.flavor.kind());
         let route_key = route.key.to_string();
         trace.stage(Stage::Route, began, route_key.clone());
         trace.route = Some(route_key);
@@ -510,6 +512,17 @@ impl Pipeline {
             timeout,
         } = &route.integration;
         let event = match version {
+            PayloadVersion::V2 => payload::v2::build(
+                req,
+                &payload::v2::EventContext {
+                    route_key: trace.route.as_deref().unwrap_or_default(),
+                    path_params: &matched.path_params,
+                    stage: &api.stage,
+                    stage_variables: &api.stage_variables,
+                    api_id: &api.api_id,
+                    account_id: &self.model.account_id,
+                },
+            ),
             PayloadVersion::V1 => payload::v1::build(
                 req,
                 &payload::v1::EventContext {
@@ -533,6 +546,7 @@ impl Pipeline {
             function_arn: &function_arn,
             region: &self.model.region,
             timeout: *timeout,
+            payload: *version,
         };
         let result = integrate::invoke(&self.lambda, &target, event, redactor, &mut trace).await;
         match result {
@@ -543,7 +557,7 @@ impl Pipeline {
             Ok(proxy) => {
                 trace.stage(Stage::Integrate, began, format!("status {}", proxy.status));
                 let began = Instant::now();
-                let response = respond::for_proxy(proxy);
+                let response = respond::for_proxy(proxy, *version);
                 trace.log(integrate::quote_for_log(
                     "Method response body after transformations: ",
                     &response.body,
@@ -573,7 +587,8 @@ impl Pipeline {
     ) -> Handled {
         let began = Instant::now();
         let response = respond::for_failure(&failure, ctx);
-        match respond::response_type(failure.cause) {
+        let rest = ctx.api.is_none_or(|a| a.flavor.kind() == ApiKind::Rest);
+        match respond::response_type(failure.cause).filter(|_| rest) {
             // Integration failures end the method phase; the others never started it.
             Some(t) if failure.layer != outcome::Layer::Integration => trace.log(format!(
                 "Gateway response type: {} with status code: {}",

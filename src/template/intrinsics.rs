@@ -21,9 +21,19 @@ pub(super) type Resolved = Result<Option<Value>, Reported>;
 /// The logical id SAM gives the API it creates for events without `RestApiId`.
 pub(super) const IMPLICIT_API: &str = "ServerlessRestApi";
 
+/// The logical id SAM gives the HTTP API it creates for `HttpApi` events without `ApiId`.
+pub(super) const IMPLICIT_HTTP_API: &str = "ServerlessHttpApi";
+
+/// Whether `logical` names one of the APIs SAM creates implicitly (which a template may refer
+/// to without declaring).
+fn is_implicit_api(logical: &str) -> bool {
+    logical == IMPLICIT_API || logical == IMPLICIT_HTTP_API
+}
+
 const SERVERLESS_FUNCTION: &str = "AWS::Serverless::Function";
 const LAMBDA_FUNCTION: &str = "AWS::Lambda::Function";
 pub(super) const SERVERLESS_API: &str = "AWS::Serverless::Api";
+pub(super) const SERVERLESS_HTTP_API: &str = "AWS::Serverless::HttpApi";
 pub(super) const CFN_REST_API: &str = "AWS::ApiGateway::RestApi";
 
 /// What `!GetAtt Api.RootResourceId` evaluates to. AWS gives the root resource a random id; the
@@ -189,7 +199,7 @@ impl<'t> Resolver<'t> {
             return *known;
         }
         let Some(info) = self.resource(logical) else {
-            return Ok(logical == IMPLICIT_API);
+            return Ok(is_implicit_api(logical));
         };
         let loc = child(&child("Resources", logical), "Condition");
         let result = match info.condition {
@@ -375,7 +385,7 @@ impl<'t> Resolver<'t> {
 
     fn resource_ref(&mut self, name: &str, loc: &str) -> Result<String, Reported> {
         let Some(info) = self.resource(name) else {
-            if name == IMPLICIT_API {
+            if is_implicit_api(name) {
                 return Ok(name.to_owned());
             }
             return Err(self.diags.error(
@@ -428,7 +438,7 @@ impl<'t> Resolver<'t> {
     /// `Fn::GetAtt` of `logical.attr`, used at `loc`.
     fn attribute(&mut self, logical: &str, attr: &str, loc: &str) -> Result<String, Reported> {
         let Some(info) = self.resource(logical) else {
-            if logical == IMPLICIT_API {
+            if is_implicit_api(logical) {
                 return Ok(self.placeholder_attribute(logical, attr, loc));
             }
             return Err(self.diags.error(

@@ -12,6 +12,7 @@
 mod apigw;
 mod auth;
 mod cfn;
+mod http_api;
 mod openapi;
 
 use std::collections::HashMap;
@@ -22,7 +23,8 @@ use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
 use super::intrinsics::{
-    CFN_REST_API, IMPLICIT_API, Node, Resolver, ResourceInfo, SERVERLESS_API, scalar_text,
+    CFN_REST_API, IMPLICIT_API, Node, Resolver, ResourceInfo, SERVERLESS_API, SERVERLESS_HTTP_API,
+    scalar_text,
 };
 use super::{Diagnostics, LoadOptions, Reported, child, describe};
 use crate::model::{
@@ -116,9 +118,8 @@ const HARMLESS_API_PROPERTIES: &[&str] = &[
     "TracingEnabled",
 ];
 
-/// `Globals` sections SAM knows that have nothing to do with REST APIs.
+/// `Globals` sections SAM knows that have nothing to do with APIs.
 const IGNORED_GLOBALS: &[&str] = &[
-    "HttpApi",
     "SimpleTable",
     "StateMachine",
     "LayerVersion",
@@ -175,12 +176,14 @@ pub(super) fn build(
         base_dir,
         globals_function: Vec::new(),
         globals_api: Vec::new(),
+        globals_http_api: Vec::new(),
         functions: IndexMap::new(),
         apis: Vec::new(),
         routes: IndexMap::new(),
         seen_routes: HashMap::new(),
         path_variables: HashMap::new(),
         implicit_used: false,
+        implicit_http_used: false,
         api_auth: HashMap::new(),
         cfn: cfn::Pending::default(),
         openapi_routes: Vec::new(),
@@ -195,6 +198,7 @@ pub(super) fn build(
             "AWS::Serverless::Function" => b.function(logical, info, true),
             "AWS::Lambda::Function" => b.function(logical, info, false),
             SERVERLESS_API => b.api(logical, info),
+            SERVERLESS_HTTP_API => b.http_api(logical, info),
             CFN_REST_API => b.cfn_rest_api(logical, info),
             ty if cfn::LATER_TYPES.contains(&ty) => b.cfn.later.push((*logical).to_owned()),
             // The permission API Gateway needs to call a function: boilerplate, nothing to emulate.
@@ -229,6 +233,9 @@ pub(super) fn build(
             authorizers: IndexMap::new(),
             flavor: Flavor::rest(),
         });
+    }
+    if b.implicit_http_used {
+        b.implicit_http_api();
     }
     b.cfn_finish();
     b.openapi_finish();
@@ -344,6 +351,7 @@ struct Builder<'t> {
     base_dir: &'t Path,
     globals_function: Vec<(&'t str, &'t Value)>,
     globals_api: Vec<(&'t str, &'t Value)>,
+    globals_http_api: Vec<(&'t str, &'t Value)>,
     functions: IndexMap<String, Function>,
     /// Explicit APIs in template order; routes are attached at the end.
     apis: Vec<Api>,
@@ -356,6 +364,7 @@ struct Builder<'t> {
     /// name per level.
     path_variables: HashMap<(String, String), (String, String, String)>,
     implicit_used: bool,
+    implicit_http_used: bool,
     /// Authorizers and gateway responses by API logical id.
     api_auth: HashMap<String, auth::ApiAuth>,
     /// CloudFormation API Gateway resources, read after every other resource.
@@ -420,8 +429,8 @@ impl<'t> Builder<'t> {
         for (section, v) in sections {
             let loc = child("Globals", section);
             let entries = match (section.as_str(), v) {
-                ("Function" | "Api", Value::Object(m)) => m,
-                ("Function" | "Api", other) => {
+                ("Function" | "Api" | "HttpApi", Value::Object(m)) => m,
+                ("Function" | "Api" | "HttpApi", other) => {
                     self.r
                         .diags
                         .error(loc, format!("expected a mapping, got {}", describe(other)));
@@ -437,7 +446,10 @@ impl<'t> Builder<'t> {
             };
             for (key, value) in entries {
                 let at = child(&loc, key);
-                if section == "Function" {
+                if section == "HttpApi" {
+                    // Judged with each HTTP API's own properties (http_api.rs).
+                    self.globals_http_api.push((key.as_str(), value));
+                } else if section == "Function" {
                     match key.as_str() {
                         "Runtime" | "Handler" | "CodeUri" | "Timeout" | "MemorySize"
                         | "Environment" => self.globals_function.push((key.as_str(), value)),
@@ -913,14 +925,14 @@ impl<'t> Builder<'t> {
                     Ok(None) | Err(Reported) => continue,
                 },
             };
-            if ty != "Api" {
-                self.r.diags.warn(
+            match ty.as_str() {
+                "Api" => self.api_event(logical, event, &loc),
+                "HttpApi" => self.http_api_event(logical, event, &loc),
+                _ => self.r.diags.warn(
                     &loc,
                     format!("event type {ty} is not served by glassgate; event {name} ignored"),
-                );
-                continue;
+                ),
             }
-            self.api_event(logical, event, &loc);
         }
     }
 

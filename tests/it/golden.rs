@@ -1,11 +1,13 @@
-//! Golden fixtures for the REST Lambda proxy event (payload 1.0): each folder under
-//! `tests/golden/event-v1/` holds a known request (`request.json`) and the event glassgate
-//! must build from it (`expected.event.json`), compared as JSON values. A new case is a new
-//! folder. `GW_BLESS=1 cargo test golden` rewrites the expected files for review.
+//! Golden fixtures for the Lambda proxy events: each folder under `tests/golden/event-v1/`
+//! (REST, payload 1.0) and `tests/golden/event-v2/` (HTTP APIs, payload 2.0) holds a known
+//! request (`request.json`) and the event glassgate must build from it
+//! (`expected.event.json`), compared as JSON values. A new case is a new folder.
+//! `GW_BLESS=1 cargo test golden` rewrites the expected files for review; the v2 case was
+//! written by hand from the shape of AWS's documented 2.0 example event.
 
 use std::path::Path;
 
-use glassgate::pipeline::payload::v1::{EventContext, build};
+use glassgate::pipeline::payload::{v1, v2};
 use glassgate::pipeline::request::GatewayRequest;
 use indexmap::IndexMap;
 use serde::Deserialize;
@@ -23,13 +25,18 @@ struct Case {
     received_at: String,
     request_id: String,
     extended_request_id: String,
+    /// v1: the resource template.
+    #[serde(default)]
     resource: String,
+    /// v2: the route key.
+    #[serde(default)]
+    route_key: String,
     path_params: IndexMap<String, String>,
     stage: String,
     stage_variables: IndexMap<String, String>,
 }
 
-fn run_case(dir: &Path) {
+fn run_case(dir: &Path, version: u8) {
     let case: Case = serde_json::from_str(
         &std::fs::read_to_string(dir.join("request.json")).expect("request.json"),
     )
@@ -64,18 +71,31 @@ fn run_case(dir: &Path) {
         .expect("receivedAt"),
         parsed_query: Default::default(),
     };
-    let event = build(
-        &req,
-        &EventContext {
-            resource: &case.resource,
-            path_params: &case.path_params,
-            stage: &case.stage,
-            stage_variables: &case.stage_variables,
-            api_id: "abc123defg",
-            account_id: "123456789012",
-            authorizer: None,
-        },
-    );
+    let event = match version {
+        1 => v1::build(
+            &req,
+            &v1::EventContext {
+                resource: &case.resource,
+                path_params: &case.path_params,
+                stage: &case.stage,
+                stage_variables: &case.stage_variables,
+                api_id: "abc123defg",
+                account_id: "123456789012",
+                authorizer: None,
+            },
+        ),
+        _ => v2::build(
+            &req,
+            &v2::EventContext {
+                route_key: &case.route_key,
+                path_params: &case.path_params,
+                stage: &case.stage,
+                stage_variables: &case.stage_variables,
+                api_id: "abc123defg",
+                account_id: "123456789012",
+            },
+        ),
+    };
     let got: serde_json::Value = serde_json::from_slice(&event).expect("event is JSON");
     let expected_path = dir.join("expected.event.json");
     if std::env::var_os("GW_BLESS").is_some() {
@@ -97,9 +117,10 @@ fn run_case(dir: &Path) {
     );
 }
 
-#[test]
-fn v1_events_match_their_golden_files() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/event-v1");
+fn run_folder(name: &str, version: u8, at_least: usize) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name);
     let mut cases: Vec<_> = std::fs::read_dir(&root)
         .expect("golden dir")
         .filter_map(Result::ok)
@@ -108,11 +129,21 @@ fn v1_events_match_their_golden_files() {
         .collect();
     cases.sort();
     assert!(
-        cases.len() >= 3,
+        cases.len() >= at_least,
         "expected golden cases in {}",
         root.display()
     );
     for dir in cases {
-        run_case(&dir);
+        run_case(&dir, version);
     }
+}
+
+#[test]
+fn v1_events_match_their_golden_files() {
+    run_folder("event-v1", 1, 3);
+}
+
+#[test]
+fn v2_events_match_their_golden_files() {
+    run_folder("event-v2", 2, 1);
 }

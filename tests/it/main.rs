@@ -6,6 +6,7 @@ mod conformance;
 mod examples;
 mod failures;
 mod golden;
+mod http_api;
 mod lifecycle;
 mod reload;
 mod runtimes;

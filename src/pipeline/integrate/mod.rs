@@ -1,17 +1,20 @@
-//! Stage `integrate`: build the Lambda proxy (payload 1.0) request, invoke the function under
-//! the integration timeout, and check what came back.
+//! Stage `integrate`: invoke the function with the Lambda proxy event under the integration
+//! timeout, and hold what came back to the payload version's response contract
+//! (`proxy_response` for 1.0, `proxy_response_v2` for 2.0).
 //!
 //! Input: the request and its [`RouteMatch`](super::route::RouteMatch). Output: a
 //! [`ProxyResponse`]. Error: a [`Failure`] of layer `backend`
 //! (the function failed or answered badly) or `integration` (the timeout passed first).
 
 pub mod proxy_response;
+pub mod proxy_response_v2;
 
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
 use crate::lambda::{FailureKind, InvokeOutcome, LambdaService};
+use crate::model::PayloadVersion;
 use crate::outcome::{Cause, Failure};
 use crate::trace::Trace;
 use proxy_response::ProxyResponse;
@@ -28,6 +31,8 @@ pub struct Target<'a> {
     pub region: &'a str,
     /// The integration timeout.
     pub timeout: Duration,
+    /// The response contract the result is held to.
+    pub payload: PayloadVersion,
 }
 
 /// Invoke the function with `event` and parse its answer.
@@ -103,7 +108,11 @@ pub async fn invoke(
                 truncate_for_log(&text)
             ));
             facts.raw_response = Some(truncate_for_log(&text));
-            proxy_response::parse(&payload).map_err(|e| {
+            let parsed = match target.payload {
+                PayloadVersion::V1 => proxy_response::parse(&payload),
+                PayloadVersion::V2 => proxy_response_v2::parse(&payload),
+            };
+            parsed.map_err(|e| {
                 trace.log(
                     "Execution failed due to configuration error: Malformed Lambda proxy response",
                 );

@@ -14,8 +14,9 @@ pub struct ProxyResponse {
     pub status: u16,
     /// Headers in order, merged.
     pub headers: Vec<(String, String)>,
-    /// Body bytes as AWS returns them (base64 text is not decoded without binary media types).
-    pub body: String,
+    /// Body bytes as the client gets them: on REST base64 text stays text (without binary
+    /// media types), on HTTP APIs (payload 2.0) it is decoded.
+    pub body: bytes::Bytes,
     /// `isBase64Encoded` as given.
     pub is_base64_encoded: bool,
 }
@@ -45,7 +46,7 @@ pub enum MalformedResponse {
     },
 }
 
-fn kind(v: &Value) -> &'static str {
+pub(super) fn kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "boolean",
@@ -56,7 +57,7 @@ fn kind(v: &Value) -> &'static str {
     }
 }
 
-fn scalar(v: &Value) -> Option<String> {
+pub(super) fn scalar(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
@@ -81,7 +82,7 @@ pub fn parse(payload: &[u8]) -> Result<ProxyResponse, MalformedResponse> {
     let mut status = 200u16;
     let mut single: Vec<(String, String)> = Vec::new();
     let mut multi: Vec<(String, Vec<String>)> = Vec::new();
-    let mut body = String::new();
+    let mut body = bytes::Bytes::new();
     let mut b64 = false;
     for (k, v) in &map {
         match k.as_str() {
@@ -161,7 +162,7 @@ pub fn parse(payload: &[u8]) -> Result<ProxyResponse, MalformedResponse> {
             },
             "body" => match v {
                 Value::Null => {}
-                Value::String(s) => body.clone_from(s),
+                Value::String(s) => body = bytes::Bytes::from(s.clone()),
                 other => {
                     return Err(bad(
                         "body",
@@ -192,7 +193,7 @@ pub fn parse(payload: &[u8]) -> Result<ProxyResponse, MalformedResponse> {
 
 /// Merge the two header maps: a name in both gets the multi values then the single value.
 /// `Set-Cookie` is never joined, since a joined cookie header is a different cookie.
-fn merge(
+pub(super) fn merge(
     multi: Vec<(String, Vec<String>)>,
     single: Vec<(String, String)>,
 ) -> Vec<(String, String)> {

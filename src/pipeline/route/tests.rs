@@ -1,14 +1,19 @@
 use std::time::Duration;
 
 use super::*;
-use crate::model::{Flavor, Integration, PayloadVersion, Route};
+use crate::model::{Flavor, Integration, PathTemplate, PayloadVersion, Route};
 
-/// One API with the given routes; `$default` makes the catch-all route.
+/// One REST API with the given routes.
 fn api(routes: &[(&str, &str)]) -> Vec<Api> {
-    vec![Api {
+    vec![api_of(Flavor::rest(), "Prod", routes)]
+}
+
+/// One API of the flavour on the stage; `$default` as a path makes the catch-all route.
+fn api_of(flavor: Flavor, stage: &str, routes: &[(&str, &str)]) -> Api {
+    Api {
         logical_id: "Api".into(),
         api_id: "abcdefghij".into(),
-        stage: "Prod".into(),
+        stage: stage.into(),
         stage_variables: IndexMap::new(),
         routes: routes
             .iter()
@@ -28,13 +33,21 @@ fn api(routes: &[(&str, &str)]) -> Vec<Api> {
             })
             .collect(),
         authorizers: IndexMap::new(),
-        flavor: Flavor::rest(),
-    }]
+        flavor,
+    }
 }
 
 /// Returns "METHOD /template k=v ..." for the matched route, or the error.
 fn hit(routes: &[(&str, &str)], method: &str, path: &str) -> Result<String, RouteError> {
-    let apis = api(routes);
+    hit_in(api(routes), method, path)
+}
+
+/// The same on one HTTP API on the `$default` stage.
+fn hit_http(routes: &[(&str, &str)], method: &str, path: &str) -> Result<String, RouteError> {
+    hit_in(vec![api_of(Flavor::Http, "$default", routes)], method, path)
+}
+
+fn hit_in(apis: Vec<Api>, method: &str, path: &str) -> Result<String, RouteError> {
     let router = Router::new(&apis).expect("valid table");
     let m = router.route(method, path)?;
     let r = &apis[m.id.api].routes[m.id.route];
@@ -160,8 +173,18 @@ fn invalid_tables_are_rejected() {
         bad(&[("GET", "/x"), ("GET", "/x")]),
         RouteTableError::Conflict { .. }
     ));
+    assert!(matches!(
+        bad(&[("", "$default")]),
+        RouteTableError::DefaultOnRest { .. }
+    ));
+    let two_defaults = vec![api_of(
+        Flavor::Http,
+        "$default",
+        &[("", "$default"), ("", "$default")],
+    )];
     assert!(
-        bad(&[("", "$default"), ("", "$default")])
+        Router::new(&two_defaults)
+            .unwrap_err()
             .to_string()
             .starts_with("$default is declared twice")
     );
@@ -171,17 +194,123 @@ fn invalid_tables_are_rejected() {
 }
 
 #[test]
-fn the_default_route_answers_what_nothing_else_matches() {
-    let routes = [("GET", "/pets/{id}"), ("", "$default")];
+fn http_apis_match_exact_then_greedy_then_default() {
+    // The example table of the HTTP API developer guide (aws-httpapi-semantics.md §1.2).
+    let routes = [
+        ("GET", "/pets/dog/1"),
+        ("GET", "/pets/dog/{id}"),
+        ("GET", "/pets/{proxy+}"),
+        ("ANY", "/{proxy+}"),
+        ("", "$default"),
+    ];
     assert_eq!(
-        hit(&routes, "GET", "/pets/1").unwrap(),
-        "GET /pets/{id} id=1"
+        hit_http(&routes, "GET", "/pets/dog/1").unwrap(),
+        "GET /pets/dog/1"
     );
-    // No resource, and a resource without the method: both fall to $default, with no
-    // path variables from the partial match.
-    assert_eq!(hit(&routes, "GET", "/owners").unwrap(), "$default");
-    assert_eq!(hit(&routes, "DELETE", "/pets/1").unwrap(), "$default");
-    assert_eq!(hit(&routes, "GET", "/").unwrap(), "$default");
+    assert_eq!(
+        hit_http(&routes, "GET", "/pets/dog/2").unwrap(),
+        "GET /pets/dog/{id} id=2"
+    );
+    assert_eq!(
+        hit_http(&routes, "GET", "/pets/cat/1").unwrap(),
+        "GET /pets/{proxy+} proxy=cat/1"
+    );
+    // ANY covers the methods the path does not define; it beats $default.
+    assert_eq!(
+        hit_http(&routes, "POST", "/test/5").unwrap(),
+        "ANY /{proxy+} proxy=test/5"
+    );
+    assert_eq!(
+        hit_http(&routes, "POST", "/pets/dog/1").unwrap(),
+        "ANY /{proxy+} proxy=pets/dog/1"
+    );
+    assert_eq!(hit_http(&routes, "GET", "/").unwrap(), "$default");
+}
+
+#[test]
+fn http_apis_fall_back_where_rest_would_not() {
+    // A full match with a variable beats a greedy route under a literal.
+    let routes = [("GET", "/{a}/{b}"), ("GET", "/pets/{proxy+}")];
+    assert_eq!(
+        hit_http(&routes, "GET", "/pets/x").unwrap(),
+        "GET /{a}/{b} a=pets b=x"
+    );
+    // A literal that leads nowhere does not own its subtree.
+    let routes = [("GET", "/users/me"), ("GET", "/users/{id}/books")];
+    assert_eq!(
+        hit_http(&routes, "GET", "/users/me/books").unwrap(),
+        "GET /users/{id}/books id=me"
+    );
+    // A resource without the method keeps looking.
+    let routes = [("POST", "/items"), ("GET", "/{proxy+}")];
+    assert_eq!(
+        hit_http(&routes, "GET", "/items").unwrap(),
+        "GET /{proxy+} proxy=items"
+    );
+}
+
+#[test]
+fn http_apis_fold_nothing() {
+    let routes = [("GET", "/metrics"), ("GET", "/files/{proxy+}")];
+    assert!(matches!(
+        hit_http(&routes, "GET", "/metrics/"),
+        Err(RouteError::NoRoute { .. })
+    ));
+    assert!(hit_http(&routes, "GET", "//metrics").is_err());
+    assert!(hit_http(&routes, "GET", "/files").is_err());
+    // A greedy variable may match the empty remainder after a trailing slash.
+    assert_eq!(
+        hit_http(&routes, "GET", "/files/").unwrap(),
+        "GET /files/{proxy+} proxy="
+    );
+    assert_eq!(
+        hit_http(&routes, "GET", "/files/a//b/").unwrap(),
+        "GET /files/{proxy+} proxy=a//b/"
+    );
+    assert!(hit_http(&[("GET", "/{proxy+}")], "GET", "/").is_err());
+}
+
+#[test]
+fn named_stages_are_path_prefixes_left_out_of_matching() {
+    let apis = vec![api_of(Flavor::Http, "dev", &[("GET", "/items/{id}")])];
+    let router = Router::new(&apis).unwrap();
+    let m = router.route("GET", "/dev/items/7").unwrap();
+    assert_eq!(m.path_params["id"], "7");
+    // Without the stage, or under another one, nothing matches; the miss names the API.
+    assert!(matches!(
+        router.route("GET", "/items/7"),
+        Err(RouteError::NoResource { .. })
+    ));
+    assert_eq!(
+        router.route("GET", "/dev/nope"),
+        Err(RouteError::NoRoute {
+            api: 0,
+            method: "GET".into(),
+            path: "/nope".into()
+        })
+    );
+    assert!(router.route("GET", "/development/items/7").is_err());
+}
+
+#[test]
+fn rest_apis_come_first_at_the_root() {
+    let apis = vec![
+        api_of(
+            Flavor::Http,
+            "$default",
+            &[("GET", "/shared"), ("", "$default")],
+        ),
+        api_of(
+            Flavor::rest(),
+            "Prod",
+            &[("GET", "/shared"), ("GET", "/rest")],
+        ),
+    ];
+    let router = Router::new(&apis).unwrap();
+    assert_eq!(router.route("GET", "/shared").unwrap().id.api, 1);
+    assert_eq!(router.route("GET", "/rest").unwrap().id.api, 1);
+    // The HTTP API's $default takes what neither matches.
+    assert_eq!(router.route("GET", "/other").unwrap().id.api, 0);
 }
 
 #[test]

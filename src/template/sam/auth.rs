@@ -662,9 +662,9 @@ impl Builder<'_> {
                 api.routes.push(spec);
             }
             api.authorizers = auth.authorizers;
-            api.flavor = Flavor::Rest {
-                gateway_responses: auth.gateway_responses,
-            };
+            if let Flavor::Rest { gateway_responses } = &mut api.flavor {
+                *gateway_responses = auth.gateway_responses;
+            }
         }
         self.apis = apis;
     }

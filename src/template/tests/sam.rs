@@ -303,12 +303,21 @@ Resources:
             "Resources.Fn.Properties.SomethingNew: property SomethingNew is not supported by glassgate; ignored",
             "Resources.Fn.Properties.Events.Get.Properties.RequestParameters: RequestParameters is not validated by glassgate; requests are passed through unchecked",
             "Resources.Fn.Properties.Events.Queue: event type SQS is not served by glassgate; event Queue ignored",
-            "Resources.Fn.Properties.Events.Http: event type HttpApi is not served by glassgate; event Http ignored",
             "Resources.Api.Properties.Auth.ResourcePolicy: ResourcePolicy is not emulated; requests are not checked against it",
             "Resources.Api.Properties.DefinitionBody: the OpenAPI definition is empty; no routes are imported",
             "Resources.Bucket: resource type AWS::S3::Bucket is not emulated; ignored",
         ]
     );
+    // The HttpApi event without Path and Method is the $default route of the implicit HTTP
+    // API; its empty Globals.HttpApi.Auth declares nothing to refuse.
+    let http = m
+        .apis
+        .iter()
+        .find(|a| a.logical_id == "ServerlessHttpApi")
+        .expect("implicit HTTP API");
+    assert_eq!(http.stage, "$default");
+    assert_eq!(http.routes.len(), 1);
+    assert_eq!(http.routes[0].key, crate::model::RouteKey::Default);
 }
 
 #[test]

@@ -4,14 +4,17 @@
 //! aws-semantics.md §7 with their default status codes, bodies and `x-amzn-ErrorType`, and
 //! the fixed Lambda-proxy error bodies of §7.3); a proxy response becomes the backend's
 //! response. The match over [`Cause`] has no catch-all arm, so a new cause does not build
-//! until it is mapped here.
+//! until it is mapped here. REST's tables are here; an HTTP API's fixed answers are in
+//! `http.rs`.
+
+mod http;
 
 use bytes::Bytes;
 use indexmap::IndexMap;
 
 use super::integrate::proxy_response::ProxyResponse;
 use super::request::GatewayRequest;
-use crate::model::Api;
+use crate::model::{Api, ApiKind, PayloadVersion};
 use crate::outcome::{Cause, Failure};
 
 /// A response ready to send.
@@ -256,6 +259,14 @@ pub struct ResponseContext<'a> {
 /// or the API's customisation of its gateway response type (exact type first, then
 /// DEFAULT_4XX / DEFAULT_5XX by status class).
 pub fn for_failure(failure: &Failure, ctx: &ResponseContext<'_>) -> GatewayResponse {
+    if ctx.api.is_some_and(|a| a.flavor.kind() == ApiKind::Http) {
+        let (status, body) = http::fixed(failure.cause);
+        return GatewayResponse {
+            status,
+            headers: vec![("Content-Type".to_owned(), "application/json".to_owned())],
+            body: Bytes::from_static(body.as_bytes()),
+        };
+    }
     let b = builtin(failure.cause);
     let custom = match (b.rtype, ctx.api.and_then(Api::gateway_responses)) {
         (Some(t), Some(responses)) => responses.get(t.name()).or_else(|| {
@@ -437,20 +448,23 @@ fn render(
     out
 }
 
-/// The client response for a well-formed proxy response. Without a `Content-Type` the
-/// gateway answers `application/json`, as AWS does.
-pub fn for_proxy(p: ProxyResponse) -> GatewayResponse {
+/// The client response for a well-formed proxy response.
+///
+/// Payload 1.0 gets AWS's default `Content-Type: application/json` when the function sends
+/// none; payload 2.0 gets exactly the function's headers.
+pub fn for_proxy(p: ProxyResponse, payload: PayloadVersion) -> GatewayResponse {
     let mut headers = p.headers;
-    if !headers
-        .iter()
-        .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+    if payload == PayloadVersion::V1
+        && !headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
     {
         headers.push(("Content-Type".to_owned(), "application/json".to_owned()));
     }
     GatewayResponse {
         status: p.status,
         headers,
-        body: Bytes::from(p.body),
+        body: p.body,
     }
 }
 

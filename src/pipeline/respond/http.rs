@@ -1,0 +1,60 @@
+//! What an HTTP API answers when it fails a request itself (aws-httpapi-semantics.md §1.3):
+//! fixed compact bodies with Title-Case texts, no gateway-response customisation, no
+//! `x-amzn-ErrorType`.
+
+use crate::outcome::Cause;
+
+/// Status and body for a failure on an HTTP API.
+pub(super) fn fixed(cause: Cause) -> (u16, &'static str) {
+    const NOT_FOUND: &str = r#"{"message":"Not Found"}"#;
+    const UNAUTHORIZED: &str = r#"{"message":"Unauthorized"}"#;
+    const FORBIDDEN: &str = r#"{"message":"Forbidden"}"#;
+    const INTERNAL: &str = r#"{"message":"Internal Server Error"}"#;
+    const UNAVAILABLE: &str = r#"{"message":"Service Unavailable"}"#;
+    // Unverified on AWS (no capture of an oversized request to an HTTP API).
+    const TOO_LARGE: &str = r#"{"message":"Request Entity Too Large"}"#;
+    match cause {
+        Cause::NoRoute => (404, NOT_FOUND),
+        Cause::IdentityMissing | Cause::IdentityInvalid | Cause::AuthorizerUnauthorized => {
+            (401, UNAUTHORIZED)
+        }
+        Cause::PolicyExplicitDeny | Cause::PolicyNotCovered | Cause::CachedPolicyNotCovered => {
+            (403, FORBIDDEN)
+        }
+        Cause::AuthorizerError
+        | Cause::AuthorizerPermission
+        | Cause::AuthorizerCrash
+        | Cause::AuthorizerTimeout
+        | Cause::AuthorizerMalformedResponse
+        | Cause::AuthorizerInvalidContext
+        | Cause::AuthorizerOutOfMemory
+        | Cause::HandlerError
+        | Cause::HandlerCrash
+        | Cause::HandlerTimeout
+        | Cause::HandlerInitError
+        | Cause::MalformedProxyResponse
+        | Cause::IntegrationPermission => (500, INTERNAL),
+        // Both observed: the integration timeout after ~30 s, throttling at once.
+        Cause::IntegrationTimeout | Cause::Throttled => (503, UNAVAILABLE),
+        Cause::RequestTooLarge => (413, TOO_LARGE),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies_have_the_observed_byte_counts() {
+        // aws-httpapi-semantics.md §1.3 gives the content-length of each capture.
+        assert_eq!(fixed(Cause::NoRoute).1.len(), 23);
+        assert_eq!(fixed(Cause::IdentityMissing).1.len(), 26);
+        assert_eq!(fixed(Cause::PolicyExplicitDeny).1.len(), 23);
+        assert_eq!(
+            fixed(Cause::HandlerError),
+            (500, r#"{"message":"Internal Server Error"}"#)
+        );
+        assert_eq!(fixed(Cause::HandlerError).1.len(), 35);
+        assert_eq!(fixed(Cause::IntegrationTimeout).1.len(), 33);
+    }
+}

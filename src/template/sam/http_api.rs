@@ -1,0 +1,424 @@
+//! SAM HTTP APIs: `AWS::Serverless::HttpApi`, `Globals.HttpApi`, `HttpApi` function events and
+//! the implicit `ServerlessHttpApi` (aws-httpapi-semantics.md §8.1).
+//!
+//! Served: the stage (`StageName`, `$default` when absent) and its variables, routes from
+//! events (`Path` + `Method`, or neither for the `$default` route), `PayloadFormatVersion`
+//! (2.0 by default) and `TimeoutInMillis` (50 to 30 000 ms, 30 s by default, as AWS applies it
+//! when SAM writes none). Lambda and JWT authorizers of HTTP APIs are not emulated yet: a
+//! template that declares one is refused, since serving its routes open would hide the very
+//! failures glassgate exists to show. What is only ignored is a named warning.
+
+use serde_json::{Map, Value};
+
+use super::{Builder, PendingRoute, Prop, RouteAuth, check_stage_name, http_method};
+use crate::model::{
+    Api, DEFAULT_STAGE, Flavor, Integration, PathTemplate, PayloadVersion, Route, RouteKey,
+    api_id_for,
+};
+use crate::template::intrinsics::{IMPLICIT_HTTP_API, ResourceInfo, SERVERLESS_HTTP_API};
+use crate::template::{Reported, child};
+
+/// HTTP API properties that change nothing locally.
+const HARMLESS_HTTP_API_PROPERTIES: &[&str] = &[
+    "Name",
+    "Description",
+    "Tags",
+    "PropagateTags",
+    "Domain",
+    "DisableExecuteApiEndpoint",
+    "FailOnWarnings",
+];
+
+/// AWS's integration timeout range and default for HTTP APIs.
+const HTTP_TIMEOUT_RANGE: std::ops::RangeInclusive<u64> = 50..=30_000;
+const HTTP_TIMEOUT_MESSAGE: &str = "TimeoutInMillis should be between 50 ms and 30000 ms";
+const HTTP_DEFAULT_TIMEOUT_MS: u64 = 30_000;
+
+const AUTH_NOT_EMULATED: &str = "Lambda and JWT authorizers of HTTP APIs are not emulated yet; glassgate refuses the template rather than serve these routes open";
+
+impl<'t> Builder<'t> {
+    /// An `AWS::Serverless::HttpApi` resource.
+    pub(super) fn http_api(&mut self, logical: &str, info: &ResourceInfo<'t>) {
+        let res_loc = child("Resources", logical);
+        let props_loc = child(&res_loc, "Properties");
+        let Some(props) = self.properties(info.props, &props_loc) else {
+            return;
+        };
+        let Some(own) = props.get().as_object() else {
+            return;
+        };
+        let ignore = self.ignore_globals_of(info, &res_loc);
+        let mut layers: Vec<(String, Prop<'_>)> = Vec::new();
+        for (key, value) in self.globals_http_api.clone() {
+            if !ignore.ignores(key) {
+                let loc = child("Globals.HttpApi", key);
+                layers.push((key.to_owned(), Prop { value, loc }));
+            }
+        }
+        for (key, value) in own {
+            let loc = child(&props_loc, key);
+            layers.push((key.clone(), Prop { value, loc }));
+        }
+        let Ok((stage, stage_variables)) = self.http_api_settings(&layers) else {
+            return;
+        };
+        self.apis
+            .push(new_http_api(logical, stage, stage_variables));
+    }
+
+    /// The implicit `ServerlessHttpApi` that `HttpApi` events without `ApiId` attach to,
+    /// configured by `Globals.HttpApi` only.
+    pub(super) fn implicit_http_api(&mut self) {
+        let layers: Vec<(String, Prop<'_>)> = self
+            .globals_http_api
+            .clone()
+            .into_iter()
+            .map(|(key, value)| {
+                let loc = child("Globals.HttpApi", key);
+                (key.to_owned(), Prop { value, loc })
+            })
+            .collect();
+        let Ok((stage, stage_variables)) = self.http_api_settings(&layers) else {
+            return;
+        };
+        self.apis
+            .push(new_http_api(IMPLICIT_HTTP_API, stage, stage_variables));
+    }
+
+    /// The stage and stage variables of an HTTP API from its property layers (Globals first,
+    /// the resource's own last), reporting everything else.
+    fn http_api_settings(
+        &mut self,
+        layers: &[(String, Prop<'_>)],
+    ) -> Result<(String, indexmap::IndexMap<String, String>), Reported> {
+        let mut stage = DEFAULT_STAGE.to_owned();
+        let mut var_layers = Vec::new();
+        let mut failed = false;
+        for (key, prop) in layers {
+            match key.as_str() {
+                "StageName" => match self.checked_string(prop, check_http_stage_name) {
+                    Ok(Some(s)) => stage = s,
+                    Ok(None) => {}
+                    Err(Reported) => failed = true,
+                },
+                "StageVariables" => var_layers.push(Prop {
+                    value: prop.value,
+                    loc: prop.loc.clone(),
+                }),
+                "Auth" => {
+                    if self.http_api_auth(prop).is_err() {
+                        failed = true;
+                    }
+                }
+                "DefinitionBody" | "DefinitionUri" => self.r.diags.warn(
+                    &prop.loc,
+                    format!(
+                        "{key} of HTTP APIs is not read yet: the routes it defines are not served (declare them as HttpApi events)"
+                    ),
+                ),
+                "CorsConfiguration" => self.r.diags.warn(
+                    &prop.loc,
+                    "CorsConfiguration is not emulated yet: preflights are routed like any request and no CORS headers are added",
+                ),
+                "AccessLogSettings" => self.r.diags.warn(
+                    &prop.loc,
+                    "AccessLogSettings is not emulated yet: no access log lines are written",
+                ),
+                "DefaultRouteSettings" | "RouteSettings" => self.r.diags.warn(
+                    &prop.loc,
+                    format!("{key} is not emulated: requests are not throttled"),
+                ),
+                other => self.property_note(other, &prop.loc, HARMLESS_HTTP_API_PROPERTIES, None),
+            }
+        }
+        let variables = self.stage_variables(&var_layers);
+        match (failed, variables) {
+            (false, Ok(vars)) => Ok((stage, vars)),
+            _ => Err(Reported),
+        }
+    }
+
+    /// `Auth` of an HTTP API: refused when it declares authorizers (not emulated yet).
+    fn http_api_auth(&mut self, prop: &Prop<'_>) -> Result<(), Reported> {
+        let entries = self.mapping(prop.value, &prop.loc)?;
+        let mut failed = false;
+        for (key, value) in &entries {
+            let loc = child(&prop.loc, key);
+            match key.as_str() {
+                "Authorizers" | "DefaultAuthorizer" | "EnableIamAuthorizer" => {
+                    if value.is_null() || value == &Value::Bool(false) {
+                        continue;
+                    }
+                    self.r.diags.error(&loc, AUTH_NOT_EMULATED);
+                    failed = true;
+                }
+                _ => self.r.diags.warn(
+                    &loc,
+                    format!(
+                        "property {key} of HTTP API Auth is not supported by glassgate; ignored"
+                    ),
+                ),
+            }
+        }
+        if failed { Err(Reported) } else { Ok(()) }
+    }
+
+    /// One `HttpApi` event of function `logical`.
+    pub(super) fn http_api_event(&mut self, logical: &str, event: &Map<String, Value>, loc: &str) {
+        let props_loc = child(loc, "Properties");
+        let Some(node) = self.properties(event.get("Properties"), &props_loc) else {
+            return;
+        };
+        let Some(props) = node.get().as_object() else {
+            return;
+        };
+        let mut path: Option<PathTemplate> = None;
+        let mut method: Option<String> = None;
+        let mut api = Some(IMPLICIT_HTTP_API.to_owned());
+        let mut payload = PayloadVersion::V2;
+        let mut timeout_ms = HTTP_DEFAULT_TIMEOUT_MS;
+        let mut ok = true;
+        for (key, value) in props {
+            let prop = Prop {
+                value,
+                loc: child(&props_loc, key),
+            };
+            match key.as_str() {
+                "Path" => match self.string(&prop) {
+                    Ok(Some(p)) => match PathTemplate::parse(&p) {
+                        Ok(_) if p.len() > 1 && p.ends_with('/') => {
+                            self.r.diags.error(
+                                &prop.loc,
+                                format!("HTTP API route paths may not end with '/', got {p:?} (API Gateway refuses the route key)"),
+                            );
+                            ok = false;
+                        }
+                        Ok(p) => path = Some(p),
+                        Err(e) => {
+                            self.r.diags.error(&prop.loc, e.to_string());
+                            ok = false;
+                        }
+                    },
+                    Ok(None) => {}
+                    Err(Reported) => ok = false,
+                },
+                "Method" => match self.string(&prop) {
+                    Ok(Some(m)) => match http_method(&m) {
+                        Some(m) => method = Some(m),
+                        None => {
+                            self.r.diags.error(
+                                &prop.loc,
+                                format!("{m:?} is not an HTTP method API Gateway accepts (GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS or ANY)"),
+                            );
+                            ok = false;
+                        }
+                    },
+                    Ok(None) => {}
+                    Err(Reported) => ok = false,
+                },
+                "ApiId" => api = self.http_api_id(&prop),
+                "PayloadFormatVersion" => match self.r.resolve(prop.value, &prop.loc) {
+                    Ok(None) => {}
+                    Ok(Some(v)) => {
+                        let text = match &v {
+                            Value::String(s) => s.clone(),
+                            other => other.to_string(),
+                        };
+                        match PayloadVersion::parse(&text) {
+                            Some(v) => payload = v,
+                            None => {
+                                self.r.diags.error(
+                                    &prop.loc,
+                                    format!("PayloadFormatVersion must be \"1.0\" or \"2.0\", got {text:?}"),
+                                );
+                                ok = false;
+                            }
+                        }
+                    }
+                    Err(Reported) => ok = false,
+                },
+                "TimeoutInMillis" => {
+                    match self.whole_number(&prop, HTTP_TIMEOUT_RANGE, HTTP_TIMEOUT_MESSAGE) {
+                        Ok(Some(n)) => timeout_ms = n,
+                        Ok(None) => {}
+                        Err(Reported) => ok = false,
+                    }
+                }
+                "Auth" => {
+                    if self.http_event_auth(&prop).is_err() {
+                        ok = false;
+                    }
+                }
+                "RouteSettings" => self.r.diags.warn(
+                    &prop.loc,
+                    "RouteSettings is not emulated: requests are not throttled",
+                ),
+                _ => self.r.diags.warn(
+                    &prop.loc,
+                    format!(
+                        "property {key} of HttpApi events is not supported by glassgate; ignored"
+                    ),
+                ),
+            }
+        }
+        let key = match (path, method) {
+            (Some(path), Some(method)) => RouteKey::path(&method, path),
+            (None, None) if !props.contains_key("Path") && !props.contains_key("Method") => {
+                RouteKey::Default
+            }
+            (Some(_), None) if !props.contains_key("Method") => {
+                self.r.diags.error(
+                    &props_loc,
+                    "HttpApi event has a Path but no Method (give both, or neither for the $default route)",
+                );
+                return;
+            }
+            (None, Some(_)) if !props.contains_key("Path") => {
+                self.r.diags.error(
+                    &props_loc,
+                    "HttpApi event has a Method but no Path (give both, or neither for the $default route)",
+                );
+                return;
+            }
+            // The bad property is reported.
+            _ => return,
+        };
+        let (Some(api), true) = (api, ok) else {
+            return;
+        };
+        if api == IMPLICIT_HTTP_API {
+            self.implicit_http_used = true;
+        }
+        if payload == PayloadVersion::V1 {
+            self.r.diags.warn(
+                loc,
+                "payload 1.0 on an HTTP API is served with the REST 1.0 event: its differences on HTTP APIs (a version field, resourceId the route key, header name casing) are not emulated yet",
+            );
+        }
+        let spec = Route {
+            key,
+            integration: Integration::Lambda {
+                function: logical.to_owned(),
+                payload,
+                timeout: std::time::Duration::from_millis(timeout_ms),
+            },
+            authorizer: None,
+            source: loc.to_owned(),
+        };
+        let route_key = (api.clone(), spec.key.clone());
+        if let Some(first) = self.seen_routes.get(&route_key) {
+            self.r.diags.error(
+                loc,
+                format!(
+                    "route {} of API {api} is also declared at {first}",
+                    spec.key
+                ),
+            );
+            return;
+        }
+        if !self.check_sibling_variables(&api, spec.path(), loc) {
+            return;
+        }
+        self.seen_routes.insert(route_key, loc.to_owned());
+        self.routes.entry(api).or_default().push(PendingRoute {
+            spec,
+            auth: RouteAuth::Open,
+        });
+    }
+
+    /// `Auth` of an `HttpApi` event: only `Authorizer: NONE` is served.
+    fn http_event_auth(&mut self, prop: &Prop<'_>) -> Result<(), Reported> {
+        let entries = self.mapping(prop.value, &prop.loc)?;
+        let mut failed = false;
+        for (key, value) in &entries {
+            let at = Prop {
+                value,
+                loc: child(&prop.loc, key),
+            };
+            match key.as_str() {
+                "Authorizer" => match self.string(&at) {
+                    Ok(Some(name)) if name == "NONE" => {}
+                    Ok(Some(_)) => {
+                        self.r.diags.error(&at.loc, AUTH_NOT_EMULATED);
+                        failed = true;
+                    }
+                    Ok(None) => {}
+                    Err(Reported) => failed = true,
+                },
+                "AuthorizationScopes" => self.r.diags.warn(
+                    &at.loc,
+                    "AuthorizationScopes applies to JWT authorizers, which are not emulated yet; ignored",
+                ),
+                _ => self.r.diags.warn(
+                    &at.loc,
+                    format!("property {key} of event Auth is not supported by glassgate; ignored"),
+                ),
+            }
+        }
+        if failed { Err(Reported) } else { Ok(()) }
+    }
+
+    /// The logical id of the HTTP API an event's `ApiId` points at.
+    fn http_api_id(&mut self, prop: &Prop<'_>) -> Option<String> {
+        let id = match self.string(prop) {
+            Ok(Some(id)) => id,
+            Ok(None) => return Some(IMPLICIT_HTTP_API.to_owned()),
+            Err(Reported) => return None,
+        };
+        match self.r.resource(&id) {
+            Some(info) if info.ty == SERVERLESS_HTTP_API => match self.r.included(&id) {
+                Ok(true) => Some(id),
+                Ok(false) => {
+                    self.r.diags.error(
+                        &prop.loc,
+                        format!("ApiId refers to {id}, whose Condition is false"),
+                    );
+                    None
+                }
+                Err(Reported) => None,
+            },
+            Some(info) => {
+                self.r.diags.error(
+                    &prop.loc,
+                    format!(
+                        "ApiId refers to {id}, which is a {}; expected an {SERVERLESS_HTTP_API} (use !Ref MyHttpApi)",
+                        info.ty
+                    ),
+                );
+                None
+            }
+            None if id == IMPLICIT_HTTP_API => Some(id),
+            None => {
+                self.r.diags.error(
+                    &prop.loc,
+                    format!("ApiId {id:?} does not name an {SERVERLESS_HTTP_API} of this template (use !Ref MyHttpApi)"),
+                );
+                None
+            }
+        }
+    }
+}
+
+fn new_http_api(
+    logical: &str,
+    stage: String,
+    stage_variables: indexmap::IndexMap<String, String>,
+) -> Api {
+    Api {
+        logical_id: logical.to_owned(),
+        api_id: api_id_for(logical),
+        stage,
+        stage_variables,
+        routes: Vec::new(),
+        authorizers: indexmap::IndexMap::new(),
+        flavor: Flavor::Http,
+    }
+}
+
+/// HTTP API stage names: `$default`, or what REST stages allow.
+fn check_http_stage_name(s: &str) -> Result<(), String> {
+    if s == DEFAULT_STAGE {
+        return Ok(());
+    }
+    check_stage_name(s).map_err(|e| format!("{e} (or be $default)"))
+}

@@ -1,0 +1,335 @@
+//! HTTP APIs (API Gateway v2) from SAM: `AWS::Serverless::HttpApi`, `HttpApi` events and the
+//! implicit `ServerlessHttpApi`, served with real Python handler processes: routing with
+//! stages and `$default`, the payload 2.0 event the function receives, the 2.0 response
+//! contract, and the fixed answers an HTTP API gives when it fails a request itself.
+
+use crate::support::{Gateway, fail, glassgate};
+
+const HANDLERS: &str = r#"
+import json
+
+def echo(event, context):
+    # The whole event back, with a cookie and a header to pass through.
+    return {
+        "statusCode": 201,
+        "headers": {"content-type": "application/json", "x-echo": "1"},
+        "cookies": ["session=abc; Path=/", "theme=dark"],
+        "body": json.dumps(event),
+    }
+
+def inferred(event, context):
+    return {"message": "no statusCode here"}
+
+def text(event, context):
+    return "Hello from Lambda!"
+
+def binary(event, context):
+    return {"statusCode": 200, "headers": {"content-type": "application/octet-stream"},
+            "body": "AAEC/w==", "isBase64Encoded": True}
+
+def boom(event, context):
+    raise ValueError("broken on purpose")
+
+def malformed(event, context):
+    return {"statusCode": "not a status"}
+"#;
+
+/// A template with a named-stage HTTP API (`DevApi`, stage `dev`) and the implicit one
+/// (`$default` stage) holding the other routes, all served by functions of `HANDLERS`.
+fn template(code: &std::path::Path, with_default_route: bool) -> String {
+    let mut t = format!(
+        r#"
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Runtime: python3.12
+    CodeUri: {code}
+    Timeout: 30
+Resources:
+  DevApi:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      StageName: dev
+      StageVariables: {{color: blue}}
+  EchoFn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.echo
+      Events:
+        Item: {{Type: HttpApi, Properties: {{Path: "/items/{{id}}", Method: get}}}}
+        Files: {{Type: HttpApi, Properties: {{Path: "/files/{{proxy+}}", Method: ANY}}}}
+        Dev: {{Type: HttpApi, Properties: {{ApiId: !Ref DevApi, Path: "/things/{{id}}", Method: post}}}}
+  InferredFn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.inferred
+      Events:
+        E: {{Type: HttpApi, Properties: {{Path: /inferred, Method: get}}}}
+  TextFn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.text
+      Events:
+        E: {{Type: HttpApi, Properties: {{Path: /text, Method: get}}}}
+  BinaryFn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.binary
+      Events:
+        E: {{Type: HttpApi, Properties: {{Path: /binary, Method: get}}}}
+  BoomFn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.boom
+      Events:
+        E: {{Type: HttpApi, Properties: {{Path: /boom, Method: get}}}}
+  MalformedFn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.malformed
+      Events:
+        E: {{Type: HttpApi, Properties: {{Path: /malformed, Method: get}}}}
+"#,
+        code = code.display()
+    );
+    if with_default_route {
+        t.push_str(
+            r#"  CatchAllFn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.text
+      Events:
+        Default: {Type: HttpApi}
+"#,
+        );
+    }
+    t
+}
+
+fn code_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("app.py"), HANDLERS).expect("write handlers");
+    dir
+}
+
+#[tokio::test]
+async fn the_function_gets_a_payload_2_event_and_its_response_passes_through() {
+    let code = code_dir();
+    let gw = Gateway::start(&template(code.path(), false), &[]);
+    let r = gw
+        .request(
+            "GET",
+            "/items/42?tag=a&tag=b&q=x+y",
+            &[
+                ("Cookie", "c1=one; c2=two"),
+                ("X-Custom", "first"),
+                ("x-custom", "second"),
+            ],
+            "",
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    // The function's headers and cookies, and HTTP API's one id header: no REST ids.
+    assert_eq!(r.header("x-echo"), Some("1"));
+    let cookies: Vec<_> = r.headers.get_all("set-cookie").iter().collect();
+    assert_eq!(cookies, ["session=abc; Path=/", "theme=dark"]);
+    assert!(r.header("x-amzn-requestid").is_none());
+    assert!(r.header("x-amz-apigw-id").is_none());
+    let id = r
+        .header("apigw-requestid")
+        .expect("apigw-requestid")
+        .to_owned();
+    assert_eq!((id.len(), id.ends_with('=')), (16, true), "{id}");
+
+    let e = r.json();
+    assert_eq!(e["version"], "2.0");
+    assert_eq!(e["routeKey"], "GET /items/{id}");
+    assert_eq!(e["rawPath"], "/items/42");
+    assert_eq!(e["rawQueryString"], "tag=a&tag=b&q=x+y");
+    assert_eq!(e["cookies"], serde_json::json!(["c1=one", "c2=two"]));
+    assert_eq!(e["headers"]["x-custom"], "first,second");
+    assert!(e["headers"].get("cookie").is_none(), "{e}");
+    assert_eq!(e["queryStringParameters"]["tag"], "a,b");
+    assert_eq!(e["queryStringParameters"]["q"], "x y");
+    assert_eq!(e["pathParameters"], serde_json::json!({"id": "42"}));
+    assert!(e.get("stageVariables").is_none(), "{e}");
+    assert_eq!(e["isBase64Encoded"], false);
+    let rc = &e["requestContext"];
+    assert_eq!(rc["requestId"], id.as_str());
+    assert_eq!(rc["routeKey"], "GET /items/{id}");
+    assert_eq!(rc["stage"], "$default");
+    assert_eq!(rc["http"]["method"], "GET");
+    assert_eq!(rc["http"]["path"], "/items/42");
+    assert_eq!(rc["http"]["protocol"], "HTTP/1.1");
+    assert_eq!(rc["http"]["sourceIp"], "127.0.0.1");
+    assert_eq!(rc["http"]["userAgent"], e["headers"]["user-agent"]);
+    assert_eq!(rc["accountId"], "123456789012");
+    assert!(
+        rc["timeEpoch"]
+            .as_i64()
+            .is_some_and(|t| t > 1_700_000_000_000)
+    );
+
+    // A greedy route: the variable without its `+`, ANY for any verb.
+    let r = gw.request("DELETE", "/files/a/b.txt", &[], "").await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let e = r.json();
+    assert_eq!(e["routeKey"], "ANY /files/{proxy+}");
+    assert_eq!(e["pathParameters"]["proxy"], "a/b.txt");
+}
+
+#[tokio::test]
+async fn a_named_stage_is_the_first_path_segment_and_stays_in_raw_path() {
+    let code = code_dir();
+    let gw = Gateway::start(&template(code.path(), false), &[]);
+    let r = gw.request("POST", "/dev/things/7", &[], "{\"a\":1}").await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let e = r.json();
+    assert_eq!(e["rawPath"], "/dev/things/7");
+    assert_eq!(e["routeKey"], "POST /things/{id}");
+    assert_eq!(e["requestContext"]["stage"], "dev");
+    assert_eq!(e["requestContext"]["http"]["path"], "/dev/things/7");
+    assert_eq!(e["stageVariables"], serde_json::json!({"color": "blue"}));
+    assert_eq!(e["body"], "{\"a\":1}");
+
+    // Without the stage the route is not there: the $default stage API answers 404.
+    let r = gw.request("POST", "/things/7", &[], "").await;
+    assert_eq!(r.status, 404);
+    // The stage's own miss is that API's 404.
+    let r = gw.get("/dev/nothing").await;
+    assert_eq!(
+        (r.status, r.text()),
+        (404, r#"{"message":"Not Found"}"#.into())
+    );
+}
+
+#[tokio::test]
+async fn misses_are_404_not_found_until_a_default_route_takes_them() {
+    let code = code_dir();
+    let gw = Gateway::start(&template(code.path(), false), &[]);
+    for path in ["/nowhere", "/inferred/", "/files"] {
+        let r = gw.get(path).await;
+        assert_eq!(r.status, 404, "{path}");
+        assert_eq!(r.text(), r#"{"message":"Not Found"}"#, "{path}");
+        assert_eq!(r.header("content-type"), Some("application/json"));
+        assert_eq!(r.header("content-length"), Some("23"));
+        assert!(r.header("apigw-requestid").is_some());
+        assert!(r.header("x-amzn-errortype").is_none());
+        assert_eq!(r.header("x-glassgate-layer"), Some("route"));
+        assert_eq!(r.header("x-glassgate-cause"), Some("no-route"));
+    }
+    // A greedy variable may match the empty remainder after a trailing slash.
+    assert_eq!(gw.get("/files/").await.status, 201);
+    let logs = gw.wait_for_log(
+        "Not Found is a routing miss of the HTTP API",
+        std::time::Duration::from_secs(5),
+    );
+    assert!(logs.contains("fold no trailing slash"), "{logs}");
+
+    let code = code_dir();
+    let gw = Gateway::start(&template(code.path(), true), &[]);
+    let r = gw.get("/nowhere").await;
+    assert_eq!((r.status, r.text()), (200, "Hello from Lambda!".into()));
+    // The route that matches still wins over $default.
+    assert_eq!(gw.get("/inferred").await.status, 200);
+    assert_eq!(gw.get("/items/1").await.status, 201);
+}
+
+#[tokio::test]
+async fn the_2_0_response_contract_infers_decodes_and_refuses() {
+    let code = code_dir();
+    let gw = Gateway::start(&template(code.path(), false), &[]);
+    let r = gw.get("/inferred").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    assert_eq!(
+        r.json(),
+        serde_json::json!({"message": "no statusCode here"})
+    );
+
+    let r = gw.get("/text").await;
+    assert_eq!((r.status, r.text()), (200, "Hello from Lambda!".into()));
+
+    let r = gw.get("/binary").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(&r.body[..], &[0u8, 1, 2, 255][..]);
+
+    for (path, cause) in [
+        ("/boom", "handler-error"),
+        ("/malformed", "malformed-proxy-response"),
+    ] {
+        let r = gw.get(path).await;
+        assert_eq!(r.status, 500, "{path}");
+        assert_eq!(r.text(), r#"{"message":"Internal Server Error"}"#, "{path}");
+        assert_eq!(r.header("x-glassgate-layer"), Some("backend"), "{path}");
+        assert_eq!(r.header("x-glassgate-cause"), Some(cause), "{path}");
+    }
+}
+
+#[test]
+fn validate_prints_each_api_with_its_flavour_and_stage() {
+    let code = code_dir();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("template.yaml");
+    std::fs::write(&path, template(code.path(), true)).expect("write");
+    let out = glassgate()
+        .arg("validate")
+        .arg(&path)
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("HTTP API DevApi (id "), "{stdout}");
+    assert!(stdout.contains(", stage dev)"), "{stdout}");
+    assert!(
+        stdout.contains("HTTP API ServerlessHttpApi (id "),
+        "{stdout}"
+    );
+    assert!(stdout.contains(", stage $default)"), "{stdout}");
+    assert!(
+        stdout.contains("$default") && stdout.contains("-> CatchAllFn"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn http_api_authorizers_are_refused_rather_than_served_open() {
+    let code = code_dir();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("template.yaml");
+    let t = format!(
+        r#"
+Resources:
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      Auth:
+        DefaultAuthorizer: Lambda
+        Authorizers:
+          Lambda: {{FunctionArn: !GetAtt Fn.Arn, AuthorizerPayloadFormatVersion: "2.0"}}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      CodeUri: {}
+      Handler: app.text
+      Events:
+        E: {{Type: HttpApi, Properties: {{ApiId: !Ref Api, Path: /x, Method: get, Auth: {{Authorizer: Other}}}}}}
+"#,
+        code.path().display()
+    );
+    std::fs::write(&path, t).expect("write");
+    let err = fail(glassgate().arg("validate").arg(&path));
+    assert!(
+        err.contains("Resources.Api.Properties.Auth.DefaultAuthorizer: Lambda and JWT authorizers of HTTP APIs are not emulated yet"),
+        "{err}"
+    );
+    assert!(
+        err.contains("Resources.Api.Properties.Auth.Authorizers"),
+        "{err}"
+    );
+    assert!(
+        err.contains("Resources.Fn.Properties.Events.E.Properties.Auth.Authorizer: Lambda and JWT"),
+        "{err}"
+    );
+}
