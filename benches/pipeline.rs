@@ -119,6 +119,8 @@ fn benches(c: &mut Criterion) {
             let target = AuthTarget {
                 api,
                 resource: route.resource(),
+                route_key: "GET /pets/{id}",
+                path: "/pets/7",
                 auth: authorizer,
                 req: &req,
                 path_params: &params,

@@ -303,7 +303,9 @@ pub async fn probe(args: &TemplateArgs, identity: &str) -> Result<String> {
             let (arn1, arn2) = (arn(first), arn(second));
             let payload = match &a.kind {
                 crate::model::AuthorizerKind::Token { .. } => event::token_event(&arn1, identity),
-                crate::model::AuthorizerKind::Request { identity_sources } => {
+                crate::model::AuthorizerKind::Request {
+                    identity_sources, ..
+                } => {
                     // Every header source carries the probe identity.
                     let headers: Vec<(&str, &str)> = identity_sources
                         .iter()

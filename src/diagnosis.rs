@@ -165,6 +165,23 @@ pub fn diagnose(trace: &Trace) -> Option<Diagnosis> {
                 ],
             )
         }
+        Cause::AuthorizerDenied => {
+            let cached = trace.authorizer.as_ref().is_some_and(|a| a.cache == "hit");
+            let mut steps = vec![
+                "this is the authorizer's own decision: check why it returned isAuthorized false for this identity".into(),
+            ];
+            if cached {
+                steps.push("the decision came from the cache, keyed on the identity sources only: a false cached for one route denies every route of this authorizer until the TTL ends; add $context.routeKey to Identity.Context, or flush DELETE /authorizers/cache on the admin port".into());
+            }
+            (
+                format!(
+                    "{status} from authorizer {auth_name}: {}{}; {backend}.",
+                    f.detail,
+                    if cached { " (a cached simple response)" } else { "" }
+                ),
+                steps,
+            )
+        }
         Cause::HandlerError => (
             format!("{status} came from your backend: {}.", f.detail),
             vec!["read the handler's output above for the exception".into()],

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::model::{AuthorizerKind, Model, PathTemplate, Route, Warning};
+use crate::model::{AuthorizerKind, Flavor, IdentitySource, Model, PathTemplate, Route, Warning};
 
 /// Where a function's handler source most likely is.
 fn handler_source(model: &Model, function: &str) -> Option<PathBuf> {
@@ -121,7 +121,40 @@ pub fn traps(model: &Model) -> Vec<Warning> {
                     });
                 }
             }
-            if let AuthorizerKind::Request { identity_sources } = &a.kind {
+            if let AuthorizerKind::Request {
+                identity_sources,
+                simple_responses: true,
+                ..
+            } = &a.kind
+            {
+                // The cache key is the identity alone (aws-httpapi-semantics.md §2.6): a
+                // simple response cached for one route decides for all of them.
+                let routes: Vec<String> = api
+                    .routes
+                    .iter()
+                    .filter(|r| r.authorizer.as_deref() == Some(a.name.as_str()))
+                    .map(|r| r.key.to_string())
+                    .collect();
+                let keyed_on_route = identity_sources
+                    .iter()
+                    .any(|s| *s == IdentitySource::Context("routeKey".into()));
+                if !a.ttl.is_zero() && routes.len() > 1 && !keyed_on_route {
+                    out.push(Warning {
+                        location: a.source.clone(),
+                        message: format!(
+                            "authorizer {} returns simple responses cached for {} s keyed on its identity sources only: an isAuthorized true for one route ({}) authorizes the same caller on every other route ({}) until the TTL ends; add $context.routeKey to Identity.Context, return IAM policies instead, or set ReauthorizeEvery: 0",
+                            a.name,
+                            a.ttl.as_secs(),
+                            routes[0],
+                            routes[1..].join(", ")
+                        ),
+                    });
+                }
+            }
+            if let AuthorizerKind::Request {
+                identity_sources, ..
+            } = &a.kind
+            {
                 if identity_sources.is_empty() && !a.ttl.is_zero() {
                     out.push(Warning {
                         location: a.source.clone(),
@@ -135,7 +168,10 @@ pub fn traps(model: &Model) -> Vec<Warning> {
         }
         // A concrete resource owns its subtree: a parent's {proxy+} never serves below it.
         let is_greedy = |r: &&Route| r.path().is_some_and(PathTemplate::is_greedy);
-        for greedy in api.routes.iter().filter(is_greedy) {
+        // HTTP APIs fall back to a greedy route past a literal; only REST resources own
+        // their subtree.
+        let rest = matches!(api.flavor, Flavor::Rest { .. });
+        for greedy in api.routes.iter().filter(is_greedy).filter(|_| rest) {
             let path = greedy.resource();
             let parent = path.rsplit_once('/').map(|(p, _)| p).unwrap_or("");
             let mut shadowed: Vec<String> = api

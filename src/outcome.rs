@@ -84,6 +84,8 @@ pub enum Cause {
     PolicyNotCovered,
     /// A cached policy, issued for another method ARN, does not allow this one.
     CachedPolicyNotCovered,
+    /// An HTTP API authorizer's simple response said `"isAuthorized": false`.
+    AuthorizerDenied,
     /// The handler raised an error.
     HandlerError,
     /// The handler process exited during the invocation.
@@ -109,7 +111,7 @@ pub enum Cause {
 
 impl Cause {
     /// Every cause.
-    pub const ALL: [Cause; 23] = [
+    pub const ALL: [Cause; 24] = [
         Cause::NoRoute,
         Cause::IdentityMissing,
         Cause::IdentityInvalid,
@@ -123,6 +125,7 @@ impl Cause {
         Cause::PolicyExplicitDeny,
         Cause::PolicyNotCovered,
         Cause::CachedPolicyNotCovered,
+        Cause::AuthorizerDenied,
         Cause::HandlerError,
         Cause::HandlerCrash,
         Cause::HandlerTimeout,
@@ -156,6 +159,7 @@ impl Cause {
             Cause::PolicyExplicitDeny => "policy-explicit-deny",
             Cause::PolicyNotCovered => "policy-not-covered",
             Cause::CachedPolicyNotCovered => "cached-policy-not-covered",
+            Cause::AuthorizerDenied => "authorizer-denied",
             Cause::HandlerError => "handler-error",
             Cause::HandlerCrash => "handler-crash",
             Cause::HandlerTimeout => "handler-timeout",
@@ -185,6 +189,7 @@ impl Cause {
             | Cause::PolicyExplicitDeny
             | Cause::PolicyNotCovered
             | Cause::CachedPolicyNotCovered
+            | Cause::AuthorizerDenied
             | Cause::AuthorizerPermission => Layer::Authorizer,
             Cause::HandlerError
             | Cause::HandlerCrash

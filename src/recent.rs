@@ -34,10 +34,14 @@ impl RecentRequests {
         }
     }
 
-    /// A trace by request id.
+    /// A trace by request id: `x-amzn-RequestId`, or the extended id (`x-amz-apigw-id` on
+    /// REST, `apigw-requestid`, the only id an HTTP API response carries).
     pub fn get(&self, request_id: &str) -> Option<Arc<Trace>> {
         let b = self.buf.lock().ok()?;
-        b.iter().rev().find(|t| t.request_id == request_id).cloned()
+        b.iter()
+            .rev()
+            .find(|t| t.request_id == request_id || t.extended_request_id == request_id)
+            .cloned()
     }
 
     /// Up to `limit` traces, newest first.

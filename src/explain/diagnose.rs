@@ -541,6 +541,14 @@ fn explain(c: Cause, status: u16, n: &Notes) -> (String, Vec<String>) {
                 "check why the authorizer chose Deny for this principal, or narrow the Deny statement's Resource",
             ]),
         ),
+        // HTTP APIs write no execution log, so `explain --log` never meets this one; a
+        // glassgate trace can name it.
+        Cause::AuthorizerDenied => (
+            format!(
+                "{head}: the authorizer's simple response said isAuthorized false, so the HTTP API answered 403 {{\"message\":\"Forbidden\"}}; the backend never ran."
+            ),
+            s(&["check why the authorizer denied this identity"]),
+        ),
         Cause::PolicyNotCovered => (
             format!(
                 "{head}: the authorizer's policy does not allow this method ARN (implicit deny: no Allow statement's Resource matches{}), so API Gateway answered 403 {{\"Message\":\"User is not authorized to access this resource\"}}; the backend never ran.",

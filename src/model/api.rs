@@ -33,6 +33,19 @@ impl Api {
         }
     }
 
+    /// `path` without the stage prefix this API is served under (the path its routes and
+    /// ARNs name): `/dev/items` is `/items` on stage `dev`; unchanged elsewhere.
+    pub fn route_path<'p>(&self, path: &'p str) -> &'p str {
+        let Some(stage) = self.stage_prefix() else {
+            return path;
+        };
+        match path.strip_prefix('/').and_then(|p| p.strip_prefix(stage)) {
+            Some("") => "/",
+            Some(rest) if rest.starts_with('/') => rest,
+            _ => path,
+        }
+    }
+
     /// Whether requests reach it under a `/{stage}` prefix: a named stage of an HTTP API.
     /// REST APIs and the `$default` stage are served from the root.
     pub fn stage_prefix(&self) -> Option<&str> {

@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-/// A REST Lambda authorizer (`TOKEN` or `REQUEST`).
+use super::{ApiKind, PayloadVersion};
+
+/// A Lambda authorizer: REST `TOKEN` or `REQUEST`, or an HTTP API's (always `REQUEST`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Authorizer {
     /// Its name.
@@ -12,13 +14,13 @@ pub struct Authorizer {
     /// TOKEN or REQUEST, with their identity sources.
     pub kind: AuthorizerKind,
     /// Result cache TTL (`ReauthorizeEvery` / `AuthorizerResultTtlInSeconds`; default
-    /// 300 s, 0 disables caching, at most 3600 s).
+    /// 300 s on REST and 0 on HTTP APIs, 0 disables caching, at most 3600 s).
     pub ttl: Duration,
     /// Where it was declared, e.g. `Resources.MyApi.Properties.Auth.Authorizers.Tok`.
     pub source: String,
 }
 
-/// The two REST Lambda authorizer types.
+/// The Lambda authorizer types.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AuthorizerKind {
     /// `TOKEN`: one header is the identity; optional regex checked before invoking.
@@ -33,7 +35,24 @@ pub enum AuthorizerKind {
     Request {
         /// Identity sources in declaration order (they form the cache key).
         identity_sources: Vec<IdentitySource>,
+        /// The event and result format: always 1.0 on REST, 1.0 or 2.0 on HTTP APIs
+        /// (`AuthorizerPayloadFormatVersion`).
+        payload: PayloadVersion,
+        /// `EnableSimpleResponses` (HTTP APIs, payload 2.0 only): the result is
+        /// `{isAuthorized, context}` instead of an IAM policy.
+        simple_responses: bool,
     },
+}
+
+impl AuthorizerKind {
+    /// A REST `REQUEST` authorizer.
+    pub fn rest_request(identity_sources: Vec<IdentitySource>) -> Self {
+        AuthorizerKind::Request {
+            identity_sources,
+            payload: PayloadVersion::V1,
+            simple_responses: false,
+        }
+    }
 }
 
 /// One identity source of a REQUEST authorizer.
@@ -47,6 +66,22 @@ pub enum IdentitySource {
     StageVariable(String),
     /// `context.NAME` (e.g. `context.httpMethod`, `context.resourcePath`).
     Context(String),
+}
+
+impl IdentitySource {
+    /// The source as the flavour's templates spell it: `method.request.header.X` on REST,
+    /// `$request.header.X` on HTTP APIs.
+    pub fn spelled(&self, kind: ApiKind) -> String {
+        match kind {
+            ApiKind::Rest => self.to_string(),
+            ApiKind::Http => match self {
+                IdentitySource::Header(n) => format!("$request.header.{n}"),
+                IdentitySource::Query(n) => format!("$request.querystring.{n}"),
+                IdentitySource::StageVariable(n) => format!("$stageVariables.{n}"),
+                IdentitySource::Context(n) => format!("$context.{n}"),
+            },
+        }
+    }
 }
 
 impl std::fmt::Display for IdentitySource {

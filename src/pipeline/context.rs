@@ -15,9 +15,27 @@ pub struct AuthContext {
     pub context: Arc<IndexMap<String, String>>,
     /// Authorizer latency in ms (0 on a cache hit).
     pub integration_latency_ms: u64,
+    /// The context with its JSON types, from a Lambda authorizer's result (payload 2.0 hands
+    /// it on as `requestContext.authorizer.lambda`); `None` for the allow stand-in, whose
+    /// context is text.
+    pub json_context: Option<Arc<IndexMap<String, serde_json::Value>>>,
 }
 
 impl AuthContext {
+    /// `requestContext.authorizer` of a payload 2.0 event: `{"lambda": context}`, the context
+    /// values keeping their JSON types (aws-httpapi-semantics.md §2.7).
+    pub fn lambda_block(&self) -> serde_json::Value {
+        let context: serde_json::Map<String, serde_json::Value> = match &self.json_context {
+            Some(c) => c.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            None => self
+                .context
+                .iter()
+                .map(|(k, v)| (k.clone(), serde_json::Value::from(v.as_str())))
+                .collect(),
+        };
+        serde_json::json!({ "lambda": context })
+    }
+
     /// `$context.authorizer.*` for gateway response templates.
     pub fn template_values(&self) -> IndexMap<String, String> {
         let mut m = (*self.context).clone();

@@ -300,10 +300,18 @@ impl Pipeline {
             ),
             _ => (req.path.as_str(), IndexMap::new()),
         };
+        let route_key = match &matched {
+            Some(m) if m.id.api < self.model.apis.len() => {
+                self.model.apis[m.id.api].routes[m.id.route].key.to_string()
+            }
+            _ => format!("{} {resource}", req.method),
+        };
         let mut redactor = Redactor::for_request(req);
         let target = authorize::AuthTarget {
             api,
             resource,
+            route_key: &route_key,
+            path: api.route_path(&req.path),
             auth,
             req,
             path_params: &params,
@@ -373,7 +381,7 @@ impl Pipeline {
         trace.flavor = Some(api.flavor.kind());
         let route_key = route.key.to_string();
         trace.stage(Stage::Route, began, route_key.clone());
-        trace.route = Some(route_key);
+        trace.route = Some(route_key.clone());
         let rctx = respond::ResponseContext {
             request: Some(req),
             api: Some(api),
@@ -396,6 +404,8 @@ impl Pipeline {
                     let target = authorize::AuthTarget {
                         api,
                         resource: route.resource(),
+                        route_key: &route_key,
+                        path: api.route_path(&req.path),
                         auth,
                         req,
                         path_params: &matched.path_params,
@@ -458,6 +468,7 @@ impl Pipeline {
                         principal_id: Some(principal_id),
                         context: Arc::new(context),
                         integration_latency_ms: 0,
+                        json_context: None,
                     });
                 }
             }
@@ -515,12 +526,13 @@ impl Pipeline {
             PayloadVersion::V2 => payload::v2::build(
                 req,
                 &payload::v2::EventContext {
-                    route_key: trace.route.as_deref().unwrap_or_default(),
+                    route_key: &route_key,
                     path_params: &matched.path_params,
                     stage: &api.stage,
                     stage_variables: &api.stage_variables,
                     api_id: &api.api_id,
                     account_id: &self.model.account_id,
+                    authorizer: auth_ctx.as_ref(),
                 },
             ),
             PayloadVersion::V1 => payload::v1::build(

@@ -13,6 +13,7 @@ mod apigw;
 mod auth;
 mod cfn;
 mod http_api;
+mod http_auth;
 mod openapi;
 
 use std::collections::HashMap;

@@ -93,6 +93,7 @@ fn run_case(dir: &Path, version: u8) {
                 stage_variables: &case.stage_variables,
                 api_id: "abc123defg",
                 account_id: "123456789012",
+                authorizer: None,
             },
         ),
     };

@@ -293,7 +293,7 @@ fn validate_prints_each_api_with_its_flavour_and_stage() {
 }
 
 #[test]
-fn http_api_authorizers_are_refused_rather_than_served_open() {
+fn jwt_and_iam_authorization_are_refused_rather_than_served_open() {
     let code = code_dir();
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("template.yaml");
@@ -304,9 +304,11 @@ Resources:
     Type: AWS::Serverless::HttpApi
     Properties:
       Auth:
-        DefaultAuthorizer: Lambda
+        DefaultAuthorizer: Jwt
         Authorizers:
-          Lambda: {{FunctionArn: !GetAtt Fn.Arn, AuthorizerPayloadFormatVersion: "2.0"}}
+          Jwt:
+            JwtConfiguration: {{issuer: "https://issuer.example", audience: [app]}}
+            IdentitySource: $request.header.Authorization
   Fn:
     Type: AWS::Serverless::Function
     Properties:
@@ -314,22 +316,24 @@ Resources:
       CodeUri: {}
       Handler: app.text
       Events:
-        E: {{Type: HttpApi, Properties: {{ApiId: !Ref Api, Path: /x, Method: get, Auth: {{Authorizer: Other}}}}}}
+        E: {{Type: HttpApi, Properties: {{ApiId: !Ref Api, Path: /x, Method: get}}}}
+        Iam: {{Type: HttpApi, Properties: {{ApiId: !Ref Api, Path: /y, Method: get, Auth: {{Authorizer: AWS_IAM}}}}}}
+        Typo: {{Type: HttpApi, Properties: {{ApiId: !Ref Api, Path: /z, Method: get, Auth: {{Authorizer: Other}}}}}}
 "#,
         code.path().display()
     );
     std::fs::write(&path, t).expect("write");
     let err = fail(glassgate().arg("validate").arg(&path));
     assert!(
-        err.contains("Resources.Api.Properties.Auth.DefaultAuthorizer: Lambda and JWT authorizers of HTTP APIs are not emulated yet"),
+        err.contains("Resources.Api.Properties.Auth.Authorizers.Jwt: authorizer Jwt: JWT authorizers are not emulated yet"),
         "{err}"
     );
     assert!(
-        err.contains("Resources.Api.Properties.Auth.Authorizers"),
+        err.contains("Resources.Fn.Properties.Events.Iam.Properties.Auth.Authorizer: AWS_IAM authorization is not emulated"),
         "{err}"
     );
     assert!(
-        err.contains("Resources.Fn.Properties.Events.E.Properties.Auth.Authorizer: Lambda and JWT"),
+        err.contains("Resources.Fn.Properties.Events.Typo.Properties.Auth.Authorizer: authorizer Other is not an authorizer of API Api"),
         "{err}"
     );
 }

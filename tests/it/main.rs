@@ -7,6 +7,7 @@ mod examples;
 mod failures;
 mod golden;
 mod http_api;
+mod http_authorizers;
 mod lifecycle;
 mod reload;
 mod runtimes;

@@ -1,4 +1,6 @@
-//! The events a REST Lambda authorizer receives (aws-semantics.md §3.1-3.3).
+//! The events a REST Lambda authorizer receives (aws-semantics.md §3.1-3.3), and the 1.0
+//! event of an HTTP API authorizer (aws-httpapi-semantics.md §2.3), which starts from it. The
+//! 2.0 event is built beside the 2.0 proxy event, in `payload::v2`.
 
 use serde_json::{Map, Value};
 
@@ -46,6 +48,30 @@ pub fn request_event(req: &GatewayRequest, ctx: &EventContext<'_>, method_arn: &
     let mut out = Map::new();
     out.insert("type".into(), Value::from("REQUEST"));
     out.insert("methodArn".into(), Value::from(method_arn));
+    if let Value::Object(ev) = event_v1::value(req, ctx) {
+        for (k, v) in ev {
+            if k != "body" && k != "isBase64Encoded" {
+                out.insert(k, v);
+            }
+        }
+    }
+    serde_json::to_vec(&Value::Object(out)).unwrap_or_default()
+}
+
+/// An HTTP API authorizer's payload 1.0 event: the REST REQUEST event plus `version`, and the
+/// identity values joined by `,` as both `identitySource` and `authorizationToken`.
+pub fn http_v1_request_event(
+    req: &GatewayRequest,
+    ctx: &EventContext<'_>,
+    route_arn: &str,
+    identity: &[String],
+) -> Vec<u8> {
+    let mut out = Map::new();
+    out.insert("version".into(), Value::from("1.0"));
+    out.insert("type".into(), Value::from("REQUEST"));
+    out.insert("methodArn".into(), Value::from(route_arn));
+    out.insert("identitySource".into(), Value::from(identity.join(",")));
+    out.insert("authorizationToken".into(), Value::from(identity.join(",")));
     if let Value::Object(ev) = event_v1::value(req, ctx) {
         for (k, v) in ev {
             if k != "body" && k != "isBase64Encoded" {

@@ -3,14 +3,16 @@
 //!
 //! TOKEN: one header; missing or empty -> 401; a `ValidationExpression` must match the whole
 //! value (AWS does not document anchoring; it is Java-based, so whole-string matching is the
-//! faithful guess) else 401. REQUEST: every source must be present and non-empty when
+//! faithful guess) else 401. REQUEST on REST: every source must be present and non-empty when
 //! caching is on (TTL > 0), else 401; with TTL 0 sources are optional (the documentation's
-//! wording; unverified on AWS).
+//! wording; unverified on AWS). REQUEST on HTTP APIs: every configured source is required,
+//! cached or not (aws-httpapi-semantics.md §2.2), and the messages spell sources the HTTP
+//! API way (`$request.header.X`).
 
 use indexmap::IndexMap;
 use regex::Regex;
 
-use crate::model::{AuthorizerKind, IdentitySource};
+use crate::model::{ApiKind, AuthorizerKind, IdentitySource};
 use crate::pipeline::request::GatewayRequest;
 
 /// The values that identify a caller (the cache key), in declaration order.
@@ -39,8 +41,12 @@ pub enum IdentityError {
 
 /// Request facts that `context.*` identity sources can name.
 pub struct ContextFacts<'a> {
+    /// The flavour of the API: what is required, and how sources are spelled.
+    pub kind: ApiKind,
     /// Resource template.
     pub resource_path: &'a str,
+    /// The route key (`$context.routeKey` on HTTP APIs).
+    pub route_key: &'a str,
     /// Stage.
     pub stage: &'a str,
     /// API id.
@@ -50,6 +56,15 @@ pub struct ContextFacts<'a> {
 }
 
 fn context_value(name: &str, req: &GatewayRequest, f: &ContextFacts<'_>) -> Option<String> {
+    if f.kind == ApiKind::Http {
+        // HTTP APIs' own `$context` names; the request path already holds a named stage.
+        match name {
+            "routeKey" => return Some(f.route_key.to_owned()),
+            "path" => return Some(req.path.clone()),
+            "requestId" => return Some(req.extended_request_id.clone()),
+            _ => {}
+        }
+    }
     Some(match name {
         "httpMethod" => req.method.clone(),
         "resourcePath" => f.resource_path.to_owned(),
@@ -67,8 +82,12 @@ fn context_value(name: &str, req: &GatewayRequest, f: &ContextFacts<'_>) -> Opti
     })
 }
 
-fn query_value(req: &GatewayRequest, name: &str) -> Option<String> {
-    req.query_params().single.as_ref()?.get(name).cloned()
+fn query_value(req: &GatewayRequest, name: &str, kind: ApiKind) -> Option<String> {
+    match kind {
+        ApiKind::Rest => req.query_params().single.as_ref()?.get(name).cloned(),
+        // HTTP APIs comma-join a repeated key, as in `queryStringParameters`.
+        ApiKind::Http => Some(req.query_params().multi.as_ref()?.get(name)?.join(",")),
+    }
 }
 
 /// Extract the identity for an authorizer.
@@ -105,19 +124,21 @@ pub fn extract(
                 values: vec![value.to_owned()],
             })
         }
-        AuthorizerKind::Request { identity_sources } => {
+        AuthorizerKind::Request {
+            identity_sources, ..
+        } => {
             let mut values = Vec::with_capacity(identity_sources.len());
             for src in identity_sources {
                 let v = match src {
                     IdentitySource::Header(n) => req.header(n).map(str::to_owned),
-                    IdentitySource::Query(n) => query_value(req, n),
+                    IdentitySource::Query(n) => query_value(req, n, facts.kind),
                     IdentitySource::StageVariable(n) => stage_variables.get(n).cloned(),
                     IdentitySource::Context(n) => context_value(n, req, facts),
                 }
                 .unwrap_or_default();
-                if v.is_empty() && caching {
+                if v.is_empty() && (caching || facts.kind == ApiKind::Http) {
                     return Err(IdentityError::Missing {
-                        source_name: src.to_string(),
+                        source_name: src.spelled(facts.kind),
                     });
                 }
                 values.push(v);
@@ -151,7 +172,9 @@ mod tests {
     }
 
     const FACTS: ContextFacts<'static> = ContextFacts {
+        kind: ApiKind::Rest,
         resource_path: "/pets",
+        route_key: "GET /pets",
         stage: "Prod",
         api_id: "api",
         account_id: "123",
@@ -226,14 +249,12 @@ mod tests {
 
     #[test]
     fn request_sources_in_order_and_required_only_with_caching() {
-        let kind = AuthorizerKind::Request {
-            identity_sources: vec![
-                IdentitySource::Header("X-Key".into()),
-                IdentitySource::Query("tenant".into()),
-                IdentitySource::StageVariable("env".into()),
-                IdentitySource::Context("httpMethod".into()),
-            ],
-        };
+        let kind = AuthorizerKind::rest_request(vec![
+            IdentitySource::Header("X-Key".into()),
+            IdentitySource::Query("tenant".into()),
+            IdentitySource::StageVariable("env".into()),
+            IdentitySource::Context("httpMethod".into()),
+        ]);
         let vars: IndexMap<String, String> =
             [("env".to_owned(), "dev".to_owned())].into_iter().collect();
         let r = req(&[("x-key", "k1")], Some("tenant=acme"));
@@ -249,5 +270,41 @@ mod tests {
         );
         let id = extract(&kind, None, false, &r, &vars, &FACTS).unwrap();
         assert_eq!(id.values, vec!["k1", "", "dev", "GET"]);
+    }
+
+    #[test]
+    fn http_api_sources_are_always_required_and_spelled_their_way() {
+        let kind = AuthorizerKind::Request {
+            identity_sources: vec![
+                IdentitySource::Header("X-Key".into()),
+                IdentitySource::Query("tenant".into()),
+                IdentitySource::Context("routeKey".into()),
+            ],
+            payload: crate::model::PayloadVersion::V2,
+            simple_responses: true,
+        };
+        let facts = ContextFacts {
+            kind: ApiKind::Http,
+            ..FACTS
+        };
+        let r = req(&[("x-key", "k1")], Some("tenant=a&tenant=b"));
+        let id = extract(&kind, None, false, &r, &IndexMap::new(), &facts).unwrap();
+        assert_eq!(id.values, vec!["k1", "a,b", "GET /pets"]);
+        // Without caching a REST REQUEST authorizer would run; an HTTP API answers 401.
+        let e = extract(
+            &kind,
+            None,
+            false,
+            &req(&[], Some("tenant=a")),
+            &IndexMap::new(),
+            &facts,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e,
+            IdentityError::Missing {
+                source_name: "$request.header.X-Key".into()
+            }
+        );
     }
 }

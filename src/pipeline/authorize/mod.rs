@@ -1,13 +1,16 @@
-//! Stage 2, `authorize`: REST Lambda authorizers, TOKEN and REQUEST.
+//! Stage 2, `authorize`: Lambda authorizers: REST TOKEN and REQUEST, and HTTP APIs' REQUEST
+//! authorizers (payload 1.0 or 2.0, IAM policies or simple responses).
 //!
 //! Input: the request, its route and the route's [`Authorizer`]. Output: an [`AuthContext`]
 //! (principal and context for the integration). Error: a [`Failure`] of layer `authorizer`.
 //!
 //! Order, as API Gateway does it: identity sources (401 without invoking) -> cache lookup ->
-//! invoke the authorizer function -> strict result parsing -> policy evaluation against the
-//! request's method ARN. A cached result's policy is evaluated against the *current* method
-//! ARN. Any failure other than an error of exactly `Unauthorized` is a 500
-//! `AUTHORIZER_CONFIGURATION_ERROR`; the backend never runs.
+//! invoke the authorizer function -> strict result parsing -> the decision: a policy is
+//! evaluated against the request's method ARN (REST) or route ARN (HTTP APIs), a simple
+//! response's `isAuthorized` is the decision itself. A cached result's policy is evaluated
+//! against the *current* ARN; a cached simple response decides for every route of its
+//! authorizer (the cache key is the identity alone). Any failure other than an error of
+//! exactly `Unauthorized` is a 500; the backend never runs.
 
 pub mod cache;
 pub mod event;
@@ -29,7 +32,7 @@ use super::payload::v1::EventContext;
 use super::request::GatewayRequest;
 use super::{Redactor, mask};
 use crate::lambda::{FailureKind, FunctionFailure, InvokeOutcome, LambdaService};
-use crate::model::{Api, Authorizer, AuthorizerKind};
+use crate::model::{Api, ApiKind, Authorizer, AuthorizerKind, PayloadVersion};
 use crate::outcome::{Cause, Failure};
 use crate::trace::{AuthorizerFacts, Trace};
 use cache::{AuthCache, CacheEntry, CacheKey};
@@ -110,6 +113,10 @@ pub struct AuthTarget<'a> {
     /// The matched route's resource path (`/users/{id}`; the request path when no route
     /// matched a test-invoke): it feeds the REQUEST event and `$context.resourcePath`.
     pub resource: &'a str,
+    /// The matched route's key (`GET /users/{id}`, `$default`): HTTP APIs' `routeKey`.
+    pub route_key: &'a str,
+    /// The request path without a named stage's prefix (what the method or route ARN names).
+    pub path: &'a str,
     /// The authorizer to run.
     pub auth: &'a Authorizer,
     /// The request.
@@ -315,7 +322,13 @@ impl Authorizers {
         opts: AuthorizeOptions,
         trace: &mut Trace,
     ) -> Result<AuthContext, Failure> {
-        let AuthTarget { api, auth, req, .. } = *target;
+        let AuthTarget {
+            api,
+            auth,
+            req,
+            path,
+            ..
+        } = *target;
         let began = Instant::now();
         let ttl = if opts.skip_cache {
             Duration::ZERO
@@ -328,7 +341,7 @@ impl Authorizers {
             &api.api_id,
             &api.stage,
             &req.method,
-            &req.path,
+            path,
         ));
         let mut facts = AuthorizerFacts {
             name: auth.name.clone(),
@@ -378,10 +391,13 @@ impl Authorizers {
         let AuthTarget {
             api,
             resource,
+            route_key,
             auth,
             req,
             path_params,
+            ..
         } = *target;
+        let flavor = api.flavor.kind();
         let prepared = self.prepared(api, auth)?;
         // Hot on every authorized request: plain concatenation, not `format!`.
         trace.log(
@@ -395,7 +411,9 @@ impl Authorizers {
         );
         let caching = !ttl.is_zero();
         let context_facts = identity::ContextFacts {
+            kind: flavor,
             resource_path: resource,
+            route_key,
             stage: &api.stage,
             api_id: &api.api_id,
             account_id: &self.account_id,
@@ -453,23 +471,49 @@ impl Authorizers {
         }
 
         // Invoke the authorizer function.
-        let payload = match &auth.kind {
-            AuthorizerKind::Token { .. } => {
+        let rest_ctx = EventContext {
+            resource,
+            path_params,
+            stage: &api.stage,
+            stage_variables: &api.stage_variables,
+            api_id: &api.api_id,
+            account_id: &self.account_id,
+            authorizer: None,
+        };
+        let (payload_version, simple) = match &auth.kind {
+            AuthorizerKind::Token { .. } => (PayloadVersion::V1, false),
+            AuthorizerKind::Request {
+                payload,
+                simple_responses,
+                ..
+            } => (*payload, *simple_responses),
+        };
+        let payload = match (&auth.kind, flavor, payload_version) {
+            (AuthorizerKind::Token { .. }, ..) => {
                 event::token_event(method_arn, key.identity.first().map_or("", String::as_str))
             }
-            AuthorizerKind::Request { .. } => event::request_event(
-                req,
-                &EventContext {
-                    resource,
-                    path_params,
-                    stage: &api.stage,
-                    stage_variables: &api.stage_variables,
-                    api_id: &api.api_id,
-                    account_id: &self.account_id,
-                    authorizer: None,
-                },
-                method_arn,
-            ),
+            (AuthorizerKind::Request { .. }, ApiKind::Rest, _) => {
+                event::request_event(req, &rest_ctx, method_arn)
+            }
+            (AuthorizerKind::Request { .. }, ApiKind::Http, PayloadVersion::V1) => {
+                event::http_v1_request_event(req, &rest_ctx, method_arn, &key.identity)
+            }
+            (AuthorizerKind::Request { .. }, ApiKind::Http, PayloadVersion::V2) => {
+                crate::pipeline::payload::v2::authorizer_event(
+                    req,
+                    &crate::pipeline::payload::v2::EventContext {
+                        route_key,
+                        path_params,
+                        stage: &api.stage,
+                        stage_variables: &api.stage_variables,
+                        api_id: &api.api_id,
+                        account_id: &self.account_id,
+                        authorizer: None,
+                    },
+                    method_arn,
+                    &key.identity,
+                )
+            }
         };
         let function_arn = lambda
             .function_arn(&auth.function)
@@ -520,7 +564,12 @@ impl Authorizers {
         let text = String::from_utf8_lossy(&payload).into_owned();
         facts.raw_result = Some(truncate_for_log(&text));
         trace.log(format!("Authorizer result body before parsing: {text}"));
-        let parsed = match result::parse(&payload) {
+        let parsed = if simple {
+            result::parse_simple(&payload)
+        } else {
+            result::parse(&payload)
+        };
+        let parsed = match parsed {
             Ok(r) => Arc::new(r),
             Err(e) => {
                 trace.log(format!(
@@ -539,10 +588,12 @@ impl Authorizers {
                 ));
             }
         };
-        trace.log(format!(
-            "Using valid authorizer policy for principal: {}",
-            mask(parsed.principal_id.as_deref().unwrap_or(""))
-        ));
+        if parsed.is_authorized.is_none() {
+            trace.log(format!(
+                "Using valid authorizer policy for principal: {}",
+                mask(parsed.principal_id.as_deref().unwrap_or(""))
+            ));
+        }
         trace.log("Successfully completed authorizer execution");
         if caching {
             self.cache.insert(
@@ -624,17 +675,37 @@ impl Authorizers {
     ) -> Result<AuthContext, Failure> {
         facts.principal_id.clone_from(&result.principal_id);
         facts.policy = result.summary.clone();
+        let ctx = AuthContext {
+            principal_id: result.principal_id.clone(),
+            context: result.context_strings.clone(),
+            integration_latency_ms: latency_ms,
+            json_context: Some(result.context_json.clone()),
+        };
+        if let Some(allowed) = result.is_authorized {
+            facts.decision = Some(if allowed { "allow" } else { "simple-deny" });
+            if allowed {
+                return Ok(ctx);
+            }
+            let detail = match cached_for {
+                Some(built_for) if built_for != method_arn => format!(
+                    "the cached simple response (isAuthorized false, returned for {built_for}) denies {method_arn}"
+                ),
+                Some(_) => {
+                    format!("the cached simple response says isAuthorized false for {method_arn}")
+                }
+                None => format!("the simple response says isAuthorized false for {method_arn}"),
+            };
+            return Err(Failure {
+                authorizer_context: Some(ctx.template_values()),
+                ..Failure::new(Cause::AuthorizerDenied, detail)
+            });
+        }
         let decision = policy::evaluate(&result.statements, method_arn);
         facts.decision = Some(match decision {
             Decision::Allow => "allow",
             Decision::ExplicitDeny => "explicit-deny",
             Decision::ImplicitDeny => "implicit-deny",
         });
-        let ctx = AuthContext {
-            principal_id: result.principal_id.clone(),
-            context: result.context_strings.clone(),
-            integration_latency_ms: latency_ms,
-        };
         let principal = result.principal_id.as_deref().unwrap_or("(none)");
         let failure = match decision {
             Decision::Allow => return Ok(ctx),

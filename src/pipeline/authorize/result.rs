@@ -1,4 +1,5 @@
-//! Strict parsing of a Lambda authorizer's result (aws-semantics.md §4.1-4.2).
+//! Strict parsing of a Lambda authorizer's result (aws-semantics.md §4.1-4.2), and of an HTTP
+//! API authorizer's simple response (aws-httpapi-semantics.md §2.4).
 //!
 //! API Gateway deserialises the result with Jackson and fails on anything it does not
 //! expect; the messages below follow the ones it logs after
@@ -35,6 +36,14 @@ pub struct AuthorizerResult {
     /// One line per statement, for traces and cache listings. Computed once.
     #[serde(skip)]
     pub summary: Arc<[String]>,
+    /// A simple response's `isAuthorized` (HTTP APIs with `EnableSimpleResponses`): the
+    /// decision itself, with no policy to evaluate. `None` for a policy result.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_authorized: Option<bool>,
+    /// The context with its JSON types, shared with every request a cached result serves
+    /// (payload 2.0 hands it on as `requestContext.authorizer.lambda`).
+    #[serde(skip)]
+    pub context_json: Arc<IndexMap<String, Value>>,
 }
 
 impl AuthorizerResult {
@@ -54,8 +63,11 @@ impl AuthorizerResult {
             usage_identifier_key,
             context_strings: Arc::default(),
             summary: Arc::from(Vec::new()),
+            is_authorized: None,
+            context_json: Arc::default(),
         };
         r.context_strings = Arc::new(r.stringify_context());
+        r.context_json = Arc::new(r.context.clone());
         r.summary = Arc::from(r.policy_summary());
         r
     }
@@ -184,6 +196,52 @@ fn statement(v: &Value) -> Result<Statement, ResultError> {
     })
 }
 
+/// Parse a simple response: `{"isAuthorized": true|false, "context": {...}}`. The context may
+/// hold any JSON values; `isAuthorized` must be a boolean (a string `"false"` or a missing
+/// field is malformed, never an allow). Other keys are ignored.
+///
+/// # Errors
+/// [`ResultError::Malformed`] naming what is wrong.
+pub fn parse_simple(payload: &[u8]) -> Result<AuthorizerResult, ResultError> {
+    if payload.len() > MAX_RESULT_BYTES {
+        return Err(ResultError::TooLarge(payload.len()));
+    }
+    let v: Value = serde_json::from_slice(payload)
+        .map_err(|e| ResultError::Malformed(format!("the simple response is not JSON: {e}")))?;
+    let Value::Object(map) = v else {
+        return Err(ResultError::Malformed(format!(
+            "a simple response is a JSON object like {{\"isAuthorized\": true}}, got {}",
+            token(&v)
+        )));
+    };
+    let allowed = match map.get("isAuthorized") {
+        Some(Value::Bool(b)) => *b,
+        Some(other) => {
+            return Err(ResultError::Malformed(format!(
+                "isAuthorized must be a boolean, got {other} (a string is not a decision)"
+            )));
+        }
+        None => {
+            return Err(ResultError::Malformed(
+                "the simple response has no isAuthorized".into(),
+            ));
+        }
+    };
+    let context = match map.get("context") {
+        None | Some(Value::Null) => IndexMap::new(),
+        Some(Value::Object(c)) => c.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        Some(other) => {
+            return Err(ResultError::Malformed(format!(
+                "context must be an object, got {}",
+                token(other)
+            )));
+        }
+    };
+    let mut r = AuthorizerResult::new(None, None, Vec::new(), context, None);
+    r.is_authorized = Some(allowed);
+    Ok(r)
+}
+
 /// Parse a result payload.
 ///
 /// # Errors
@@ -308,6 +366,38 @@ pub fn parse(payload: &[u8]) -> Result<AuthorizerResult, ResultError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn simple_responses_decide_with_a_boolean_only() {
+        let r = parse_simple(
+            br#"{"isAuthorized":true,"context":{"user":"ana","n":1,"list":[1,2],"map":{"a":"b"}}}"#,
+        )
+        .unwrap();
+        assert_eq!(r.is_authorized, Some(true));
+        assert_eq!(r.context_json["list"], serde_json::json!([1, 2]));
+        assert_eq!(r.context_json["map"]["a"], "b");
+        assert_eq!(
+            parse_simple(br#"{"isAuthorized":false}"#)
+                .unwrap()
+                .is_authorized,
+            Some(false)
+        );
+        for bad in [
+            &br#"{"isAuthorized":"false"}"#[..],
+            br#"{"isAuthorized":"true"}"#,
+            br#"{"context":{}}"#,
+            br#"{"isAuthorized":1}"#,
+            br#"{"isAuthorized":true,"context":[1]}"#,
+            br#"true"#,
+            b"not json",
+        ] {
+            assert!(
+                matches!(parse_simple(bad), Err(ResultError::Malformed(_))),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+    }
 
     #[test]
     fn a_documented_result_parses() {

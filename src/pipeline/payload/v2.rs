@@ -29,6 +29,8 @@ pub struct EventContext<'a> {
     pub api_id: &'a str,
     /// Account id.
     pub account_id: &'a str,
+    /// `requestContext.authorizer`, when an authorizer ran.
+    pub authorizer: Option<&'a crate::pipeline::context::AuthContext>,
 }
 
 #[derive(Serialize)]
@@ -66,6 +68,8 @@ struct RequestContext<'a> {
     stage: &'a str,
     time: String,
     time_epoch: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    authorizer: Option<serde_json::Value>,
 }
 
 #[derive(Serialize)]
@@ -80,6 +84,41 @@ struct Http<'a> {
 
 /// Build the event JSON.
 pub fn build(req: &GatewayRequest, ctx: &EventContext<'_>) -> Vec<u8> {
+    with_event(req, ctx, |e| serde_json::to_vec(e).unwrap_or_default())
+}
+
+/// The payload 2.0 event of an HTTP API Lambda authorizer (aws-httpapi-semantics.md §2.3):
+/// the proxy event's request fields without the body, with `type`, `routeArn` (the request's
+/// method and path, stage included) and `identitySource` (the resolved values, in
+/// configured order).
+pub fn authorizer_event(
+    req: &GatewayRequest,
+    ctx: &EventContext<'_>,
+    route_arn: &str,
+    identity: &[String],
+) -> Vec<u8> {
+    with_event(req, ctx, |e| {
+        let mut out = serde_json::Map::new();
+        out.insert("version".into(), "2.0".into());
+        out.insert("type".into(), "REQUEST".into());
+        out.insert("routeArn".into(), route_arn.into());
+        out.insert("identitySource".into(), identity.into());
+        if let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(e) {
+            for (k, v) in fields {
+                if !matches!(k.as_str(), "version" | "body" | "isBase64Encoded") {
+                    out.insert(k, v);
+                }
+            }
+        }
+        serde_json::to_vec(&out).unwrap_or_default()
+    })
+}
+
+fn with_event<T>(
+    req: &GatewayRequest,
+    ctx: &EventContext<'_>,
+    f: impl FnOnce(&Event<'_>) -> T,
+) -> T {
     let mut headers: IndexMap<String, String> = IndexMap::with_capacity(req.headers.len());
     let mut cookies = Vec::new();
     for (k, v) in &req.headers {
@@ -145,12 +184,13 @@ pub fn build(req: &GatewayRequest, ctx: &EventContext<'_>) -> Vec<u8> {
             stage: ctx.stage,
             time: request_time(req.received_at),
             time_epoch: (req.received_at.unix_timestamp_nanos() / 1_000_000) as i64,
+            authorizer: ctx.authorizer.map(|a| a.lambda_block()),
         },
         headers,
         body,
         is_base64_encoded,
     };
-    serde_json::to_vec(&event).unwrap_or_default()
+    f(&event)
 }
 
 #[cfg(test)]
@@ -166,6 +206,7 @@ mod tests {
             stage_variables: &vars,
             api_id: "abcdefghij",
             account_id: "123456789012",
+            authorizer: None,
         };
         serde_json::from_slice(&build(req, &ctx)).unwrap()
     }

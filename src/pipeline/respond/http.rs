@@ -18,9 +18,10 @@ pub(super) fn fixed(cause: Cause) -> (u16, &'static str) {
         Cause::IdentityMissing | Cause::IdentityInvalid | Cause::AuthorizerUnauthorized => {
             (401, UNAUTHORIZED)
         }
-        Cause::PolicyExplicitDeny | Cause::PolicyNotCovered | Cause::CachedPolicyNotCovered => {
-            (403, FORBIDDEN)
-        }
+        Cause::PolicyExplicitDeny
+        | Cause::PolicyNotCovered
+        | Cause::CachedPolicyNotCovered
+        | Cause::AuthorizerDenied => (403, FORBIDDEN),
         Cause::AuthorizerError
         | Cause::AuthorizerPermission
         | Cause::AuthorizerCrash

@@ -187,7 +187,8 @@ fn builtin(cause: Cause) -> Builtin {
             r#"{"Message":"User is not authorized to access this resource with an explicit deny"}"#,
             Some("User is not authorized to access this resource with an explicit deny"),
         ),
-        Cause::PolicyNotCovered | Cause::CachedPolicyNotCovered => b(
+        // `AuthorizerDenied` comes from HTTP API simple responses only; REST would deny alike.
+        Cause::PolicyNotCovered | Cause::CachedPolicyNotCovered | Cause::AuthorizerDenied => b(
             Some(T::ACCESS_DENIED),
             403,
             "AccessDeniedException",

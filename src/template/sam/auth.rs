@@ -357,7 +357,7 @@ impl Builder<'_> {
                 ),
             ));
         }
-        Ok((AuthorizerKind::Request { identity_sources }, ttl_duration))
+        Ok((AuthorizerKind::rest_request(identity_sources), ttl_duration))
     }
 
     /// The logical id of the function an authorizer's `FunctionArn`/`AuthorizerUri` names:
@@ -688,7 +688,7 @@ impl Builder<'_> {
     }
 
     /// `true`/`false`, also as text.
-    fn boolean(&mut self, prop: &Prop<'_>) -> Result<Option<bool>, Reported> {
+    pub(super) fn boolean(&mut self, prop: &Prop<'_>) -> Result<Option<bool>, Reported> {
         match self.r.resolve(prop.value, &prop.loc)? {
             None => Ok(None),
             Some(Value::Bool(b)) => Ok(Some(b)),
@@ -702,7 +702,7 @@ impl Builder<'_> {
     }
 
     /// A list of non-empty names.
-    fn string_list(&mut self, prop: &Prop<'_>) -> Result<Vec<String>, Reported> {
+    pub(super) fn string_list(&mut self, prop: &Prop<'_>) -> Result<Vec<String>, Reported> {
         let items = match self.r.resolve(prop.value, &prop.loc)? {
             None => return Ok(Vec::new()),
             Some(Value::Array(items)) => items,

@@ -576,9 +576,7 @@ impl<'t> Builder<'t> {
                 );
                 failed = true;
             }
-            AuthorizerKind::Request {
-                identity_sources: sources,
-            }
+            AuthorizerKind::rest_request(sources)
         } else {
             let validation_expression = match validation {
                 Some((expr, loc)) => match check_regex(&expr) {

@@ -3,13 +3,16 @@
 //!
 //! Served: the stage (`StageName`, `$default` when absent) and its variables, routes from
 //! events (`Path` + `Method`, or neither for the `$default` route), `PayloadFormatVersion`
-//! (2.0 by default) and `TimeoutInMillis` (50 to 30 000 ms, 30 s by default, as AWS applies it
-//! when SAM writes none). Lambda and JWT authorizers of HTTP APIs are not emulated yet: a
-//! template that declares one is refused, since serving its routes open would hide the very
-//! failures glassgate exists to show. What is only ignored is a named warning.
+//! (2.0 by default), `TimeoutInMillis` (50 to 30 000 ms, 30 s by default, as AWS applies it
+//! when SAM writes none), and `Auth` (Lambda authorizers, read in `http_auth.rs`; a route's
+//! `Auth.Authorizer` names one, `NONE`, or inherits `DefaultAuthorizer`). JWT authorizers and
+//! IAM authorization are not emulated yet: a template that uses one is refused, since serving
+//! its routes open would hide the very failures glassgate exists to show. What is only
+//! ignored is a named warning.
 
 use serde_json::{Map, Value};
 
+use super::http_auth::IAM_NOT_EMULATED;
 use super::{Builder, PendingRoute, Prop, RouteAuth, check_stage_name, http_method};
 use crate::model::{
     Api, DEFAULT_STAGE, Flavor, Integration, PathTemplate, PayloadVersion, Route, RouteKey,
@@ -34,8 +37,6 @@ const HTTP_TIMEOUT_RANGE: std::ops::RangeInclusive<u64> = 50..=30_000;
 const HTTP_TIMEOUT_MESSAGE: &str = "TimeoutInMillis should be between 50 ms and 30000 ms";
 const HTTP_DEFAULT_TIMEOUT_MS: u64 = 30_000;
 
-const AUTH_NOT_EMULATED: &str = "Lambda and JWT authorizers of HTTP APIs are not emulated yet; glassgate refuses the template rather than serve these routes open";
-
 impl<'t> Builder<'t> {
     /// An `AWS::Serverless::HttpApi` resource.
     pub(super) fn http_api(&mut self, logical: &str, info: &ResourceInfo<'t>) {
@@ -59,7 +60,7 @@ impl<'t> Builder<'t> {
             let loc = child(&props_loc, key);
             layers.push((key.clone(), Prop { value, loc }));
         }
-        let Ok((stage, stage_variables)) = self.http_api_settings(&layers) else {
+        let Ok((stage, stage_variables)) = self.http_api_settings(logical, &layers) else {
             return;
         };
         self.apis
@@ -78,21 +79,25 @@ impl<'t> Builder<'t> {
                 (key.to_owned(), Prop { value, loc })
             })
             .collect();
-        let Ok((stage, stage_variables)) = self.http_api_settings(&layers) else {
+        let Ok((stage, stage_variables)) = self.http_api_settings(IMPLICIT_HTTP_API, &layers)
+        else {
             return;
         };
         self.apis
             .push(new_http_api(IMPLICIT_HTTP_API, stage, stage_variables));
     }
 
-    /// The stage and stage variables of an HTTP API from its property layers (Globals first,
-    /// the resource's own last), reporting everything else.
+    /// The stage and stage variables of HTTP API `logical` from its property layers (Globals
+    /// first, the resource's own last), its authorizers (kept for `settle_routes`), and a
+    /// report of everything else.
     fn http_api_settings(
         &mut self,
+        logical: &str,
         layers: &[(String, Prop<'_>)],
     ) -> Result<(String, indexmap::IndexMap<String, String>), Reported> {
         let mut stage = DEFAULT_STAGE.to_owned();
         let mut var_layers = Vec::new();
+        let mut auth_layers = Vec::new();
         let mut failed = false;
         for (key, prop) in layers {
             match key.as_str() {
@@ -105,11 +110,10 @@ impl<'t> Builder<'t> {
                     value: prop.value,
                     loc: prop.loc.clone(),
                 }),
-                "Auth" => {
-                    if self.http_api_auth(prop).is_err() {
-                        failed = true;
-                    }
-                }
+                "Auth" => auth_layers.push(Prop {
+                    value: prop.value,
+                    loc: prop.loc.clone(),
+                }),
                 "DefinitionBody" | "DefinitionUri" => self.r.diags.warn(
                     &prop.loc,
                     format!(
@@ -132,35 +136,12 @@ impl<'t> Builder<'t> {
             }
         }
         let variables = self.stage_variables(&var_layers);
+        let auth = self.http_api_authorizers(logical, &auth_layers);
+        self.api_auth.insert(logical.to_owned(), auth);
         match (failed, variables) {
             (false, Ok(vars)) => Ok((stage, vars)),
             _ => Err(Reported),
         }
-    }
-
-    /// `Auth` of an HTTP API: refused when it declares authorizers (not emulated yet).
-    fn http_api_auth(&mut self, prop: &Prop<'_>) -> Result<(), Reported> {
-        let entries = self.mapping(prop.value, &prop.loc)?;
-        let mut failed = false;
-        for (key, value) in &entries {
-            let loc = child(&prop.loc, key);
-            match key.as_str() {
-                "Authorizers" | "DefaultAuthorizer" | "EnableIamAuthorizer" => {
-                    if value.is_null() || value == &Value::Bool(false) {
-                        continue;
-                    }
-                    self.r.diags.error(&loc, AUTH_NOT_EMULATED);
-                    failed = true;
-                }
-                _ => self.r.diags.warn(
-                    &loc,
-                    format!(
-                        "property {key} of HTTP API Auth is not supported by glassgate; ignored"
-                    ),
-                ),
-            }
-        }
-        if failed { Err(Reported) } else { Ok(()) }
     }
 
     /// One `HttpApi` event of function `logical`.
@@ -177,6 +158,7 @@ impl<'t> Builder<'t> {
         let mut api = Some(IMPLICIT_HTTP_API.to_owned());
         let mut payload = PayloadVersion::V2;
         let mut timeout_ms = HTTP_DEFAULT_TIMEOUT_MS;
+        let mut route_auth = RouteAuth::Inherit;
         let mut ok = true;
         for (key, value) in props {
             let prop = Prop {
@@ -244,11 +226,10 @@ impl<'t> Builder<'t> {
                         Err(Reported) => ok = false,
                     }
                 }
-                "Auth" => {
-                    if self.http_event_auth(&prop).is_err() {
-                        ok = false;
-                    }
-                }
+                "Auth" => match self.http_event_auth(&prop) {
+                    Ok(a) => route_auth = a,
+                    Err(Reported) => ok = false,
+                },
                 "RouteSettings" => self.r.diags.warn(
                     &prop.loc,
                     "RouteSettings is not emulated: requests are not throttled",
@@ -322,13 +303,15 @@ impl<'t> Builder<'t> {
         self.seen_routes.insert(route_key, loc.to_owned());
         self.routes.entry(api).or_default().push(PendingRoute {
             spec,
-            auth: RouteAuth::Open,
+            auth: route_auth,
         });
     }
 
-    /// `Auth` of an `HttpApi` event: only `Authorizer: NONE` is served.
-    fn http_event_auth(&mut self, prop: &Prop<'_>) -> Result<(), Reported> {
+    /// `Auth` of an `HttpApi` event: an authorizer by name, `NONE`, or (absent) the API's
+    /// `DefaultAuthorizer`.
+    fn http_event_auth(&mut self, prop: &Prop<'_>) -> Result<RouteAuth, Reported> {
         let entries = self.mapping(prop.value, &prop.loc)?;
+        let mut auth = RouteAuth::Inherit;
         let mut failed = false;
         for (key, value) in &entries {
             let at = Prop {
@@ -337,10 +320,16 @@ impl<'t> Builder<'t> {
             };
             match key.as_str() {
                 "Authorizer" => match self.string(&at) {
-                    Ok(Some(name)) if name == "NONE" => {}
-                    Ok(Some(_)) => {
-                        self.r.diags.error(&at.loc, AUTH_NOT_EMULATED);
+                    Ok(Some(name)) if name == "NONE" => auth = RouteAuth::Open,
+                    Ok(Some(name)) if name == "AWS_IAM" => {
+                        self.r.diags.error(&at.loc, IAM_NOT_EMULATED);
                         failed = true;
+                    }
+                    Ok(Some(name)) => {
+                        auth = RouteAuth::Named {
+                            name,
+                            loc: at.loc.clone(),
+                        };
                     }
                     Ok(None) => {}
                     Err(Reported) => failed = true,
@@ -355,7 +344,7 @@ impl<'t> Builder<'t> {
                 ),
             }
         }
-        if failed { Err(Reported) } else { Ok(()) }
+        if failed { Err(Reported) } else { Ok(auth) }
     }
 
     /// The logical id of the HTTP API an event's `ApiId` points at.

@@ -114,17 +114,17 @@ fn token_and_request_authorizers_with_every_identity_field() {
         Authorizer {
             name: "Req".to_owned(),
             function: "RequestFn".to_owned(),
-            kind: AuthorizerKind::Request {
+            kind: AuthorizerKind::rest_request(
                 // Declaration order is Headers, QueryStrings, StageVariables, Context, whatever
                 // order the template writes them in.
-                identity_sources: vec![
+                vec![
                     IdentitySource::Header("X-User".to_owned()),
                     IdentitySource::Header("X-Tenant".to_owned()),
                     IdentitySource::Query("token".to_owned()),
                     IdentitySource::StageVariable("stage".to_owned()),
                     IdentitySource::Context("httpMethod".to_owned()),
-                ],
-            },
+                ]
+            ),
             ttl: Duration::ZERO,
             source: "Resources.Api.Properties.Auth.Authorizers.Req".to_owned(),
         }

@@ -145,14 +145,12 @@ fn full_cloudformation_api() {
         Authorizer {
             name: "request-auth".to_owned(),
             function: "AuthFn".to_owned(),
-            kind: AuthorizerKind::Request {
-                identity_sources: vec![
-                    IdentitySource::Header("X-User".to_owned()),
-                    IdentitySource::Query("tenant".to_owned()),
-                    IdentitySource::StageVariable("env".to_owned()),
-                    IdentitySource::Context("httpMethod".to_owned()),
-                ],
-            },
+            kind: AuthorizerKind::rest_request(vec![
+                IdentitySource::Header("X-User".to_owned()),
+                IdentitySource::Query("tenant".to_owned()),
+                IdentitySource::StageVariable("env".to_owned()),
+                IdentitySource::Context("httpMethod".to_owned()),
+            ]),
             ttl: Duration::from_secs(120),
             source: "Resources.ReqAuth".to_owned(),
         }

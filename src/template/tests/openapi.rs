@@ -209,12 +209,10 @@ fn swagger_2_inline_definition() {
         Some(&Authorizer {
             name: "Req".to_owned(),
             function: "AuthFn".to_owned(),
-            kind: AuthorizerKind::Request {
-                identity_sources: vec![
-                    IdentitySource::Header("X-User".to_owned()),
-                    IdentitySource::Query("tenant".to_owned()),
-                ],
-            },
+            kind: AuthorizerKind::rest_request(vec![
+                IdentitySource::Header("X-User".to_owned()),
+                IdentitySource::Query("tenant".to_owned()),
+            ]),
             ttl: Duration::from_secs(300),
             source: format!("{BODY}.securityDefinitions.Req"),
         })
@@ -785,13 +783,11 @@ Resources:
         Authorizer {
             name: "Req".to_owned(),
             function: "AuthFn".to_owned(),
-            kind: AuthorizerKind::Request {
-                identity_sources: vec![
-                    IdentitySource::Header("X-User".to_owned()),
-                    IdentitySource::Context("httpMethod".to_owned()),
-                    IdentitySource::StageVariable("env".to_owned()),
-                ],
-            },
+            kind: AuthorizerKind::rest_request(vec![
+                IdentitySource::Header("X-User".to_owned()),
+                IdentitySource::Context("httpMethod".to_owned()),
+                IdentitySource::StageVariable("env".to_owned()),
+            ]),
             ttl: Duration::from_secs(3600),
             source: "Resources.Api.Properties.Body.components.securitySchemes.Req".to_owned(),
         }

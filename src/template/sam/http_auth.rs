@@ -1,0 +1,284 @@
+//! SAM `Auth` of HTTP APIs: Lambda authorizers (aws-httpapi-semantics.md §2.1, §8.1).
+//!
+//! `Auth.Authorizers.NAME` with `FunctionArn`, `AuthorizerPayloadFormatVersion` (required),
+//! `EnableSimpleResponses` (2.0 only) and `Identity` (`Headers`, `QueryStrings`,
+//! `StageVariables`, `Context`, `ReauthorizeEvery`, omitted = no caching: decision 9.6);
+//! `DefaultAuthorizer`. JWT authorizers (`JwtConfiguration`) and IAM authorization are not
+//! emulated yet: they are load-time errors, so a guarded route is never served open.
+
+use std::time::Duration;
+
+use indexmap::IndexMap;
+use serde_json::Value;
+
+use super::auth::{ApiAuth, TTL_RANGE};
+use super::{Builder, Prop};
+use crate::model::{Authorizer, AuthorizerKind, IdentitySource, PayloadVersion};
+use crate::template::{Reported, child};
+
+/// Why a JWT authorizer is refused, for now.
+pub(super) const JWT_NOT_EMULATED: &str = "JWT authorizers are not emulated yet; glassgate refuses the template rather than serve the routes it guards open";
+
+/// Why IAM authorization is refused.
+pub(super) const IAM_NOT_EMULATED: &str = "AWS_IAM authorization is not emulated by glassgate; requests cannot be authorized, so the template is refused rather than served open";
+
+impl Builder<'_> {
+    /// The authorizers and default authorizer of HTTP API `api` from its `Auth` layers
+    /// (`Globals.HttpApi.Auth` first, the API's own last; later keys win).
+    pub(super) fn http_api_authorizers(&mut self, api: &str, layers: &[Prop<'_>]) -> ApiAuth {
+        let mut auth = ApiAuth::default();
+        let mut default: Option<(String, String)> = None;
+        let mut declared: IndexMap<String, (Value, String)> = IndexMap::new();
+        for layer in layers {
+            let Ok(entries) = self.mapping(layer.value, &layer.loc) else {
+                continue;
+            };
+            for (key, value) in &entries {
+                let prop = Prop {
+                    value,
+                    loc: child(&layer.loc, key),
+                };
+                match key.as_str() {
+                    "DefaultAuthorizer" => {
+                        if let Ok(Some(name)) = self.string(&prop) {
+                            default = Some((name, prop.loc));
+                        }
+                    }
+                    "Authorizers" => {
+                        let Ok(named) = self.mapping(value, &prop.loc) else {
+                            continue;
+                        };
+                        for (name, v) in named {
+                            let loc = child(&prop.loc, &name);
+                            declared.insert(name, (v, loc));
+                        }
+                    }
+                    "EnableIamAuthorizer" => {}
+                    _ => self.r.diags.warn(
+                        &prop.loc,
+                        format!(
+                            "property {key} of HTTP API Auth is not supported by glassgate; ignored"
+                        ),
+                    ),
+                }
+            }
+        }
+        for (name, (value, loc)) in declared {
+            match self.http_authorizer(&name, &value, &loc) {
+                Ok(a) => {
+                    auth.authorizers.insert(name, a);
+                }
+                Err(Reported) => {
+                    auth.broken.insert(name);
+                }
+            }
+        }
+        if let Some((name, loc)) = default {
+            if name == "AWS_IAM" {
+                self.r.diags.error(&loc, IAM_NOT_EMULATED);
+            } else if auth.authorizers.contains_key(&name) || auth.broken.contains(&name) {
+                auth.default = Some(name);
+            } else {
+                let names: Vec<&str> = auth.authorizers.keys().map(String::as_str).collect();
+                self.r.diags.error(
+                    &loc,
+                    format!(
+                        "DefaultAuthorizer {name} names no authorizer of HTTP API {api} (it declares {})",
+                        if names.is_empty() {
+                            "none".to_owned()
+                        } else {
+                            names.join(", ")
+                        }
+                    ),
+                );
+            }
+        }
+        auth
+    }
+
+    /// One entry of an HTTP API's `Auth.Authorizers`.
+    fn http_authorizer(
+        &mut self,
+        name: &str,
+        value: &Value,
+        loc: &str,
+    ) -> Result<Authorizer, Reported> {
+        let props = self.mapping(value, loc)?;
+        if props.contains_key("JwtConfiguration") {
+            return Err(self
+                .r
+                .diags
+                .error(loc, format!("authorizer {name}: {JWT_NOT_EMULATED}")));
+        }
+        let mut function: Option<(String, String)> = None;
+        let mut payload: Option<PayloadVersion> = None;
+        let mut simple: Option<(bool, String)> = None;
+        let mut identity: Option<Prop<'_>> = None;
+        let mut failed = false;
+        for (key, v) in &props {
+            let prop = Prop {
+                value: v,
+                loc: child(loc, key),
+            };
+            match key.as_str() {
+                "FunctionArn" => match self.string(&prop) {
+                    Ok(Some(s)) => function = Some((s, prop.loc)),
+                    Ok(None) => {}
+                    Err(Reported) => failed = true,
+                },
+                "AuthorizerPayloadFormatVersion" => match self.r.resolve(v, &prop.loc) {
+                    Ok(Some(value)) => {
+                        let text = match &value {
+                            Value::String(s) => s.clone(),
+                            other => other.to_string(),
+                        };
+                        match PayloadVersion::parse(&text) {
+                            Some(p) => payload = Some(p),
+                            None => {
+                                self.r.diags.error(
+                                    &prop.loc,
+                                    format!("AuthorizerPayloadFormatVersion must be \"1.0\" or \"2.0\", got {text:?}"),
+                                );
+                                failed = true;
+                            }
+                        }
+                    }
+                    Ok(None) => {}
+                    Err(Reported) => failed = true,
+                },
+                "EnableSimpleResponses" => match self.boolean(&prop) {
+                    Ok(Some(b)) => simple = Some((b, prop.loc)),
+                    Ok(None) => {}
+                    Err(Reported) => failed = true,
+                },
+                "Identity" => identity = Some(prop),
+                // The role API Gateway assumes, and the permission SAM may add: nothing to
+                // emulate locally.
+                "FunctionInvokeRole" | "EnableFunctionDefaultPermissions" => {}
+                _ => self.r.diags.warn(
+                    &prop.loc,
+                    format!(
+                        "property {key} of HTTP API Lambda authorizers is not supported by glassgate; ignored"
+                    ),
+                ),
+            }
+        }
+        let function = match function {
+            Some((given, fn_loc)) => self.authorizer_function(name, &given, &fn_loc),
+            None if props.contains_key("FunctionArn") => Err(Reported),
+            None => Err(self.r.diags.error(
+                loc,
+                format!(
+                    "authorizer {name} has no FunctionArn (e.g. FunctionArn: !GetAtt AuthFunction.Arn)"
+                ),
+            )),
+        };
+        let payload = match payload {
+            Some(p) => Ok(p),
+            None if props.contains_key("AuthorizerPayloadFormatVersion") => Err(Reported),
+            None => Err(self.r.diags.error(
+                loc,
+                format!(
+                    "authorizer {name} has no AuthorizerPayloadFormatVersion (SAM requires one: \"2.0\", or \"1.0\" for the REST-style event)"
+                ),
+            )),
+        };
+        let (sources, ttl) = self.http_identity(identity.as_ref());
+        let (function, payload, (sources, ttl)) = (function?, payload?, (sources?, ttl?));
+        let simple_responses = match simple {
+            Some((true, at)) if payload == PayloadVersion::V1 => {
+                return Err(self.r.diags.error(
+                    &at,
+                    format!(
+                        "EnableSimpleResponses needs AuthorizerPayloadFormatVersion \"2.0\"; authorizer {name} uses \"1.0\""
+                    ),
+                ));
+            }
+            Some((b, _)) => b,
+            None => false,
+        };
+        if sources.is_empty() && ttl != 0 {
+            let at = identity.as_ref().map_or(loc, |p| p.loc.as_str());
+            return Err(self.r.diags.error(
+                at,
+                format!(
+                    "authorizer {name} caches its results (ReauthorizeEvery {ttl}) but has no identity source; API Gateway requires one to cache (add Identity.Headers, or set ReauthorizeEvery: 0)"
+                ),
+            ));
+        }
+        if failed {
+            return Err(Reported);
+        }
+        Ok(Authorizer {
+            name: name.to_owned(),
+            function,
+            kind: AuthorizerKind::Request {
+                identity_sources: sources,
+                payload,
+                simple_responses,
+            },
+            ttl: Duration::from_secs(ttl),
+            source: loc.to_owned(),
+        })
+    }
+
+    /// `Identity` of an HTTP API Lambda authorizer: its sources in SAM's order (Headers,
+    /// QueryStrings, StageVariables, Context) and the TTL (0 when not given).
+    #[allow(clippy::type_complexity)]
+    fn http_identity(
+        &mut self,
+        identity: Option<&Prop<'_>>,
+    ) -> (Result<Vec<IdentitySource>, Reported>, Result<u64, Reported>) {
+        let Some(identity) = identity else {
+            return (Ok(Vec::new()), Ok(0));
+        };
+        let Ok(entries) = self.mapping(identity.value, &identity.loc) else {
+            return (Err(Reported), Err(Reported));
+        };
+        let mut sources: [Vec<IdentitySource>; 4] = Default::default();
+        let mut ttl = Ok(0);
+        let mut failed = false;
+        for (key, v) in &entries {
+            let prop = Prop {
+                value: v,
+                loc: child(&identity.loc, key),
+            };
+            let (slot, make): (usize, fn(String) -> IdentitySource) = match key.as_str() {
+                "ReauthorizeEvery" => {
+                    ttl = match self.whole_number(
+                        &prop,
+                        TTL_RANGE,
+                        "ReauthorizeEvery must be between 0 and 3600 seconds",
+                    ) {
+                        Ok(n) => Ok(n.unwrap_or(0)),
+                        Err(Reported) => Err(Reported),
+                    };
+                    continue;
+                }
+                "Headers" => (0, IdentitySource::Header),
+                "QueryStrings" => (1, IdentitySource::Query),
+                "StageVariables" => (2, IdentitySource::StageVariable),
+                "Context" => (3, IdentitySource::Context),
+                _ => {
+                    self.r.diags.warn(
+                        &prop.loc,
+                        format!(
+                            "property {key} of Identity is not supported by glassgate; ignored"
+                        ),
+                    );
+                    continue;
+                }
+            };
+            match self.string_list(&prop) {
+                Ok(names) => sources[slot] = names.into_iter().map(make).collect(),
+                Err(Reported) => failed = true,
+            }
+        }
+        let sources = if failed {
+            Err(Reported)
+        } else {
+            Ok(sources.into_iter().flatten().collect())
+        };
+        (sources, ttl)
+    }
+}
