@@ -92,16 +92,20 @@ async fn handle(state: &ServerState, req: Request<Incoming>) -> Response<Full<By
         (Method::GET, ["health"]) => health(state),
         (Method::GET, ["routes"]) => routes(state),
         (Method::GET, ["requests"]) => requests(state, &query),
-        (Method::GET, ["requests", id]) => match state.recent.get(id) {
-            Some(t) => json_response(
-                StatusCode::OK,
-                &json!({ "trace": &*t, "diagnosis": t.diagnosis }),
-            ),
-            None => error(
-                StatusCode::NOT_FOUND,
-                format!("no request {id} among the recent requests"),
-            ),
-        },
+        // Extended ids are base64 (`/`, `+`, `=`): clients percent-encode them.
+        (Method::GET, ["requests", id]) => {
+            let id = percent_encoding::percent_decode_str(id).decode_utf8_lossy();
+            match state.recent.get(&id) {
+                Some(t) => json_response(
+                    StatusCode::OK,
+                    &json!({ "trace": &*t, "diagnosis": t.diagnosis }),
+                ),
+                None => error(
+                    StatusCode::NOT_FOUND,
+                    format!("no request {id} among the recent requests"),
+                ),
+            }
+        }
         (Method::GET, ["authorizers"]) => authorizers(state),
         (Method::DELETE, ["authorizers", "cache"]) => {
             let n = state.pipeline().authorizers().cache().flush_all();

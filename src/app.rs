@@ -644,7 +644,10 @@ pub async fn explain_request(admin: &str, request_id: &str) -> Result<String> {
     tokio::spawn(conn);
     let req = http::Request::builder()
         .method("GET")
-        .uri(format!("/requests/{request_id}"))
+        .uri(format!(
+            "/requests/{}",
+            percent_encoding::utf8_percent_encode(request_id, percent_encoding::NON_ALPHANUMERIC)
+        ))
         .header("host", authority)
         .body(http_body_util::Empty::<bytes::Bytes>::new())
         .context("building the admin request")?;

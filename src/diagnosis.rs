@@ -221,8 +221,39 @@ pub fn diagnose(trace: &Trace) -> Option<Diagnosis> {
             vec!["send a smaller body (API Gateway accepts 10 MB)".into()],
         ),
     };
+    let (summary, steps) = preflight_trap(trace, f, summary, steps);
     Some(Diagnosis {
         summary,
         next_steps: steps,
     })
+}
+
+/// The classic HTTP API CORS trap: a preflight taken by a route with an authorizer
+/// (`$default`, `ANY /{proxy+}`) instead of the API's `CorsConfiguration`. Browsers send
+/// preflights without credentials, so the authorizer refuses it and the browser reports a CORS
+/// error, not the status.
+fn preflight_trap(
+    trace: &Trace,
+    f: &crate::outcome::Failure,
+    summary: String,
+    mut steps: Vec<String>,
+) -> (String, Vec<String>) {
+    if trace.preflight != Some(crate::trace::Preflight::Routed)
+        || f.layer != crate::outcome::Layer::Authorizer
+    {
+        return (summary, steps);
+    }
+    let route = trace.route.as_deref().unwrap_or("the route");
+    steps.insert(
+        0,
+        format!(
+            "add an OPTIONS route without an authorizer (an HttpApi event with Path /{{proxy+}}, Method OPTIONS and Auth: {{Authorizer: NONE}}), or put the authorizer on explicit routes instead of {route}"
+        ),
+    );
+    (
+        format!(
+            "This was a CORS preflight, which browsers send without credentials: route {route} took it with its authorizer before the API's CorsConfiguration could answer, so the browser reports a CORS error instead of this status. {summary}"
+        ),
+        steps,
+    )
 }

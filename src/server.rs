@@ -206,6 +206,11 @@ pub fn diagnosis_headers(trace: &Trace) -> Vec<(HeaderName, String)> {
             out.push((LAYER, f.layer.as_str().to_owned()));
             out.push((CAUSE, f.cause.token().to_owned()));
         }
+        // The gateway's own answer to a CORS preflight; everything else that did not fail
+        // came from the backend.
+        None if trace.preflight == Some(crate::trace::Preflight::Answered) => {
+            out.push((LAYER, "gateway".to_owned()));
+        }
         None => out.push((LAYER, "backend".to_owned())),
     }
     if let Some(a) = &trace.authorizer {

@@ -128,6 +128,18 @@ pub struct Diagnosis {
     pub next_steps: Vec<String>,
 }
 
+/// Who took a CORS preflight (an `OPTIONS` with `Origin` and `Access-Control-Request-Method`)
+/// to an HTTP API that has a `CorsConfiguration`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Preflight {
+    /// The gateway answered it from the `CorsConfiguration`: no route matches `OPTIONS`.
+    Answered,
+    /// A route that matches `OPTIONS` (`$default`, `ANY /{proxy+}`, an `OPTIONS` route) took
+    /// it, authorizer included, before the `CorsConfiguration` could answer.
+    Routed,
+}
+
 /// Everything about one request.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -150,6 +162,9 @@ pub struct Trace {
     /// REST or HTTP: the product whose answers (bodies, id headers) the request got; `None`
     /// when no API judged it (a template with no API).
     pub flavor: Option<crate::model::ApiKind>,
+    /// For a CORS preflight to an HTTP API with `CorsConfiguration`: who took it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preflight: Option<Preflight>,
     /// `METHOD /resource` of the matched route.
     pub route: Option<String>,
     /// Stages in order.
@@ -194,6 +209,7 @@ impl Trace {
             api: None,
             stage: None,
             flavor: None,
+            preflight: None,
             route: None,
             stages: Vec::new(),
             authorizer: None,

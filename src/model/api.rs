@@ -29,7 +29,7 @@ impl Api {
     pub fn gateway_responses(&self) -> Option<&IndexMap<String, GatewayResponseSpec>> {
         match &self.flavor {
             Flavor::Rest { gateway_responses } => Some(gateway_responses),
-            Flavor::Http => None,
+            Flavor::Http { .. } => None,
         }
     }
 
@@ -50,8 +50,8 @@ impl Api {
     /// REST APIs and the `$default` stage are served from the root.
     pub fn stage_prefix(&self) -> Option<&str> {
         match self.flavor {
-            Flavor::Http if self.stage != DEFAULT_STAGE => Some(&self.stage),
-            Flavor::Http | Flavor::Rest { .. } => None,
+            Flavor::Http { .. } if self.stage != DEFAULT_STAGE => Some(&self.stage),
+            Flavor::Http { .. } | Flavor::Rest { .. } => None,
         }
     }
 }
@@ -66,7 +66,28 @@ pub enum Flavor {
     },
     /// An HTTP API (API Gateway v2): fixed gateway-generated bodies, `$default` routes and
     /// stages, payload 2.0.
-    Http,
+    Http {
+        /// `CorsConfiguration`, when set.
+        cors: Option<Cors>,
+    },
+}
+
+/// An HTTP API's `CorsConfiguration` (aws-httpapi-semantics.md §1.4): the gateway answers
+/// preflights no route takes and adds these headers to every response to an allowed origin.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Cors {
+    /// `AllowOrigins` (`*` allowed).
+    pub allow_origins: Vec<String>,
+    /// `AllowHeaders`.
+    pub allow_headers: Vec<String>,
+    /// `AllowMethods`.
+    pub allow_methods: Vec<String>,
+    /// `ExposeHeaders`.
+    pub expose_headers: Vec<String>,
+    /// `AllowCredentials`.
+    pub allow_credentials: bool,
+    /// `MaxAge` in seconds.
+    pub max_age: Option<u64>,
 }
 
 /// The stage HTTP APIs serve from the root, and SAM's default for `AWS::Serverless::HttpApi`.
@@ -85,11 +106,19 @@ impl Flavor {
         self.kind().name()
     }
 
+    /// An HTTP API's `CorsConfiguration`.
+    pub fn cors(&self) -> Option<&Cors> {
+        match self {
+            Flavor::Http { cors } => cors.as_ref(),
+            Flavor::Rest { .. } => None,
+        }
+    }
+
     /// The flavour without its settings.
     pub fn kind(&self) -> ApiKind {
         match self {
             Flavor::Rest { .. } => ApiKind::Rest,
-            Flavor::Http => ApiKind::Http,
+            Flavor::Http { .. } => ApiKind::Http,
         }
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod authorize;
 pub mod context;
+pub mod cors;
 pub mod integrate;
 pub mod invoke;
 pub mod payload;
@@ -272,8 +273,29 @@ impl Pipeline {
     /// trace ends with a `Diagnosis:` line.
     pub async fn handle_with(&self, req: &GatewayRequest, opts: HandleOptions) -> Handled {
         let mut redactor = Redactor::for_request(req);
-        let handled = self.run(req, &mut redactor, opts).await;
+        let mut handled = self.run(req, &mut redactor, opts).await;
+        self.add_cors_headers(req, &mut handled);
         seal(handled, &redactor)
+    }
+
+    /// An HTTP API's CORS headers on whatever answered (backend or gateway), unless the
+    /// response is already the `CorsConfiguration`'s own preflight answer.
+    fn add_cors_headers(&self, req: &GatewayRequest, handled: &mut Handled) {
+        if handled.trace.preflight == Some(crate::trace::Preflight::Answered) {
+            return;
+        }
+        let Some(name) = handled.trace.api.as_deref() else {
+            return;
+        };
+        let cors = self
+            .model
+            .apis
+            .iter()
+            .find(|a| a.logical_id == name)
+            .and_then(|a| a.flavor.cors());
+        if let Some(c) = cors {
+            cors::decorate(c, req, &mut handled.response);
+        }
     }
 
     /// Run only the authorizer `name` for a request, as TestInvokeAuthorizer does (no
@@ -348,6 +370,16 @@ impl Pipeline {
         let began = Instant::now();
         let matched = match self.router.route(&req.method, &req.path) {
             Ok(m) => m,
+            Err(RouteError::NoRoute { api, .. })
+                if cors::is_preflight(req)
+                    && self
+                        .model
+                        .apis
+                        .get(api)
+                        .is_some_and(|a| a.flavor.cors().is_some()) =>
+            {
+                return self.answer_preflight(trace, req, &self.model.apis[api], began);
+            }
             Err(e) => {
                 trace.stage(Stage::Route, began, "no route");
                 let near = self.router.nearest(&req.path, 3);
@@ -366,6 +398,10 @@ impl Pipeline {
                     _ => None,
                 };
                 trace.flavor = api.map(|a| a.flavor.kind());
+                if let (RouteError::NoRoute { .. }, Some(a)) = (&e, api) {
+                    // The HTTP API that owns the path answered: its CORS headers apply.
+                    trace.api = Some(a.logical_id.clone());
+                }
                 let ctx = respond::ResponseContext {
                     request: Some(req),
                     api,
@@ -382,6 +418,16 @@ impl Pipeline {
         let route_key = route.key.to_string();
         trace.stage(Stage::Route, began, route_key.clone());
         trace.route = Some(route_key.clone());
+        if api.flavor.cors().is_some() && cors::is_preflight(req) {
+            trace.preflight = Some(crate::trace::Preflight::Routed);
+            trace.log(format!(
+                "glassgate: this CORS preflight matched route {route_key}, which takes it before the API's CorsConfiguration can answer (as on AWS){}",
+                match &route.authorizer {
+                    Some(a) => format!("; its authorizer {a} runs on a request browsers send without credentials"),
+                    None => String::new(),
+                }
+            ));
+        }
         let rctx = respond::ResponseContext {
             request: Some(req),
             api: Some(api),
@@ -589,6 +635,36 @@ impl Pipeline {
                 Handled { response, trace }
             }
         }
+    }
+
+    /// The 204 an HTTP API's `CorsConfiguration` answers a preflight no route takes.
+    fn answer_preflight(
+        &self,
+        mut trace: Trace,
+        req: &GatewayRequest,
+        api: &crate::model::Api,
+        began: Instant,
+    ) -> Handled {
+        trace.api = Some(api.logical_id.clone());
+        trace.stage = Some(api.stage.clone());
+        trace.flavor = Some(api.flavor.kind());
+        trace.preflight = Some(crate::trace::Preflight::Answered);
+        trace.stage(Stage::Route, began, "cors preflight");
+        trace.log(format!(
+            "glassgate: CORS preflight for {} answered by the CorsConfiguration of API {} (no route matches OPTIONS {})",
+            req.header("access-control-request-method").unwrap_or_default(),
+            api.logical_id,
+            api.route_path(&req.path)
+        ));
+        let response = match api.flavor.cors() {
+            Some(c) => cors::preflight(c, req),
+            None => respond::for_failure(
+                &Failure::new(Cause::NoRoute, "no route matches OPTIONS"),
+                &respond::ResponseContext::default(),
+            ),
+        };
+        trace.finish(response.status, None);
+        Handled { response, trace }
     }
 
     fn fail(

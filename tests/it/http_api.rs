@@ -3,7 +3,7 @@
 //! stages and `$default`, the payload 2.0 event the function receives, the 2.0 response
 //! contract, and the fixed answers an HTTP API gives when it fails a request itself.
 
-use crate::support::{Gateway, fail, glassgate};
+use crate::support::{Gateway, enc, fail, glassgate};
 
 const HANDLERS: &str = r#"
 import json
@@ -335,5 +335,158 @@ Resources:
     assert!(
         err.contains("Resources.Fn.Properties.Events.Typo.Properties.Auth.Authorizer: authorizer Other is not an authorizer of API Api"),
         "{err}"
+    );
+}
+
+const CORS_CODE: &str = r#"
+def auth(event, context):
+    return {"isAuthorized": event["headers"].get("authorization") == "good"}
+
+def handler(event, context):
+    # A backend that sets its own CORS header, which the API's CorsConfiguration replaces.
+    return {"statusCode": 200, "headers": {"access-control-allow-origin": "*"}, "body": "ok"}
+"#;
+
+fn cors_template(code: &std::path::Path) -> String {
+    format!(
+        r#"
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function: {{CodeUri: {code}, Runtime: python3.12}}
+  HttpApi:
+    CorsConfiguration:
+      AllowOrigins: [http://localhost:5173]
+      AllowMethods: [GET, POST]
+      AllowHeaders: [authorization]
+      ExposeHeaders: [x-total]
+      AllowCredentials: true
+      MaxAge: 600
+    Auth:
+      DefaultAuthorizer: Simple
+      Authorizers:
+        Simple:
+          FunctionArn: !GetAtt AuthFn.Arn
+          AuthorizerPayloadFormatVersion: "2.0"
+          EnableSimpleResponses: true
+          Identity: {{Headers: [Authorization]}}
+Resources:
+  Trap:
+    Type: AWS::Serverless::HttpApi
+    Properties: {{StageName: trap}}
+  AuthFn: {{Type: AWS::Serverless::Function, Properties: {{Handler: app.auth}}}}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Events:
+        Items: {{Type: HttpApi, Properties: {{Path: /items, Method: get}}}}
+        Proxy: {{Type: HttpApi, Properties: {{ApiId: !Ref Trap, Path: "/{{proxy+}}", Method: ANY}}}}
+"#,
+        code = code.display()
+    )
+}
+
+#[tokio::test]
+async fn cors_configuration_answers_preflights_and_marks_every_response() {
+    let code = tempfile::tempdir().expect("tempdir");
+    std::fs::write(code.path().join("app.py"), CORS_CODE).expect("write");
+    let gw = Gateway::start(&cors_template(code.path()), &[]);
+    let origin = ("Origin", "http://localhost:5173");
+    let preflight = [origin, ("Access-Control-Request-Method", "GET")];
+
+    // No route matches OPTIONS /items: the CorsConfiguration answers, no authorizer runs.
+    let r = gw.request("OPTIONS", "/items", &preflight, "").await;
+    assert_eq!(r.status, 204, "{}", r.text());
+    assert!(r.body.is_empty());
+    assert_eq!(
+        r.header("access-control-allow-origin"),
+        Some("http://localhost:5173")
+    );
+    assert_eq!(r.header("access-control-allow-methods"), Some("GET,POST"));
+    assert_eq!(
+        r.header("access-control-allow-headers"),
+        Some("authorization")
+    );
+    assert_eq!(r.header("access-control-max-age"), Some("600"));
+    assert_eq!(r.header("access-control-allow-credentials"), Some("true"));
+    assert_eq!(r.header("vary"), Some("origin"));
+    assert_eq!(r.header("x-glassgate-layer"), Some("gateway"));
+    assert!(r.header("x-glassgate-authorizer-cache").is_none());
+
+    // Another origin: the same 204, without CORS headers.
+    let r = gw
+        .request(
+            "OPTIONS",
+            "/items",
+            &[
+                ("Origin", "https://evil.example"),
+                ("Access-Control-Request-Method", "GET"),
+            ],
+            "",
+        )
+        .await;
+    assert_eq!(r.status, 204);
+    assert!(r.header("access-control-allow-origin").is_none());
+
+    // Real requests: the backend's header is replaced; gateway errors are marked too.
+    let r = gw
+        .request("GET", "/items", &[origin, ("Authorization", "good")], "")
+        .await;
+    assert_eq!((r.status, r.text()), (200, "ok".into()));
+    let allow: Vec<_> = r
+        .headers
+        .get_all("access-control-allow-origin")
+        .iter()
+        .collect();
+    assert_eq!(allow, ["http://localhost:5173"]);
+    assert_eq!(r.header("access-control-expose-headers"), Some("x-total"));
+    let r = gw.request("GET", "/items", &[origin], "").await;
+    assert_eq!(r.status, 401);
+    assert_eq!(
+        r.header("access-control-allow-origin"),
+        Some("http://localhost:5173")
+    );
+    // Without an Origin there are no CORS headers.
+    let r = gw
+        .request("GET", "/items", &[("Authorization", "good")], "")
+        .await;
+    assert!(r.header("access-control-allow-origin").is_none());
+}
+
+#[tokio::test]
+async fn a_preflight_caught_by_an_authorized_proxy_route_is_the_cors_trap_and_is_named() {
+    let code = tempfile::tempdir().expect("tempdir");
+    std::fs::write(code.path().join("app.py"), CORS_CODE).expect("write");
+    let gw = Gateway::start(&cors_template(code.path()), &[]);
+    let preflight = [
+        ("Origin", "http://localhost:5173"),
+        ("Access-Control-Request-Method", "POST"),
+    ];
+    // ANY /{proxy+} matches OPTIONS, so it takes the preflight and its authorizer refuses a
+    // request that carries no Authorization, as on AWS.
+    let r = gw.request("OPTIONS", "/trap/orders", &preflight, "").await;
+    assert_eq!(
+        (r.status, r.text()),
+        (401, r#"{"message":"Unauthorized"}"#.into())
+    );
+    assert_eq!(r.header("x-glassgate-cause"), Some("identity-missing"));
+    let id = r.header("apigw-requestid").expect("id").to_owned();
+    let (_, body) = gw
+        .admin("GET", &format!("/requests/{}", enc(&id)), "")
+        .await;
+    let trace = &body["trace"];
+    assert_eq!(trace["preflight"], "routed", "{trace}");
+    let summary = body["diagnosis"]["summary"].as_str().unwrap_or_default();
+    assert!(
+        summary.starts_with("This was a CORS preflight"),
+        "{summary}"
+    );
+    assert!(summary.contains("route ANY /{proxy+}"), "{summary}");
+    let first_step = body["diagnosis"]["nextSteps"][0]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        first_step.contains("Method OPTIONS and Auth: {Authorizer: NONE}"),
+        "{first_step}"
     );
 }

@@ -4,7 +4,7 @@
 //! cache keyed on the identity alone (a cached `true` authorizes every route), every failure
 //! with HTTP API's bodies, and the context at `requestContext.authorizer.lambda`.
 
-use crate::support::{Gateway, glassgate};
+use crate::support::{Gateway, enc, glassgate};
 
 const PY: &str = r#"
 import json
@@ -193,11 +193,15 @@ async fn denials_missing_identities_and_failures_answer_http_api_bodies() {
     );
     assert_eq!(r.header("x-glassgate-cause"), Some("identity-missing"));
     let id = r.header("apigw-requestid").expect("id").to_owned();
-    let (status, trace) = gw.admin("GET", &format!("/requests/{id}"), "").await;
+    let (status, body) = gw
+        .admin("GET", &format!("/requests/{}", enc(&id)), "")
+        .await;
+    let trace = &body["trace"];
     assert_eq!(status, 200, "{trace}");
+    assert!(trace["authorizer"].is_object(), "{trace}");
     assert!(trace["authorizer"]["invocation"].is_null(), "{trace}");
     assert!(
-        trace["diagnosis"]["summary"]
+        body["diagnosis"]["summary"]
             .as_str()
             .is_some_and(|s| s.contains("$request.header.Authorization")),
         "{trace}"
@@ -226,7 +230,11 @@ async fn a_cached_simple_true_authorizes_every_route_until_its_ttl() {
     let cache = r.header("x-glassgate-authorizer-cache").unwrap_or_default();
     assert!(cache.starts_with("hit;"), "{cache}");
     let id = r.header("apigw-requestid").expect("id").to_owned();
-    let (_, trace) = gw.admin("GET", &format!("/requests/{id}"), "").await;
+    let (_, body) = gw
+        .admin("GET", &format!("/requests/{}", enc(&id)), "")
+        .await;
+    let trace = &body["trace"];
+    assert!(trace["authorizer"].is_object(), "{trace}");
     assert!(trace["authorizer"]["invocation"].is_null(), "{trace}");
 
     // And validate says so before anyone meets it.

@@ -11,6 +11,11 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 
+/// A request id as a URL path segment (extended ids are base64: `/`, `+`, `=`).
+pub fn enc(id: &str) -> String {
+    percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
 /// Absolute path of a fixture handler folder (`python`, `node`).
 pub fn handlers(kind: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

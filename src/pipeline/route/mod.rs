@@ -135,7 +135,7 @@ impl Router {
         for (a, api) in apis.iter().enumerate() {
             let table = match api.flavor {
                 Flavor::Rest { .. } => router.rest.get_or_insert_with(Table::default),
-                Flavor::Http => {
+                Flavor::Http { .. } => {
                     router.http.push(HttpMount {
                         api: a,
                         prefix: api.stage_prefix().map(str::to_owned),
@@ -150,7 +150,9 @@ impl Router {
                     (RouteKey::Path { method, path }, _) => {
                         table.insert(method, path, &route.source, id)?;
                     }
-                    (RouteKey::Default, Flavor::Http) => table.set_default(id, &route.source)?,
+                    (RouteKey::Default, Flavor::Http { .. }) => {
+                        table.set_default(id, &route.source)?
+                    }
                     (RouteKey::Default, Flavor::Rest { .. }) => {
                         return Err(RouteTableError::DefaultOnRest {
                             at: route.source.clone(),

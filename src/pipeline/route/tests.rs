@@ -44,7 +44,11 @@ fn hit(routes: &[(&str, &str)], method: &str, path: &str) -> Result<String, Rout
 
 /// The same on one HTTP API on the `$default` stage.
 fn hit_http(routes: &[(&str, &str)], method: &str, path: &str) -> Result<String, RouteError> {
-    hit_in(vec![api_of(Flavor::Http, "$default", routes)], method, path)
+    hit_in(
+        vec![api_of(Flavor::Http { cors: None }, "$default", routes)],
+        method,
+        path,
+    )
 }
 
 fn hit_in(apis: Vec<Api>, method: &str, path: &str) -> Result<String, RouteError> {
@@ -178,7 +182,7 @@ fn invalid_tables_are_rejected() {
         RouteTableError::DefaultOnRest { .. }
     ));
     let two_defaults = vec![api_of(
-        Flavor::Http,
+        Flavor::Http { cors: None },
         "$default",
         &[("", "$default"), ("", "$default")],
     )];
@@ -272,7 +276,11 @@ fn http_apis_fold_nothing() {
 
 #[test]
 fn named_stages_are_path_prefixes_left_out_of_matching() {
-    let apis = vec![api_of(Flavor::Http, "dev", &[("GET", "/items/{id}")])];
+    let apis = vec![api_of(
+        Flavor::Http { cors: None },
+        "dev",
+        &[("GET", "/items/{id}")],
+    )];
     let router = Router::new(&apis).unwrap();
     let m = router.route("GET", "/dev/items/7").unwrap();
     assert_eq!(m.path_params["id"], "7");
@@ -296,7 +304,7 @@ fn named_stages_are_path_prefixes_left_out_of_matching() {
 fn rest_apis_come_first_at_the_root() {
     let apis = vec![
         api_of(
-            Flavor::Http,
+            Flavor::Http { cors: None },
             "$default",
             &[("GET", "/shared"), ("", "$default")],
         ),

@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 use super::http_auth::IAM_NOT_EMULATED;
 use super::{Builder, PendingRoute, Prop, RouteAuth, check_stage_name, http_method};
 use crate::model::{
-    Api, DEFAULT_STAGE, Flavor, Integration, PathTemplate, PayloadVersion, Route, RouteKey,
+    Api, Cors, DEFAULT_STAGE, Flavor, Integration, PathTemplate, PayloadVersion, Route, RouteKey,
     api_id_for,
 };
 use crate::template::intrinsics::{IMPLICIT_HTTP_API, ResourceInfo, SERVERLESS_HTTP_API};
@@ -60,11 +60,10 @@ impl<'t> Builder<'t> {
             let loc = child(&props_loc, key);
             layers.push((key.clone(), Prop { value, loc }));
         }
-        let Ok((stage, stage_variables)) = self.http_api_settings(logical, &layers) else {
+        let Ok(settings) = self.http_api_settings(logical, &layers) else {
             return;
         };
-        self.apis
-            .push(new_http_api(logical, stage, stage_variables));
+        self.apis.push(new_http_api(logical, settings));
     }
 
     /// The implicit `ServerlessHttpApi` that `HttpApi` events without `ApiId` attach to,
@@ -79,12 +78,10 @@ impl<'t> Builder<'t> {
                 (key.to_owned(), Prop { value, loc })
             })
             .collect();
-        let Ok((stage, stage_variables)) = self.http_api_settings(IMPLICIT_HTTP_API, &layers)
-        else {
+        let Ok(settings) = self.http_api_settings(IMPLICIT_HTTP_API, &layers) else {
             return;
         };
-        self.apis
-            .push(new_http_api(IMPLICIT_HTTP_API, stage, stage_variables));
+        self.apis.push(new_http_api(IMPLICIT_HTTP_API, settings));
     }
 
     /// The stage and stage variables of HTTP API `logical` from its property layers (Globals
@@ -94,10 +91,11 @@ impl<'t> Builder<'t> {
         &mut self,
         logical: &str,
         layers: &[(String, Prop<'_>)],
-    ) -> Result<(String, indexmap::IndexMap<String, String>), Reported> {
+    ) -> Result<HttpApiSettings, Reported> {
         let mut stage = DEFAULT_STAGE.to_owned();
         let mut var_layers = Vec::new();
         let mut auth_layers = Vec::new();
+        let mut cors = None;
         let mut failed = false;
         for (key, prop) in layers {
             match key.as_str() {
@@ -120,10 +118,10 @@ impl<'t> Builder<'t> {
                         "{key} of HTTP APIs is not read yet: the routes it defines are not served (declare them as HttpApi events)"
                     ),
                 ),
-                "CorsConfiguration" => self.r.diags.warn(
-                    &prop.loc,
-                    "CorsConfiguration is not emulated yet: preflights are routed like any request and no CORS headers are added",
-                ),
+                "CorsConfiguration" => match self.cors_configuration(prop) {
+                    Ok(c) => cors = c,
+                    Err(Reported) => failed = true,
+                },
                 "AccessLogSettings" => self.r.diags.warn(
                     &prop.loc,
                     "AccessLogSettings is not emulated yet: no access log lines are written",
@@ -139,7 +137,11 @@ impl<'t> Builder<'t> {
         let auth = self.http_api_authorizers(logical, &auth_layers);
         self.api_auth.insert(logical.to_owned(), auth);
         match (failed, variables) {
-            (false, Ok(vars)) => Ok((stage, vars)),
+            (false, Ok(stage_variables)) => Ok(HttpApiSettings {
+                stage,
+                stage_variables,
+                cors,
+            }),
             _ => Err(Reported),
         }
     }
@@ -307,6 +309,90 @@ impl<'t> Builder<'t> {
         });
     }
 
+    /// SAM `CorsConfiguration`: `true` (every origin), an origin as text (quoted the way
+    /// REST `Cors` is, `"'https://app.example'"`, or bare), or the object form. `false` is
+    /// no CORS.
+    fn cors_configuration(&mut self, prop: &Prop<'_>) -> Result<Option<Cors>, Reported> {
+        let Some(value) = self.r.resolve(prop.value, &prop.loc)? else {
+            return Ok(None);
+        };
+        let origin = |s: &str| s.trim().trim_matches('\'').to_owned();
+        let entries = match value {
+            Value::Bool(false) => return Ok(None),
+            Value::Bool(true) => {
+                return Ok(Some(Cors {
+                    allow_origins: vec!["*".to_owned()],
+                    ..Cors::default()
+                }));
+            }
+            Value::String(s) => {
+                return Ok(Some(Cors {
+                    allow_origins: vec![origin(&s)],
+                    ..Cors::default()
+                }));
+            }
+            Value::Object(m) => m,
+            other => {
+                return Err(self.r.diags.error(
+                    &prop.loc,
+                    format!(
+                        "CorsConfiguration must be true, an origin or a mapping, got {}",
+                        crate::template::describe(&other)
+                    ),
+                ));
+            }
+        };
+        let mut cors = Cors::default();
+        let mut failed = false;
+        for (key, v) in &entries {
+            let at = Prop {
+                value: v,
+                loc: child(&prop.loc, key),
+            };
+            // The CloudFormation (`AWS::ApiGatewayV2::Api`) spelling starts lower-case.
+            let list = match key.as_str() {
+                "AllowOrigins" | "allowOrigins" => &mut cors.allow_origins,
+                "AllowHeaders" | "allowHeaders" => &mut cors.allow_headers,
+                "AllowMethods" | "allowMethods" => &mut cors.allow_methods,
+                "ExposeHeaders" | "exposeHeaders" => &mut cors.expose_headers,
+                "AllowCredentials" | "allowCredentials" => {
+                    match self.boolean(&at) {
+                        Ok(b) => cors.allow_credentials = b.unwrap_or(false),
+                        Err(Reported) => failed = true,
+                    }
+                    continue;
+                }
+                "MaxAge" | "maxAge" => {
+                    match self.whole_number(
+                        &at,
+                        0..=86_400,
+                        "MaxAge should be between 0 and 86400 seconds",
+                    ) {
+                        Ok(n) => cors.max_age = n,
+                        Err(Reported) => failed = true,
+                    }
+                    continue;
+                }
+                _ => {
+                    self.r.diags.warn(
+                        &at.loc,
+                        format!("property {key} of CorsConfiguration is not supported by glassgate; ignored"),
+                    );
+                    continue;
+                }
+            };
+            match self.string_list(&at) {
+                Ok(items) => *list = items.iter().map(|s| origin(s)).collect(),
+                Err(Reported) => failed = true,
+            }
+        }
+        if failed {
+            Err(Reported)
+        } else {
+            Ok(Some(cors))
+        }
+    }
+
     /// `Auth` of an `HttpApi` event: an authorizer by name, `NONE`, or (absent) the API's
     /// `DefaultAuthorizer`.
     fn http_event_auth(&mut self, prop: &Prop<'_>) -> Result<RouteAuth, Reported> {
@@ -388,19 +474,24 @@ impl<'t> Builder<'t> {
     }
 }
 
-fn new_http_api(
-    logical: &str,
+/// What an HTTP API's properties settle, besides its routes and authorizers.
+struct HttpApiSettings {
     stage: String,
     stage_variables: indexmap::IndexMap<String, String>,
-) -> Api {
+    cors: Option<Cors>,
+}
+
+fn new_http_api(logical: &str, settings: HttpApiSettings) -> Api {
     Api {
         logical_id: logical.to_owned(),
         api_id: api_id_for(logical),
-        stage,
-        stage_variables,
+        stage: settings.stage,
+        stage_variables: settings.stage_variables,
         routes: Vec::new(),
         authorizers: indexmap::IndexMap::new(),
-        flavor: Flavor::Http,
+        flavor: Flavor::Http {
+            cors: settings.cors,
+        },
     }
 }
 
