@@ -12,6 +12,7 @@
 mod apigw;
 mod auth;
 mod cfn;
+mod cfn_v2;
 mod http_api;
 mod http_auth;
 mod openapi;
@@ -187,6 +188,7 @@ pub(super) fn build(
         implicit_http_used: false,
         api_auth: HashMap::new(),
         cfn: cfn::Pending::default(),
+        cfn_v2: cfn_v2::PendingV2::default(),
         openapi_routes: Vec::new(),
     };
     b.read_globals(root.get("Globals"));
@@ -202,6 +204,12 @@ pub(super) fn build(
             SERVERLESS_HTTP_API => b.http_api(logical, info),
             CFN_REST_API => b.cfn_rest_api(logical, info),
             ty if cfn::LATER_TYPES.contains(&ty) => b.cfn.later.push((*logical).to_owned()),
+            cfn_v2::V2_API => b.cfn_v2_api(logical),
+            ty if cfn_v2::V2_LATER_TYPES.contains(&ty) => {
+                b.cfn_v2.later.push((*logical).to_owned());
+            }
+            // Deployment plumbing and custom domains: nothing to serve locally.
+            ty if cfn_v2::V2_IGNORED_TYPES.contains(&ty) => {}
             // The permission API Gateway needs to call a function: boilerplate, nothing to emulate.
             "AWS::Lambda::Permission" => {}
             // Already reported by `read_resources`.
@@ -239,6 +247,7 @@ pub(super) fn build(
         b.implicit_http_api();
     }
     b.cfn_finish();
+    b.cfn_v2_finish();
     b.openapi_finish();
     b.settle_routes();
     let Builder {
@@ -370,6 +379,8 @@ struct Builder<'t> {
     api_auth: HashMap<String, auth::ApiAuth>,
     /// CloudFormation API Gateway resources, read after every other resource.
     cfn: cfn::Pending,
+    /// CloudFormation API Gateway v2 resources (HTTP APIs), likewise.
+    cfn_v2: cfn_v2::PendingV2,
     /// Routes of OpenAPI definitions by API logical id, added once every other route is known
     /// (a route declared elsewhere for the same method and path replaces the definition's).
     openapi_routes: Vec<(String, PendingRoute)>,

@@ -5,6 +5,7 @@
 //!
 //! ```json
 //! { "description": "...", "covers": ["aws-semantics.md 5.1 row 4"], "args": ["--flag"],
+//!   "templates": ["template.yaml", "template.cdk.yaml"],
 //!   "steps": [ { "name": "...",
 //!     "request": {"method": "GET", "path": "/x", "headers": {"K": "V"}, "body": ""},
 //!     "expect": { "status": 403, "body": "exact bytes", "bodyContains": "...",
@@ -16,7 +17,11 @@
 //! ```
 //!
 //! `event` checks JSON pointers into the body of the response, for scenarios whose backend
-//! echoes its event. Every check names the scenario and step when it fails.
+//! echoes its event. `templates` (default `["template.yaml"]`) serves the same API written in
+//! several forms (SAM, the CloudFormation CDK synthesizes, OpenAPI); every step runs against
+//! each, on a fresh server. Requests are found in the trace by `x-amzn-RequestId` (REST) or
+//! `apigw-requestid` (HTTP APIs). Every check names the scenario, template and step when it
+//! fails.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -34,7 +39,21 @@ struct Scenario {
     covers: Vec<String>,
     #[serde(default)]
     args: Vec<String>,
+    #[serde(default = "default_templates")]
+    templates: Vec<String>,
     steps: Vec<Step>,
+}
+
+fn default_templates() -> Vec<String> {
+    vec!["template.yaml".into()]
+}
+
+/// The id the trace is found by: REST's `x-amzn-RequestId`, else HTTP APIs' `apigw-requestid`.
+fn request_id(r: &Resp) -> String {
+    r.header("x-amzn-requestid")
+        .or_else(|| r.header("apigw-requestid"))
+        .unwrap_or_default()
+        .to_owned()
 }
 
 #[derive(Deserialize)]
@@ -122,8 +141,10 @@ fn check_step(gw: &Gateway, step: &Step, r: &Resp) -> Vec<String> {
             format!("header {k} should be absent")
         });
     }
-    let rid = r.header("x-amzn-requestid").unwrap_or_default().to_owned();
-    check(&mut p, !rid.is_empty(), || "no x-amzn-RequestId".into());
+    let rid = request_id(r);
+    check(&mut p, !rid.is_empty(), || {
+        "no x-amzn-RequestId or apigw-requestid".into()
+    });
     let trace = gw.trace(&rid);
     let log: String = trace["log"]
         .as_array()
@@ -140,7 +161,13 @@ fn check_step(gw: &Gateway, step: &Step, r: &Resp) -> Vec<String> {
         });
     }
     // The diagnosis headers always agree with the trace.
-    let layer = trace["failure"]["layer"].as_str().unwrap_or("backend");
+    // A preflight the CorsConfiguration answered is the gateway's own success.
+    let answered = if trace["preflight"] == "answered" {
+        "gateway"
+    } else {
+        "backend"
+    };
+    let layer = trace["failure"]["layer"].as_str().unwrap_or(answered);
     check(&mut p, r.header("x-glassgate-layer") == Some(layer), || {
         format!(
             "x-glassgate-layer {:?} (trace says {layer})",
@@ -246,7 +273,7 @@ fn check_step(gw: &Gateway, step: &Step, r: &Resp) -> Vec<String> {
 
 /// `glassgate explain REQUEST_ID` against the running server names the same cause.
 async fn check_explain(gw: &Gateway, r: &Resp, cause: &str) -> Vec<String> {
-    let id = r.header("x-amzn-requestid").unwrap_or_default().to_owned();
+    let id = request_id(r);
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_glassgate"))
         .args(["explain", &id, "--admin", &format!("http://{}", gw.admin)])
         .output()
@@ -290,8 +317,25 @@ async fn run_scenario(dir: PathBuf) -> Vec<String> {
         format!("{name} [{}]", scenario.covers.join("; "))
     };
     let args: Vec<&str> = scenario.args.iter().map(String::as_str).collect();
-    let holder = tempfile::tempdir().expect("tempdir");
-    let gw = Gateway::start_in(holder, &dir.join("template.yaml"), &args);
+    let mut problems = Vec::new();
+    for template in &scenario.templates {
+        if !dir.join(template).is_file() {
+            problems.push(format!("{label}: no template {template}"));
+            continue;
+        }
+        let holder = tempfile::tempdir().expect("tempdir");
+        let gw = Gateway::start_in(holder, &dir.join(template), &args);
+        let label = if scenario.templates.len() > 1 {
+            format!("{label} ({template})")
+        } else {
+            label.clone()
+        };
+        problems.extend(run_steps(&gw, &scenario, &label).await);
+    }
+    problems
+}
+
+async fn run_steps(gw: &Gateway, scenario: &Scenario, label: &str) -> Vec<String> {
     let mut problems = Vec::new();
     for (i, step) in scenario.steps.iter().enumerate() {
         let headers: Vec<(&str, &str)> = step
@@ -308,9 +352,9 @@ async fn run_scenario(dir: PathBuf) -> Vec<String> {
                 &step.request.body,
             )
             .await;
-        let mut found = check_step(&gw, step, &r);
+        let mut found = check_step(gw, step, &r);
         if let Some(cause) = &step.expect.cause {
-            found.extend(check_explain(&gw, &r, cause).await);
+            found.extend(check_explain(gw, &r, cause).await);
         }
         for prob in found {
             problems.push(format!("{label} step {} ({}): {prob}", i + 1, step.name));

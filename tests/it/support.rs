@@ -255,7 +255,7 @@ impl Gateway {
         let logs = self.wait_for_log(request_id, Duration::from_secs(10));
         logs.lines()
             .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-            .find(|v| v["requestId"] == request_id)
+            .find(|v| v["requestId"] == request_id || v["extendedRequestId"] == request_id)
             .unwrap_or_else(|| panic!("no trace for {request_id} in:\n{logs}"))
     }
 

@@ -234,7 +234,9 @@ impl Router {
                 path_params: IndexMap::new(),
             });
         }
-        Err(match (rest_miss, root().next()) {
+        // Outside every named stage and with nothing at the root, an HTTP API's host would
+        // answer its 404 (a request for a stage that does not exist goes to `$default`).
+        Err(match (rest_miss, root().next().or(self.http.first())) {
             (Some(miss), _) => miss,
             (None, Some(mount)) => RouteError::NoRoute {
                 api: mount.api,

@@ -287,7 +287,7 @@ fn named_stages_are_path_prefixes_left_out_of_matching() {
     // Without the stage, or under another one, nothing matches; the miss names the API.
     assert!(matches!(
         router.route("GET", "/items/7"),
-        Err(RouteError::NoResource { .. })
+        Err(RouteError::NoRoute { api: 0, .. })
     ));
     assert_eq!(
         router.route("GET", "/dev/nope"),

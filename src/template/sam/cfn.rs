@@ -231,7 +231,7 @@ impl<'t> Builder<'t> {
     }
 
     /// `Properties` of a resource as an owned mapping, with its location.
-    fn cfn_props(&mut self, logical: &str) -> Option<(Map<String, Value>, String)> {
+    pub(super) fn cfn_props(&mut self, logical: &str) -> Option<(Map<String, Value>, String)> {
         let info = self.r.resource(logical)?;
         let loc = child(&child("Resources", logical), "Properties");
         let node = self.properties(info.props, &loc)?;

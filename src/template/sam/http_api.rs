@@ -312,7 +312,7 @@ impl<'t> Builder<'t> {
     /// SAM `CorsConfiguration`: `true` (every origin), an origin as text (quoted the way
     /// REST `Cors` is, `"'https://app.example'"`, or bare), or the object form. `false` is
     /// no CORS.
-    fn cors_configuration(&mut self, prop: &Prop<'_>) -> Result<Option<Cors>, Reported> {
+    pub(super) fn cors_configuration(&mut self, prop: &Prop<'_>) -> Result<Option<Cors>, Reported> {
         let Some(value) = self.r.resolve(prop.value, &prop.loc)? else {
             return Ok(None);
         };
