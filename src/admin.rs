@@ -240,6 +240,7 @@ fn authorizers(state: &ServerState) -> Response<Full<Bytes>> {
                         "key": k.identity.iter().map(|v| mask(v)).collect::<Vec<_>>(),
                         "principalId": e.result.principal_id,
                         "policy": &e.result.summary[..],
+                        "isAuthorized": e.result.is_authorized,
                         "builtForMethodArn": e.method_arn,
                         "ageS": e.age().as_secs_f64(),
                         "ttlLeftS": e.ttl_left().as_secs_f64(),

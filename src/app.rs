@@ -464,6 +464,8 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
 /// missing.
 pub fn build_pipeline(args: &ServeArgs) -> Result<Arc<Pipeline>> {
     let mut model = load_model(&args.template)?;
+    // The same traps `validate` names, printed with the route table `serve` starts with.
+    model.warnings.extend(crate::lint::traps(&model));
     let env_overrides = match &args.env_vars {
         Some(p) => EnvOverrides::from_file(p)?,
         None => EnvOverrides::default(),

@@ -166,6 +166,23 @@ pub fn traps(model: &Model) -> Vec<Warning> {
                 }
             }
         }
+        // An HTTP API's CORS preflights go to any route that matches OPTIONS before the
+        // CorsConfiguration can answer them; with an authorizer there, they fail.
+        if api.flavor.cors().is_some() {
+            for r in api.routes.iter().filter(|r| r.authorizer.is_some()) {
+                let takes_options = matches!(r.method(), None | Some("ANY" | "OPTIONS"));
+                if takes_options {
+                    out.push(Warning {
+                        location: r.source.clone(),
+                        message: format!(
+                            "route {} has authorizer {} and matches OPTIONS, so it takes the CORS preflights of the paths it covers before the API's CorsConfiguration can answer them; browsers send preflights without credentials, so they fail and the browser reports a CORS error (add an OPTIONS route with Auth: {{Authorizer: NONE}}, or use explicit methods)",
+                            r.key,
+                            r.authorizer.as_deref().unwrap_or_default()
+                        ),
+                    });
+                }
+            }
+        }
         // A concrete resource owns its subtree: a parent's {proxy+} never serves below it.
         let is_greedy = |r: &&Route| r.path().is_some_and(PathTemplate::is_greedy);
         // HTTP APIs fall back to a greedy route past a literal; only REST resources own

@@ -41,6 +41,20 @@ pub fn render(doc: &Value) -> String {
         out.push_str(&format!("\n  {summary}\n"));
     } else if t["failure"].is_null() {
         out.push_str(&format!("\n  The backend answered {status}.\n"));
+        // An allow that came from a decision cached for another route: on HTTP APIs a
+        // simple response is cached by identity alone, so this is how one route opens
+        // another.
+        let a = &t["authorizer"];
+        if let (Some("hit"), Some(built), Some(now)) = (
+            a["cache"].as_str(),
+            a["cachedForMethodArn"].as_str(),
+            a["methodArn"].as_str(),
+        ) && built != now
+        {
+            out.push_str(&format!(
+                "  The authorizer did not run: the decision was cached for {built}; the cache key is the identity alone, so that decision also allowed this request.\n"
+            ));
+        }
     }
 
     out.push_str("\nStages:\n");

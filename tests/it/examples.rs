@@ -247,3 +247,137 @@ fn authorizer_walkthrough_probe_finds_the_trap_before_any_request() {
         "{report}"
     );
 }
+
+/// The HTTP API example's walkthrough: an HTTP API's answers, the cached simple response
+/// that opens another route, the flush, CORS headers, the preflight trap, and its fix.
+#[tokio::test]
+async fn http_api_walkthrough_reproduces_and_explains_both_traps() {
+    let (dir, template) = copy_of("http-api");
+    let gw = Gateway::start_in(dir, &template, &[]);
+    let banner = &gw.stdout_banner;
+    assert!(
+        banner.contains("HTTP API Api (id drutdmn3ve, stage $default)"),
+        "{banner}"
+    );
+    assert!(
+        banner
+            .contains("ANY     /{proxy+}       -> AppFunction (python3.12), authorizer TokenCheck"),
+        "{banner}"
+    );
+    // The route table's warnings name both traps.
+    assert!(
+        banner.contains("authorizer TokenCheck returns simple responses cached for 300 s"),
+        "{banner}"
+    );
+    assert!(
+        banner.contains("route ANY /{proxy+} has authorizer TokenCheck and matches OPTIONS"),
+        "{banner}"
+    );
+
+    // 1. HTTP API's answers.
+    let r = gw.get("/health").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["route"], "GET /health");
+    assert!(r.header("apigw-requestid").is_some() && r.header("x-amzn-requestid").is_none());
+    let r = gw.get("/profile").await;
+    assert_eq!(
+        (r.status, r.text()),
+        (401, r#"{"message":"Unauthorized"}"#.into())
+    );
+    assert_eq!(r.header("x-glassgate-cause"), Some("identity-missing"));
+
+    // 2. The cached true for /profile opens /admin/reports.
+    let alice = ("Authorization", "Bearer alice-token");
+    let r = gw.request("GET", "/profile", &[alice], "").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.json(),
+        serde_json::json!({"route": "GET /profile", "user": "alice", "quota": 100})
+    );
+    assert_eq!(r.header("x-glassgate-authorizer-cache"), Some("miss"));
+    let r = gw.request("GET", "/admin/reports", &[alice], "").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["user"], "alice");
+    assert!(
+        r.header("x-glassgate-authorizer-cache")
+            .unwrap_or_default()
+            .starts_with("hit;")
+    );
+    let id = r.header("apigw-requestid").expect("id").to_owned();
+    let text =
+        succeed(glassgate().args(["explain", &id, "--admin", &format!("http://{}", gw.admin)]));
+    assert!(
+        text.contains("The authorizer did not run: the decision was cached for arn:aws:execute-api:us-east-1:123456789012:drutdmn3ve/$default/GET/profile"),
+        "{text}"
+    );
+    let (status, _) = gw.admin("DELETE", "/authorizers/cache", "").await;
+    assert_eq!(status, 200);
+    let r = gw.request("GET", "/admin/reports", &[alice], "").await;
+    assert_eq!(
+        (r.status, r.text()),
+        (403, r#"{"message":"Forbidden"}"#.into())
+    );
+    assert_eq!(r.header("x-glassgate-cause"), Some("authorizer-denied"));
+
+    // 3. CORS headers on a real request.
+    let origin = ("Origin", "http://localhost:5173");
+    let r = gw
+        .request(
+            "GET",
+            "/profile",
+            &[origin, ("Authorization", "Bearer admin-token")],
+            "",
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.header("access-control-allow-origin"),
+        Some("http://localhost:5173")
+    );
+
+    // 4. The preflight the catch-all takes, explained.
+    let preflight = [
+        origin,
+        ("Access-Control-Request-Method", "GET"),
+        ("Access-Control-Request-Headers", "authorization"),
+    ];
+    let r = gw.request("OPTIONS", "/profile", &preflight, "").await;
+    assert_eq!(
+        (r.status, r.text()),
+        (401, r#"{"message":"Unauthorized"}"#.into())
+    );
+    let id = r.header("apigw-requestid").expect("id").to_owned();
+    let text =
+        succeed(glassgate().args(["explain", &id, "--admin", &format!("http://{}", gw.admin)]));
+    assert!(text.contains("This was a CORS preflight"), "{text}");
+    assert!(
+        text.contains("Method OPTIONS and Auth: {Authorizer: NONE}"),
+        "{text}"
+    );
+
+    // The fix: delete the CatchAll event; the reloaded template lets the CorsConfiguration
+    // answer.
+    let path = gw.template_path();
+    let t = std::fs::read_to_string(&path).expect("read template");
+    let start = t
+        .find("        # The catch-all")
+        .expect("catch-all comment");
+    std::fs::write(&path, &t[..start]).expect("write template");
+    let logs = gw.wait_for_log(
+        "now serving 2 function(s), 1 API(s), 3 route(s)",
+        std::time::Duration::from_secs(20),
+    );
+    assert!(
+        logs.contains("now serving 2 function(s), 1 API(s), 3 route(s)"),
+        "{logs}"
+    );
+    let r = gw.request("OPTIONS", "/profile", &preflight, "").await;
+    assert_eq!(r.status, 204, "{}", r.text());
+    assert_eq!(r.header("access-control-allow-methods"), Some("GET,POST"));
+    assert_eq!(
+        r.header("access-control-allow-headers"),
+        Some("authorization,content-type")
+    );
+    assert_eq!(r.header("access-control-max-age"), Some("600"));
+    assert_eq!(r.header("x-glassgate-layer"), Some("gateway"));
+}
