@@ -145,6 +145,7 @@ fn benches(c: &mut Criterion) {
         api_id: &api.api_id,
         account_id: "123456789012",
         authorizer: None,
+        http_route_key: None,
     };
     c.bench_function("integrate/build v1 event", |b| {
         b.iter(|| black_box(build(black_box(&req), &event_ctx)))

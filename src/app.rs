@@ -328,6 +328,7 @@ pub async fn probe(args: &TemplateArgs, identity: &str) -> Result<String> {
                             api_id: &api.api_id,
                             account_id: &args.account_id,
                             authorizer: None,
+                            http_route_key: None,
                         },
                         &arn1,
                     )

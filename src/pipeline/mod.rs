@@ -591,6 +591,7 @@ impl Pipeline {
                     api_id: &api.api_id,
                     account_id: &self.model.account_id,
                     authorizer: auth_ctx.as_ref(),
+                    http_route_key: (api.flavor.kind() == ApiKind::Http).then_some(&*route_key),
                 },
             ),
         };

@@ -82,6 +82,7 @@ fn run_case(dir: &Path, version: u8) {
                 api_id: "abc123defg",
                 account_id: "123456789012",
                 authorizer: None,
+                http_route_key: None,
             },
         ),
         _ => v2::build(

@@ -17,6 +17,10 @@ def echo(event, context):
         "body": json.dumps(event),
     }
 
+def v1echo(event, context):
+    # Payload 1.0 holds the response to the REST contract: no cookies key.
+    return {"statusCode": 201, "headers": {"content-type": "application/json"}, "body": json.dumps(event)}
+
 def inferred(event, context):
     return {"message": "no statusCode here"}
 
@@ -89,6 +93,12 @@ Resources:
       Handler: app.malformed
       Events:
         E: {{Type: HttpApi, Properties: {{Path: /malformed, Method: get}}}}
+  V1Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.v1echo
+      Events:
+        E: {{Type: HttpApi, Properties: {{ApiId: !Ref DevApi, Path: "/v1/{{id}}", Method: get, PayloadFormatVersion: "1.0"}}}}
 "#,
         code = code.display()
     );
@@ -489,4 +499,30 @@ async fn a_preflight_caught_by_an_authorized_proxy_route_is_the_cors_trap_and_is
         first_step.contains("Method OPTIONS and Auth: {Authorizer: NONE}"),
         "{first_step}"
     );
+}
+
+#[tokio::test]
+async fn payload_1_0_on_an_http_api_has_its_own_differences_from_rest() {
+    let code = code_dir();
+    let gw = Gateway::start(&template(code.path(), false), &[]);
+    let r = gw.request("GET", "/dev/v1/5?a=1&a=2", &[], "").await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let id = r.header("apigw-requestid").expect("id").to_owned();
+    let e = r.json();
+    assert_eq!(e["version"], "1.0");
+    assert_eq!(e["resource"], "/v1/{id}");
+    assert_eq!(e["path"], "/dev/v1/5");
+    assert_eq!(e["httpMethod"], "GET");
+    assert_eq!(e["pathParameters"]["id"], "5");
+    assert_eq!(
+        e["multiValueQueryStringParameters"]["a"],
+        serde_json::json!(["1", "2"])
+    );
+    let rc = &e["requestContext"];
+    assert_eq!(rc["resourceId"], "GET /v1/{id}");
+    assert_eq!(rc["resourcePath"], "/v1/{id}");
+    assert_eq!(rc["path"], "/dev/v1/5");
+    assert_eq!(rc["stage"], "dev");
+    assert_eq!(rc["requestId"], id.as_str());
+    assert_eq!(rc["extendedRequestId"], id.as_str());
 }

@@ -479,6 +479,7 @@ impl Authorizers {
             api_id: &api.api_id,
             account_id: &self.account_id,
             authorizer: None,
+            http_route_key: (flavor == ApiKind::Http).then_some(route_key),
         };
         let (payload_version, simple) = match &auth.kind {
             AuthorizerKind::Token { .. } => (PayloadVersion::V1, false),

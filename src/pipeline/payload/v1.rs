@@ -5,6 +5,11 @@
 //! `multiValueQueryStringParameters` keeps all; query values are decoded (`+` is a space),
 //! path values are not; `requestContext.path` is `/{stage}{path}`; a body that is not UTF-8
 //! is passed base64-encoded with `isBase64Encoded: true`.
+//!
+//! On an HTTP API (payload 1.0 there, aws-httpapi-semantics.md §4.2) the same shape gains
+//! `version: "1.0"`, `requestContext.resourceId` is the route key, `requestId` and
+//! `extendedRequestId` are both the `apigw-requestid`, and `path`/`requestContext.path` are
+//! the request path as sent (a named stage is already in it; `$default` adds nothing).
 
 use base64::Engine;
 use indexmap::IndexMap;
@@ -30,11 +35,16 @@ pub struct EventContext<'a> {
     pub account_id: &'a str,
     /// `requestContext.authorizer`, when an authorizer ran.
     pub authorizer: Option<&'a crate::pipeline::context::AuthContext>,
+    /// The route key when the event is for an HTTP API (payload 1.0 on HTTP APIs); `None`
+    /// on REST.
+    pub http_route_key: Option<&'a str>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Event<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<&'static str>,
     resource: &'a str,
     path: &'a str,
     http_method: &'a str,
@@ -159,7 +169,13 @@ fn with_event<T>(
     };
     let domain_name = req.header("host").unwrap_or("localhost");
     let domain_prefix = domain_name.split(['.', ':']).next().unwrap_or(domain_name);
+    let http = ctx.http_route_key;
+    let request_id = match http {
+        Some(_) => &req.extended_request_id,
+        None => &req.request_id,
+    };
     let event = Event {
+        version: http.map(|_| "1.0"),
         resource: ctx.resource,
         path: &req.path,
         http_method: &req.method,
@@ -170,18 +186,21 @@ fn with_event<T>(
         path_parameters: (!ctx.path_params.is_empty()).then_some(ctx.path_params),
         stage_variables: (!ctx.stage_variables.is_empty()).then_some(ctx.stage_variables),
         request_context: RequestContext {
-            resource_id: resource_id(ctx.resource),
+            resource_id: http.map_or_else(|| resource_id(ctx.resource), str::to_owned),
             resource_path: ctx.resource,
             http_method: &req.method,
             extended_request_id: &req.extended_request_id,
             request_time: request_time(req.received_at),
-            path: format!("/{}{}", ctx.stage, req.path),
+            path: match http {
+                Some(_) => req.path.clone(),
+                None => format!("/{}{}", ctx.stage, req.path),
+            },
             account_id: ctx.account_id,
             protocol: req.protocol,
             stage: ctx.stage,
             domain_prefix,
             request_time_epoch: (req.received_at.unix_timestamp_nanos() / 1_000_000) as i64,
-            request_id: &req.request_id,
+            request_id,
             identity: Identity {
                 cognito_identity_pool_id: None,
                 account_id: None,

@@ -374,12 +374,6 @@ impl Builder<'_> {
             }
             return None;
         };
-        if payload == PayloadVersion::V1 {
-            self.r.diags.warn(
-                props_loc,
-                "payload 1.0 on an HTTP API is served with the REST 1.0 event: its differences on HTTP APIs (a version field, resourceId the route key, header name casing) are not emulated yet",
-            );
-        }
         ok.then(|| Integration::Lambda {
             function,
             payload,

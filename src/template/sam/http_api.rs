@@ -272,12 +272,6 @@ impl<'t> Builder<'t> {
         if api == IMPLICIT_HTTP_API {
             self.implicit_http_used = true;
         }
-        if payload == PayloadVersion::V1 {
-            self.r.diags.warn(
-                loc,
-                "payload 1.0 on an HTTP API is served with the REST 1.0 event: its differences on HTTP APIs (a version field, resourceId the route key, header name casing) are not emulated yet",
-            );
-        }
         let spec = Route {
             key,
             integration: Integration::Lambda {
