@@ -15,6 +15,7 @@ use std::time::Duration;
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
+use super::apigw::Spelling;
 use super::auth::{TTL_RANGE, lambda_function_name};
 use super::cfn::invocation_target;
 use super::http_auth::{IAM_NOT_EMULATED, JWT_NOT_EMULATED};
@@ -68,6 +69,10 @@ impl Builder<'_> {
         let mut cors = None;
         let mut ok = true;
         let mut quick_target = None;
+        let mut definition = super::openapi::DefinitionProps {
+            body: None,
+            file: None,
+        };
         for (key, value) in &props {
             let prop = Prop {
                 value,
@@ -96,12 +101,16 @@ impl Builder<'_> {
                     Ok(None) => {}
                     Err(Reported) => ok = false,
                 },
-                "Body" | "BodyS3Location" => self.r.diags.warn(
-                    &prop.loc,
-                    format!("{key} (an OpenAPI definition) of {V2_API} is not read yet: the routes it defines are not served"),
-                ),
-                "Name" | "Description" | "Tags" | "Version" | "DisableExecuteApiEndpoint"
-                | "DisableSchemaValidation" | "FailOnWarnings" | "ApiKeySelectionExpression"
+                "Body" => definition.body = Some(prop),
+                "BodyS3Location" => definition.file = Some(prop),
+                "Name"
+                | "Description"
+                | "Tags"
+                | "Version"
+                | "DisableExecuteApiEndpoint"
+                | "DisableSchemaValidation"
+                | "FailOnWarnings"
+                | "ApiKeySelectionExpression"
                 | "RouteSelectionExpression" => {}
                 _ => self.r.diags.warn(
                     &prop.loc,
@@ -113,6 +122,10 @@ impl Builder<'_> {
         if !ok {
             return;
         }
+        let mut auth = self.api_auth.remove(logical).unwrap_or_default();
+        let definition_cors = self.import_http_definition(logical, definition, false, &mut auth);
+        self.api_auth.insert(logical.to_owned(), auth);
+        let cors = cors.or(definition_cors);
         self.apis.push(Api {
             logical_id: logical.to_owned(),
             api_id: api_id_for(logical),
@@ -210,7 +223,12 @@ impl Builder<'_> {
     }
 
     /// The logical id of the local function a Lambda ARN or invocation URI names.
-    fn v2_function(&mut self, given: &str, loc: &str, key: &str) -> Result<String, Reported> {
+    pub(super) fn v2_function(
+        &mut self,
+        given: &str,
+        loc: &str,
+        key: &str,
+    ) -> Result<String, Reported> {
         let arn = invocation_target(given).unwrap_or(given);
         lambda_function_name(arn)
             .and_then(|n| self.r.find_function(n))
@@ -412,16 +430,38 @@ impl Builder<'_> {
         let name = self
             .required_string(props, props_loc, "Name", "authorizer", "")
             .ok()?;
+        let a = self.v2_lambda_authorizer(
+            &name,
+            props,
+            props_loc,
+            Spelling::Resource,
+            child("Resources", logical),
+        )?;
+        Some((api, a))
+    }
+
+    /// An HTTP API Lambda authorizer as API Gateway spells it: the fields of an
+    /// `AWS::ApiGatewayV2::Authorizer` (`Spelling::Resource`: `AuthorizerType: REQUEST`,
+    /// `AuthorizerUri`, ...) or of an OpenAPI `x-amazon-apigateway-authorizer`
+    /// (`Spelling::Extension`: `type: request`, `authorizerUri`, ...). `None` when it cannot
+    /// run (reported): JWT, a missing function, no payload version.
+    pub(super) fn v2_lambda_authorizer(
+        &mut self,
+        name: &str,
+        props: &Map<String, Value>,
+        props_loc: &str,
+        spelling: Spelling,
+        source: String,
+    ) -> Option<Authorizer> {
+        let f = |camel: &str| spelling.field(camel);
+        let type_key = match spelling {
+            Spelling::Resource => "AuthorizerType".to_owned(),
+            Spelling::Extension => "type".to_owned(),
+        };
         let ty = self
-            .required_string(
-                props,
-                props_loc,
-                "AuthorizerType",
-                "authorizer",
-                "(REQUEST)",
-            )
+            .required_string(props, props_loc, &type_key, "authorizer", "(REQUEST)")
             .ok()?;
-        match ty.as_str() {
+        match ty.to_ascii_uppercase().as_str() {
             "REQUEST" => {}
             "JWT" => {
                 self.r
@@ -429,19 +469,28 @@ impl Builder<'_> {
                     .error(props_loc, format!("authorizer {name}: {JWT_NOT_EMULATED}"));
                 return None;
             }
-            other => {
+            _ => {
                 self.r.diags.error(
-                    child(props_loc, "AuthorizerType"),
-                    format!("AuthorizerType must be REQUEST or JWT, got {other:?}"),
+                    child(props_loc, &type_key),
+                    format!(
+                        "{type_key} must be {} or {}, got {ty:?}",
+                        spelling.kind(true),
+                        if spelling == Spelling::Resource {
+                            "JWT"
+                        } else {
+                            "jwt"
+                        }
+                    ),
                 );
                 return None;
             }
         }
+        let uri_key = f("authorizerUri");
         let uri = self
-            .required_string(props, props_loc, "AuthorizerUri", "authorizer", "(arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/FUNCTION_ARN/invocations)")
+            .required_string(props, props_loc, &uri_key, "authorizer", "(arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/FUNCTION_ARN/invocations)")
             .ok()?;
         let function = self
-            .v2_function(&uri, &child(props_loc, "AuthorizerUri"), "AuthorizerUri")
+            .v2_function(&uri, &child(props_loc, &uri_key), &uri_key)
             .ok()?;
         let mut payload = None;
         let mut simple = false;
@@ -453,15 +502,15 @@ impl Builder<'_> {
                 value,
                 loc: child(props_loc, key),
             };
-            match key.as_str() {
-                "AuthorizerPayloadFormatVersion" => match self.r.resolve(value, &prop.loc) {
+            match spelling.canonical(key).as_str() {
+                "authorizerPayloadFormatVersion" => match self.r.resolve(value, &prop.loc) {
                     Ok(Some(v)) => {
                         let text = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
                         payload = PayloadVersion::parse(&text);
                         if payload.is_none() {
                             self.r.diags.error(
                                 &prop.loc,
-                                format!("AuthorizerPayloadFormatVersion must be \"1.0\" or \"2.0\", got {text:?}"),
+                                format!("{key} must be \"1.0\" or \"2.0\", got {text:?}"),
                             );
                             ok = false;
                         }
@@ -469,31 +518,37 @@ impl Builder<'_> {
                     Ok(None) => {}
                     Err(Reported) => ok = false,
                 },
-                "EnableSimpleResponses" => match self.boolean(&prop) {
+                "enableSimpleResponses" => match self.boolean(&prop) {
                     Ok(b) => simple = b.unwrap_or(false),
                     Err(Reported) => ok = false,
                 },
-                "IdentitySource" => match self.v2_identity_sources(&prop) {
+                "identitySource" => match self.v2_identity_sources(&prop) {
                     Ok(s) => sources = s,
                     Err(Reported) => ok = false,
                 },
-                "AuthorizerResultTtlInSeconds" => match self.whole_number(
+                "authorizerResultTtlInSeconds" => match self.whole_number(
                     &prop,
                     TTL_RANGE,
-                    "AuthorizerResultTtlInSeconds must be between 0 and 3600 seconds",
+                    &format!("{key} must be between 0 and 3600 seconds"),
                 ) {
                     Ok(n) => ttl = n.unwrap_or(0),
                     Err(Reported) => ok = false,
                 },
-                "ApiId"
-                | "Name"
-                | "AuthorizerType"
-                | "AuthorizerUri"
-                | "AuthorizerCredentialsArn" => {}
+                "apiId"
+                | "name"
+                | "authorizerType"
+                | "type"
+                | "authorizerUri"
+                | "authorizerCredentialsArn"
+                | "authorizerCredentials" => {}
                 _ => self.r.diags.warn(
                     &prop.loc,
                     format!(
-                        "property {key} of {V2_AUTHORIZER} is not supported by glassgate; ignored"
+                        "property {key} of {} is not supported by glassgate; ignored",
+                        match spelling {
+                            Spelling::Resource => V2_AUTHORIZER,
+                            Spelling::Extension => "x-amazon-apigateway-authorizer",
+                        }
                     ),
                 ),
             }
@@ -504,43 +559,54 @@ impl Builder<'_> {
         let Some(payload) = payload else {
             self.r.diags.error(
                 props_loc,
-                format!("authorizer {name} has no AuthorizerPayloadFormatVersion (required for REQUEST authorizers: \"2.0\" or \"1.0\")"),
+                format!(
+                    "authorizer {name} has no {} (required for REQUEST authorizers: \"2.0\" or \"1.0\")",
+                    f("authorizerPayloadFormatVersion")
+                ),
             );
             return None;
         };
         if simple && payload == PayloadVersion::V1 {
             self.r.diags.error(
-                child(props_loc, "EnableSimpleResponses"),
-                format!("EnableSimpleResponses needs AuthorizerPayloadFormatVersion \"2.0\"; authorizer {name} uses \"1.0\""),
+                child(props_loc, &f("enableSimpleResponses")),
+                format!(
+                    "{} needs {} \"2.0\"; authorizer {name} uses \"1.0\"",
+                    f("enableSimpleResponses"),
+                    f("authorizerPayloadFormatVersion")
+                ),
             );
             return None;
         }
         if sources.is_empty() && ttl != 0 {
             self.r.diags.error(
                 props_loc,
-                format!("authorizer {name} caches its results (AuthorizerResultTtlInSeconds {ttl}) but has no IdentitySource; API Gateway requires one to cache"),
+                format!(
+                    "authorizer {name} caches its results ({} {ttl}) but has no {}; API Gateway requires one to cache",
+                    f("authorizerResultTtlInSeconds"),
+                    f("identitySource")
+                ),
             );
             return None;
         }
-        Some((
-            api,
-            Authorizer {
-                name,
-                function,
-                kind: AuthorizerKind::Request {
-                    identity_sources: sources,
-                    payload,
-                    simple_responses: simple,
-                },
-                ttl: Duration::from_secs(ttl),
-                source: child("Resources", logical),
+        Some(Authorizer {
+            name: name.to_owned(),
+            function,
+            kind: AuthorizerKind::Request {
+                identity_sources: sources,
+                payload,
+                simple_responses: simple,
             },
-        ))
+            ttl: Duration::from_secs(ttl),
+            source,
+        })
     }
 
     /// `IdentitySource`: a list of (or one comma-separated text of) `$request.header.X`,
     /// `$request.querystring.X`, `$context.X`, `$stageVariables.X`.
-    fn v2_identity_sources(&mut self, prop: &Prop<'_>) -> Result<Vec<IdentitySource>, Reported> {
+    pub(super) fn v2_identity_sources(
+        &mut self,
+        prop: &Prop<'_>,
+    ) -> Result<Vec<IdentitySource>, Reported> {
         let items: Vec<String> = match self.r.resolve(prop.value, &prop.loc)? {
             None => Vec::new(),
             Some(Value::String(s)) => s.split(',').map(|p| p.trim().to_owned()).collect(),

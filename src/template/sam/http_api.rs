@@ -96,6 +96,10 @@ impl<'t> Builder<'t> {
         let mut var_layers = Vec::new();
         let mut auth_layers = Vec::new();
         let mut cors = None;
+        let mut definition = super::openapi::DefinitionProps {
+            body: None,
+            file: None,
+        };
         let mut failed = false;
         for (key, prop) in layers {
             match key.as_str() {
@@ -112,12 +116,18 @@ impl<'t> Builder<'t> {
                     value: prop.value,
                     loc: prop.loc.clone(),
                 }),
-                "DefinitionBody" | "DefinitionUri" => self.r.diags.warn(
-                    &prop.loc,
-                    format!(
-                        "{key} of HTTP APIs is not read yet: the routes it defines are not served (declare them as HttpApi events)"
-                    ),
-                ),
+                "DefinitionBody" => {
+                    definition.body = Some(Prop {
+                        value: prop.value,
+                        loc: prop.loc.clone(),
+                    });
+                }
+                "DefinitionUri" => {
+                    definition.file = Some(Prop {
+                        value: prop.value,
+                        loc: prop.loc.clone(),
+                    });
+                }
                 "CorsConfiguration" => match self.cors_configuration(prop) {
                     Ok(c) => cors = c,
                     Err(Reported) => failed = true,
@@ -134,7 +144,11 @@ impl<'t> Builder<'t> {
             }
         }
         let variables = self.stage_variables(&var_layers);
-        let auth = self.http_api_authorizers(logical, &auth_layers);
+        let mut auth = self.http_api_authorizers(logical, &auth_layers);
+        // SAM merges events and Auth into the definition; its CorsConfiguration wins over
+        // the definition's x-amazon-apigateway-cors.
+        let definition_cors = self.import_http_definition(logical, definition, true, &mut auth);
+        cors = cors.or(definition_cors);
         self.api_auth.insert(logical.to_owned(), auth);
         match (failed, variables) {
             (false, Ok(stage_variables)) => Ok(HttpApiSettings {

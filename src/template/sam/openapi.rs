@@ -1,6 +1,10 @@
-//! OpenAPI (Swagger 2.0 and OpenAPI 3.x) definitions of REST APIs, with API Gateway's
-//! extensions: SAM `DefinitionBody` / `DefinitionUri` and the `Body` / `BodyS3Location` of
-//! `AWS::ApiGateway::RestApi`.
+//! OpenAPI definitions with API Gateway's extensions: of REST APIs (Swagger 2.0 and OpenAPI
+//! 3.x; SAM `DefinitionBody` / `DefinitionUri` and the `Body` / `BodyS3Location` of
+//! `AWS::ApiGateway::RestApi`) and of HTTP APIs (OpenAPI 3.0 only, aws-httpapi-semantics.md
+//! §7.1; `AWS::Serverless::HttpApi` and `AWS::ApiGatewayV2::Api`): there `/$default` is the
+//! `$default` route, integrations carry `payloadFormatVersion`, authorizers are `request`
+//! with `authorizerPayloadFormatVersion` (read as `cfn_v2` reads the resource form),
+//! `x-amazon-apigateway-cors` is the API's CORS, and root-level `security` is ignored.
 //!
 //! A definition is read where its API is read: its Lambda authorizers (security schemes with
 //! `x-amazon-apigateway-authorizer`) and gateway responses join the API's at once, while its
@@ -18,7 +22,7 @@ use serde_json::{Map, Value};
 use super::apigw::{IntegrationKeys, Spelling};
 use super::auth::{ApiAuth, ResponseSpelling, cognito_message};
 use super::{Builder, PendingRoute, Prop, RouteAuth};
-use crate::model::{Authorizer, PathTemplate};
+use crate::model::{Authorizer, Cors, Integration, PathTemplate, PayloadVersion, Route, RouteKey};
 use crate::template::intrinsics::{scalar_text, single_intrinsic};
 use crate::template::yaml::{self, ParseFailure};
 use crate::template::{Reported, child, describe, index};
@@ -92,6 +96,10 @@ struct Definition {
     schemes: IndexMap<String, bool>,
     /// Not-emulated extensions already warned about (once per definition).
     warned: HashSet<&'static str>,
+    /// An HTTP API's definition (see the module doc for what differs).
+    http: bool,
+    /// An HTTP API's `x-amazon-apigateway-cors`.
+    cors: Option<Cors>,
 }
 
 /// What a `security` list asks for.
@@ -108,8 +116,8 @@ enum Security {
 }
 
 impl Builder<'_> {
-    /// Import the OpenAPI definition of API `api`, if it has one: authorizers and gateway
-    /// responses go into `auth`, routes wait for [`Builder::openapi_finish`].
+    /// Import the OpenAPI definition of REST API `api`, if it has one: authorizers and
+    /// gateway responses go into `auth`, routes wait for [`Builder::openapi_finish`].
     pub(super) fn import_definition(
         &mut self,
         api: &str,
@@ -117,9 +125,30 @@ impl Builder<'_> {
         sam: bool,
         auth: &mut ApiAuth,
     ) {
-        let Some((root, loc)) = self.definition_root(props, sam) else {
-            return;
-        };
+        self.import(api, props, sam, false, auth);
+    }
+
+    /// Import the OpenAPI definition of HTTP API `api`, if it has one, as
+    /// [`Builder::import_definition`] does; returns its `x-amazon-apigateway-cors`.
+    pub(super) fn import_http_definition(
+        &mut self,
+        api: &str,
+        props: DefinitionProps<'_>,
+        sam: bool,
+        auth: &mut ApiAuth,
+    ) -> Option<Cors> {
+        self.import(api, props, sam, true, auth)
+    }
+
+    fn import(
+        &mut self,
+        api: &str,
+        props: DefinitionProps<'_>,
+        sam: bool,
+        http: bool,
+        auth: &mut ApiAuth,
+    ) -> Option<Cors> {
+        let (root, loc) = self.definition_root(props, sam)?;
         let mut d = Definition {
             api: api.to_owned(),
             loc,
@@ -127,8 +156,11 @@ impl Builder<'_> {
             sam_default: sam && auth.default.is_some(),
             schemes: IndexMap::new(),
             warned: HashSet::new(),
+            http,
+            cors: None,
         };
         self.read_definition(&mut d, &root, auth);
+        d.cors
     }
 
     /// Add the routes of every definition to their APIs, ahead of the routes declared
@@ -359,10 +391,22 @@ impl Builder<'_> {
             );
             return;
         }
-        self.check_version(&root, &loc);
+        self.check_version(&root, &loc, d.http);
         for (key, value) in &root {
             let at = child(&loc, key);
-            if let Some((ext, effect)) = NOT_EMULATED.iter().find(|(e, _)| e == key) {
+            if d.http && key == "x-amazon-apigateway-cors" {
+                if let Ok(c) = self.cors_configuration(&Prop {
+                    value,
+                    loc: at.clone(),
+                }) {
+                    d.cors = c;
+                }
+            } else if d.http && key == GATEWAY_RESPONSES {
+                self.r.diags.warn(
+                    &at,
+                    "gateway responses are a REST API feature; an HTTP API answers its own fixed bodies, so these are ignored",
+                );
+            } else if let Some((ext, effect)) = NOT_EMULATED.iter().find(|(e, _)| e == key) {
                 warn_once(self, d, ext, effect, &at);
             } else if key == GATEWAY_RESPONSES {
                 self.definition_gateway_responses(value, &at, d.sam, auth);
@@ -387,6 +431,13 @@ impl Builder<'_> {
             }
         }
         let top = match root.get("security") {
+            Some(_) if d.http => {
+                self.r.diags.warn(
+                    child(&loc, "security"),
+                    "HTTP APIs ignore a root-level security requirement (set security on each operation); ignored",
+                );
+                Ok(None)
+            }
             Some(v) => self
                 .security_requirement(d, v, &child(&loc, "security"), auth)
                 .map(Some),
@@ -401,7 +452,7 @@ impl Builder<'_> {
         }
     }
 
-    fn check_version(&mut self, root: &Map<String, Value>, loc: &str) {
+    fn check_version(&mut self, root: &Map<String, Value>, loc: &str, http: bool) {
         let (key, value) = match (root.get("swagger"), root.get("openapi")) {
             (Some(v), _) => ("swagger", v),
             (None, Some(v)) => ("openapi", v),
@@ -418,6 +469,13 @@ impl Builder<'_> {
             return;
         };
         let text = scalar_text(&value).unwrap_or_default();
+        if http && key == "swagger" {
+            self.r.diags.error(
+                at,
+                format!("HTTP APIs import OpenAPI 3.0 definitions only, not swagger {text:?}"),
+            );
+            return;
+        }
         let known = if key == "swagger" {
             text == "2.0"
         } else {
@@ -457,7 +515,7 @@ impl Builder<'_> {
                 continue;
             }
             let is_authorizer = match self.mapping(v, &at) {
-                Ok(scheme) => self.security_scheme(name, &scheme, &at, auth),
+                Ok(scheme) => self.security_scheme(name, &scheme, &at, auth, d.http),
                 Err(Reported) => {
                     auth.broken.insert(name.clone());
                     true
@@ -474,6 +532,7 @@ impl Builder<'_> {
         scheme: &Map<String, Value>,
         loc: &str,
         auth: &mut ApiAuth,
+        http: bool,
     ) -> bool {
         let lower = |b: &mut Self, key: &str| -> Result<Option<String>, Reported> {
             match scheme.get(key) {
@@ -507,6 +566,23 @@ impl Builder<'_> {
                 );
             }
             _ => {}
+        }
+        if let Some(ext) = scheme.get(AUTHORIZER)
+            && http
+        {
+            let at = child(loc, AUTHORIZER);
+            let found = self.mapping(ext, &at).ok().and_then(|props| {
+                self.v2_lambda_authorizer(name, &props, &at, Spelling::Extension, loc.to_owned())
+            });
+            match found {
+                Some(a) => {
+                    auth.authorizers.insert(name.to_owned(), a);
+                }
+                None => {
+                    auth.broken.insert(name.to_owned());
+                }
+            }
+            return true;
         }
         if let Some(ext) = scheme.get(AUTHORIZER) {
             match self.definition_authorizer(name, scheme, ext, loc) {
@@ -701,6 +777,8 @@ impl Builder<'_> {
         };
         for (path, item) in &paths {
             let path_loc = child(&loc, path);
+            // HTTP APIs write their `$default` route as the path `/$default`.
+            let default_route = d.http && path == "/$default";
             let template = match PathTemplate::parse(path) {
                 Ok(t) => t,
                 Err(message) => {
@@ -737,23 +815,32 @@ impl Builder<'_> {
                     }
                     continue;
                 };
-                self.definition_operation(d, &template, &method, op, &op_loc, top, auth);
+                let key = match default_route {
+                    true if method == "ANY" => RouteKey::Default,
+                    true => {
+                        self.r.diags.error(
+                            &op_loc,
+                            "the $default route takes every method: declare it as x-amazon-apigateway-any-method",
+                        );
+                        continue;
+                    }
+                    false => RouteKey::path(&method, template.clone()),
+                };
+                self.definition_operation(d, key, op, &op_loc, top, auth);
             }
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn definition_operation(
         &mut self,
         d: &mut Definition,
-        path: &PathTemplate,
-        method: &str,
+        key: RouteKey,
         value: &Value,
         loc: &str,
         top: &Result<Option<Security>, Reported>,
         auth: &ApiAuth,
     ) {
-        let route = format!("{method} {path}");
+        let route = key.to_string();
         let Ok(op) = self.mapping(value, loc) else {
             return;
         };
@@ -763,8 +850,18 @@ impl Builder<'_> {
         for (key, v) in &op {
             let at = child(loc, key);
             match key.as_str() {
-                INTEGRATION => match self.definition_integration(&route, v, &at) {
+                INTEGRATION if d.http => match self.http_definition_integration(&route, v, &at) {
                     Ok(t) => target = t,
+                    Err(Reported) => ok = false,
+                },
+                INTEGRATION => match self.definition_integration(&route, v, &at) {
+                    Ok(t) => {
+                        target = t.map(|(function, timeout_ms)| Integration::Lambda {
+                            function,
+                            payload: PayloadVersion::V1,
+                            timeout: std::time::Duration::from_millis(timeout_ms),
+                        });
+                    }
                     Err(Reported) => ok = false,
                 },
                 "security" => match self.security_requirement(d, v, &at, auth) {
@@ -805,7 +902,7 @@ impl Builder<'_> {
             );
             return;
         }
-        let (Some((function, timeout_ms)), true) = (target, ok) else {
+        let (Some(integration), true) = (target, ok) else {
             return;
         };
         let route_auth = match security {
@@ -835,16 +932,93 @@ impl Builder<'_> {
         self.openapi_routes.push((
             d.api.clone(),
             PendingRoute {
-                spec: super::rest_lambda_route(
-                    method,
-                    path.clone(),
-                    function,
-                    timeout_ms,
-                    loc.to_owned(),
-                ),
+                spec: Route {
+                    key,
+                    integration,
+                    authorizer: None,
+                    source: loc.to_owned(),
+                },
                 auth: route_auth,
             },
         ));
+    }
+
+    /// An HTTP API operation's `x-amazon-apigateway-integration`: `aws_proxy` to a local
+    /// function with its `payloadFormatVersion` (required) and `timeoutInMillis` (50 to
+    /// 30 000, 30 s by default); `Ok(None)` (with a warning) for types not served.
+    fn http_definition_integration(
+        &mut self,
+        route: &str,
+        value: &Value,
+        loc: &str,
+    ) -> Result<Option<Integration>, Reported> {
+        let entries = self.mapping(value, loc)?;
+        let what = format!("the integration of {route}");
+        let ty = self.required_string(&entries, loc, "type", &what, "(aws_proxy)")?;
+        match ty.to_ascii_lowercase().as_str() {
+            "aws_proxy" => {}
+            "http_proxy" => {
+                self.r.diags.warn(
+                    loc,
+                    format!("integration type {ty} of {route} is not served by glassgate yet; not served"),
+                );
+                return Ok(None);
+            }
+            _ => {
+                return Err(self.r.diags.error(
+                    child(loc, "type"),
+                    format!("integration type {ty:?} of {route} is not one HTTP APIs take (aws_proxy or http_proxy)"),
+                ));
+            }
+        }
+        let uri = self.required_string(
+            &entries,
+            loc,
+            "uri",
+            &what,
+            "(the function's invocation ARN)",
+        )?;
+        let function = self.v2_function(&uri, &child(loc, "uri"), "uri")?;
+        let payload = match entries.get("payloadFormatVersion") {
+            None => {
+                return Err(self.r.diags.error(
+                    loc,
+                    format!("{what} has no payloadFormatVersion (HTTP APIs require one: \"2.0\", or \"1.0\")"),
+                ));
+            }
+            Some(v) => {
+                let at = child(loc, "payloadFormatVersion");
+                let Some(v) = self.r.resolve(v, &at)? else {
+                    return Err(self.r.diags.error(&at, "payloadFormatVersion is empty"));
+                };
+                let text = scalar_text(&v).unwrap_or_default();
+                PayloadVersion::parse(&text).ok_or_else(|| {
+                    self.r.diags.error(
+                        &at,
+                        format!("payloadFormatVersion must be \"1.0\" or \"2.0\", got {text:?}"),
+                    )
+                })?
+            }
+        };
+        let mut timeout_ms = 30_000;
+        if let Some(value) = entries.get("timeoutInMillis") {
+            let at = Prop {
+                value,
+                loc: child(loc, "timeoutInMillis"),
+            };
+            if let Some(n) = self.whole_number(
+                &at,
+                50..=30_000,
+                "timeoutInMillis should be between 50 ms and 30000 ms",
+            )? {
+                timeout_ms = n;
+            }
+        }
+        Ok(Some(Integration::Lambda {
+            function,
+            payload,
+            timeout: std::time::Duration::from_millis(timeout_ms),
+        }))
     }
 
     /// The function and timeout of an `x-amazon-apigateway-integration`; `Ok(None)` (with a

@@ -4,6 +4,7 @@
 mod auth;
 mod cfn;
 mod errors;
+mod http;
 mod intrinsics;
 mod openapi;
 mod sam;
