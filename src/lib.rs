@@ -1,4 +1,4 @@
-//! glassgate runs an Amazon API Gateway REST API locally from its SAM/CloudFormation
+//! glassgate runs an Amazon API Gateway REST or HTTP API locally from its SAM/CloudFormation
 //! template, with the Lambda handlers as real local processes behind an embedded Lambda
 //! Runtime API, and says for every request which layer answered and why.
 //!
@@ -12,6 +12,7 @@
 //! - [`server`]: the HTTP listener and graceful shutdown.
 //! - [`app`]: what the CLI verbs do, for the binary and for tests.
 
+pub mod access_log;
 pub mod admin;
 pub mod app;
 pub mod diagnosis;

@@ -189,6 +189,14 @@ async fn handle(
     let Handled { response, trace } = handled;
     let trace = Arc::new(trace);
     crate::log_sink::trace(trace.clone(), state.log_format);
+    // The stage's access log: its own line in text mode (a JSON trace carries it as
+    // `accessLog`).
+    if let (Some(line), crate::log_sink::LogFormat::Text) = (&trace.access_log, state.log_format) {
+        crate::log_sink::line(format!(
+            "access-log {}: {line}",
+            trace.api.as_deref().unwrap_or("-")
+        ));
+    }
     state.recent.push(trace.clone());
     to_http(response, &trace, state.faithful)
 }

@@ -183,6 +183,9 @@ pub struct Trace {
     pub log: Vec<LogLine>,
     /// What went wrong, in plain words, when something did.
     pub diagnosis: Option<Diagnosis>,
+    /// The stage's access log line for this request, when the stage has an access log.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_log: Option<String>,
     #[serde(skip)]
     start: Option<Instant>,
 }
@@ -219,6 +222,7 @@ impl Trace {
             latency_ms: 0.0,
             log: Vec::new(),
             diagnosis: None,
+            access_log: None,
             start: Some(Instant::now()),
         }
     }

@@ -22,6 +22,18 @@ pub struct Api {
     pub authorizers: IndexMap<String, Authorizer>,
     /// What the API's flavour adds.
     pub flavor: Flavor,
+    /// The stage's access log (`AccessLogSetting` on REST, `AccessLogSettings` on HTTP APIs),
+    /// when it has one.
+    pub access_log: Option<AccessLog>,
+}
+
+/// A stage's access log: one line per request in `Format`, with its `$context` variables
+/// filled in (aws-httpapi-semantics.md §6). Locally the lines go to stderr, not to the
+/// `DestinationArn` log group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessLog {
+    /// `Format`: text (or JSON) with `$context.NAME` variables.
+    pub format: String,
 }
 
 impl Api {

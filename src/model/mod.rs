@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use indexmap::IndexMap;
 
-pub use api::{Api, ApiKind, Cors, DEFAULT_STAGE, Flavor, GatewayResponseSpec};
+pub use api::{AccessLog, Api, ApiKind, Cors, DEFAULT_STAGE, Flavor, GatewayResponseSpec};
 pub use authorizer::{Authorizer, AuthorizerKind, IdentitySource};
 pub use integration::{Integration, PayloadVersion};
 pub use route::{

@@ -275,7 +275,33 @@ impl Pipeline {
         let mut redactor = Redactor::for_request(req);
         let mut handled = self.run(req, &mut redactor, opts).await;
         self.add_cors_headers(req, &mut handled);
-        seal(handled, &redactor)
+        let mut handled = seal(handled, &redactor);
+        self.write_access_log(req, &mut handled);
+        handled
+    }
+
+    /// The stage's access log line, from the finished (and redacted) trace.
+    fn write_access_log(&self, req: &GatewayRequest, handled: &mut Handled) {
+        let Some(name) = handled.trace.api.as_deref() else {
+            return;
+        };
+        let Some(api) = self.model.apis.iter().find(|a| a.logical_id == name) else {
+            return;
+        };
+        let Some(log) = &api.access_log else {
+            return;
+        };
+        let line = crate::access_log::render(
+            &log.format,
+            &crate::access_log::Facts {
+                trace: &handled.trace,
+                req,
+                api,
+                account_id: &self.model.account_id,
+                response_body: &handled.response.body,
+            },
+        );
+        handled.trace.access_log = Some(line);
     }
 
     /// An HTTP API's CORS headers on whatever answered (backend or gateway), unless the

@@ -100,7 +100,6 @@ const HARMLESS_FUNCTION_PROPERTIES: &[&str] = &[
 
 /// Api properties with no effect on how requests are served locally.
 const HARMLESS_API_PROPERTIES: &[&str] = &[
-    "AccessLogSetting",
     "AlwaysDeploy",
     "CacheClusterEnabled",
     "CacheClusterSize",
@@ -241,6 +240,7 @@ pub(super) fn build(
             routes: Vec::new(),
             authorizers: IndexMap::new(),
             flavor: Flavor::rest(),
+            access_log: None,
         });
     }
     if b.implicit_http_used {
@@ -469,7 +469,8 @@ impl<'t> Builder<'t> {
                     }
                 } else {
                     match key.as_str() {
-                        "StageName" | "Variables" | "Auth" | "GatewayResponses" => {
+                        "StageName" | "Variables" | "Auth" | "GatewayResponses"
+                        | "AccessLogSetting" => {
                             self.globals_api.push((key.as_str(), value));
                         }
                         k => self.api_property_note(k, &at),
@@ -1160,6 +1161,7 @@ impl<'t> Builder<'t> {
         let mut var_layers: Vec<Prop<'_>> = Vec::new();
         let mut auth_layers: Vec<Prop<'_>> = Vec::new();
         let mut response_layers: Vec<Prop<'_>> = Vec::new();
+        let mut access_log: Option<Prop<'_>> = None;
         let mut definition = openapi::DefinitionProps {
             body: None,
             file: None,
@@ -1176,6 +1178,7 @@ impl<'t> Builder<'t> {
                 "StageName" => stage = Some(prop),
                 "Auth" => auth_layers.push(prop),
                 "GatewayResponses" => response_layers.push(prop),
+                "AccessLogSetting" => access_log = Some(prop),
                 _ => var_layers.push(prop),
             }
         }
@@ -1191,6 +1194,7 @@ impl<'t> Builder<'t> {
                 "GatewayResponses" => response_layers.push(prop),
                 "DefinitionBody" => definition.body = Some(prop),
                 "DefinitionUri" => definition.file = Some(prop),
+                "AccessLogSetting" => access_log = Some(prop),
                 other => self.api_property_note(other, &prop.loc),
             }
         }
@@ -1219,7 +1223,12 @@ impl<'t> Builder<'t> {
                 Err(Reported) => None,
             },
         };
-        let (Some(stage), Ok(stage_variables)) = (stage, variables) else {
+        let access_log = match &access_log {
+            Some(p) => self.access_log_setting(p),
+            None => Ok(None),
+        };
+        let (Some(stage), Ok(stage_variables), Ok(access_log)) = (stage, variables, access_log)
+        else {
             return;
         };
         self.apis.push(Api {
@@ -1230,6 +1239,7 @@ impl<'t> Builder<'t> {
             routes: Vec::new(),
             authorizers: IndexMap::new(),
             flavor: Flavor::rest(),
+            access_log,
         });
     }
 
@@ -1275,6 +1285,41 @@ impl<'t> Builder<'t> {
             }
         }
         if failed { Err(Reported) } else { Ok(vars) }
+    }
+
+    /// `AccessLogSetting` (REST) / `AccessLogSettings` (HTTP APIs): `{DestinationArn, Format}`.
+    /// Only `Format` matters locally; without one there is nothing to write (a warning).
+    pub(super) fn access_log_setting(
+        &mut self,
+        prop: &Prop<'_>,
+    ) -> Result<Option<crate::model::AccessLog>, Reported> {
+        let entries = self.mapping(prop.value, &prop.loc)?;
+        let mut format = None;
+        for (key, value) in &entries {
+            let at = Prop {
+                value,
+                loc: child(&prop.loc, key),
+            };
+            match key.as_str() {
+                "Format" => format = self.string(&at)?,
+                // Where AWS would ship the lines; locally they go to stderr.
+                "DestinationArn" => {}
+                _ => self.r.diags.warn(
+                    &at.loc,
+                    format!("property {key} of an access log setting is not supported by glassgate; ignored"),
+                ),
+            }
+        }
+        match format {
+            Some(format) => Ok(Some(crate::model::AccessLog { format })),
+            None => {
+                self.r.diags.warn(
+                    &prop.loc,
+                    "the access log setting has no Format; no access log lines are written",
+                );
+                Ok(None)
+            }
+        }
     }
 
     /// A property that must be text; `Ok(None)` when it is `AWS::NoValue`.

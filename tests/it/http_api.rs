@@ -526,3 +526,72 @@ async fn payload_1_0_on_an_http_api_has_its_own_differences_from_rest() {
     assert_eq!(rc["requestId"], id.as_str());
     assert_eq!(rc["extendedRequestId"], id.as_str());
 }
+
+#[tokio::test]
+async fn stages_write_access_log_lines_with_their_context_variables() {
+    let code = code_dir();
+    let t = format!(
+        r#"
+Resources:
+  Http:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      AccessLogSettings:
+        DestinationArn: arn:aws:logs:us-east-1:123456789012:log-group:http
+        Format: '{{"requestId":"$context.requestId","routeKey":"$context.routeKey","status":"$context.status","len":"$context.responseLength","error":"$context.error.message","integrationError":"$context.integrationErrorMessage","authorizerError":"$context.authorizer.error"}}'
+  Rest:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      AccessLogSetting:
+        Format: '$context.identity.sourceIp [$context.requestTime] "$context.httpMethod $context.resourcePath $context.protocol" $context.status $context.responseLength $context.requestId'
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      CodeUri: {code}
+      Handler: app.boom
+      Events:
+        H: {{Type: HttpApi, Properties: {{ApiId: !Ref Http, Path: /boom, Method: get}}}}
+        R: {{Type: Api, Properties: {{RestApiId: !Ref Rest, Path: /rest, Method: get}}}}
+"#,
+        code = code.path().display()
+    );
+    let gw = Gateway::start(&t, &[]);
+    let r = gw.get("/boom").await;
+    assert_eq!(r.status, 500);
+    let id = r.header("apigw-requestid").expect("id").to_owned();
+    let (_, body) = gw
+        .admin("GET", &format!("/requests/{}", enc(&id)), "")
+        .await;
+    let line = body["trace"]["accessLog"]
+        .as_str()
+        .expect("an access log line")
+        .to_owned();
+    let v: serde_json::Value = serde_json::from_str(&line).expect("the line is the Format's JSON");
+    assert_eq!(v["requestId"], id.as_str());
+    assert_eq!(v["routeKey"], "GET /boom");
+    assert_eq!(v["status"], "500");
+    assert_eq!(v["len"], "35");
+    assert_eq!(v["error"], "Internal Server Error");
+    assert!(
+        v["integrationError"]
+            .as_str()
+            .is_some_and(|s| s.contains("ValueError")),
+        "{v}"
+    );
+    assert_eq!(v["authorizerError"], "-");
+
+    // REST's access log, in text mode as its own stderr line.
+    let gw = Gateway::start(&t, &["--log-format", "text"]);
+    let r = gw.get("/rest").await;
+    assert_eq!(r.status, 502);
+    let rid = r.header("x-amzn-requestid").expect("id").to_owned();
+    let logs = gw.wait_for_log(&format!("502 36 {rid}"), std::time::Duration::from_secs(5));
+    let line = logs
+        .lines()
+        .find(|l| l.starts_with("access-log Rest: "))
+        .unwrap_or_else(|| panic!("no access log line in:\n{logs}"));
+    assert!(line.contains("\"GET /rest HTTP/1.1\" 502 36 "), "{line}");
+    assert!(line.starts_with("access-log Rest: 127.0.0.1 ["), "{line}");
+}

@@ -157,7 +157,13 @@ impl Gateway {
         let mut child = glassgate()
             .arg("serve")
             .arg(template)
-            .args(["--port", "0", "--log-format", "json"])
+            .args(["--port", "0"])
+            // JSON traces unless the test asks for another format.
+            .args(if args.contains(&"--log-format") {
+                &[][..]
+            } else {
+                &["--log-format", "json"][..]
+            })
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

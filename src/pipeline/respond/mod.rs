@@ -498,6 +498,7 @@ mod tests {
                     .map(|(k, v)| ((*k).to_owned(), v.clone()))
                     .collect(),
             },
+            access_log: None,
         }
     }
 

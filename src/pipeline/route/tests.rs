@@ -34,6 +34,7 @@ fn api_of(flavor: Flavor, stage: &str, routes: &[(&str, &str)]) -> Api {
             .collect(),
         authorizers: IndexMap::new(),
         flavor,
+        access_log: None,
     }
 }
 

@@ -63,7 +63,6 @@ const HARMLESS_REST_API_PROPERTIES: &[&str] = &[
 
 /// Stage and Deployment properties with no effect on how requests are served locally.
 const HARMLESS_STAGE_PROPERTIES: &[&str] = &[
-    "AccessLogSetting",
     "CacheClusterEnabled",
     "CacheClusterSize",
     "CanarySetting",
@@ -97,6 +96,7 @@ pub(super) struct Pending {
 struct DeclaredStage {
     name: String,
     variables: IndexMap<String, String>,
+    access_log: Option<crate::model::AccessLog>,
 }
 
 /// Makes an identity source from its name.
@@ -153,6 +153,7 @@ impl<'t> Builder<'t> {
             routes: Vec::new(),
             authorizers: IndexMap::new(),
             flavor: Flavor::rest(),
+            access_log: None,
         });
     }
 
@@ -211,9 +212,14 @@ impl<'t> Builder<'t> {
                 );
             }
             match found.into_iter().next() {
-                Some(DeclaredStage { name, variables }) => {
+                Some(DeclaredStage {
+                    name,
+                    variables,
+                    access_log,
+                }) => {
                     api.stage = name;
                     api.stage_variables = variables;
+                    api.access_log = access_log;
                 }
                 None => {
                     self.r.diags.warn(
@@ -320,6 +326,7 @@ impl<'t> Builder<'t> {
         let api = self.cfn_api_ref(&props, &props_loc, what);
         let mut name = None;
         let mut var_layers: Vec<Prop<'_>> = Vec::new();
+        let mut access_log = None;
         let mut failed = false;
         for (key, value) in &props {
             let prop = Prop {
@@ -334,6 +341,26 @@ impl<'t> Builder<'t> {
                     Err(Reported) => failed = true,
                 },
                 "Variables" if !deployment => var_layers.push(prop),
+                "AccessLogSetting" if !deployment => match self.access_log_setting(&prop) {
+                    Ok(l) => access_log = l,
+                    Err(Reported) => failed = true,
+                },
+                "StageDescription" if deployment && value.get("AccessLogSetting").is_some() => {
+                    if let Some(v) = value.get("Variables") {
+                        var_layers.push(Prop {
+                            value: v,
+                            loc: child(&prop.loc, "Variables"),
+                        });
+                    }
+                    let at = Prop {
+                        value: &value["AccessLogSetting"],
+                        loc: child(&prop.loc, "AccessLogSetting"),
+                    };
+                    match self.access_log_setting(&at) {
+                        Ok(l) => access_log = l,
+                        Err(Reported) => failed = true,
+                    }
+                }
                 "StageDescription" if deployment => {
                     if let Some(v) = value.get("Variables") {
                         var_layers.push(Prop {
@@ -353,11 +380,11 @@ impl<'t> Builder<'t> {
         let (Ok(api), Some(name), Ok(variables), false) = (api, name, variables, failed) else {
             return;
         };
-        self.cfn
-            .stages
-            .entry(api)
-            .or_default()
-            .push(DeclaredStage { name, variables });
+        self.cfn.stages.entry(api).or_default().push(DeclaredStage {
+            name,
+            variables,
+            access_log,
+        });
     }
 
     fn cfn_authorizer(&mut self, logical: &str) {

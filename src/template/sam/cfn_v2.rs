@@ -52,12 +52,22 @@ pub(super) struct PendingV2 {
     pub later: Vec<String>,
     /// Api logical id -> whether it was read without errors.
     apis: HashMap<String, bool>,
-    /// Api logical id -> (stage, variables, where declared), the first Stage of each.
-    stages: HashMap<String, (String, IndexMap<String, String>, String)>,
+    /// Api logical id -> its first Stage.
+    stages: HashMap<String, V2Stage>,
     /// Integration logical id -> what it serves; `None` when it cannot be served (reported).
     integrations: HashMap<String, Option<Integration>>,
     /// Authorizer logical id -> its name; `None` when it is broken (reported).
     authorizers: HashMap<String, Option<String>>,
+}
+
+/// What an `AWS::ApiGatewayV2::Stage` settles for its Api.
+#[derive(Debug)]
+struct V2Stage {
+    name: String,
+    variables: IndexMap<String, String>,
+    /// Where it is declared.
+    at: String,
+    access_log: Option<crate::model::AccessLog>,
 }
 
 impl Builder<'_> {
@@ -135,6 +145,7 @@ impl Builder<'_> {
             routes: Vec::new(),
             authorizers: IndexMap::new(),
             flavor: Flavor::Http { cors },
+            access_log: None,
         });
         // Quick create: a `$default` route to the function, payload 2.0, on `$default`.
         if let Some((target, loc)) = quick_target {
@@ -187,9 +198,10 @@ impl Builder<'_> {
                 continue;
             }
             match stages.get(&api.logical_id) {
-                Some((name, vars, _)) => {
-                    api.stage.clone_from(name);
-                    api.stage_variables.clone_from(vars);
+                Some(stage) => {
+                    api.stage.clone_from(&stage.name);
+                    api.stage_variables.clone_from(&stage.variables);
+                    api.access_log.clone_from(&stage.access_log);
                 }
                 None => self.r.diags.warn(
                     child("Resources", &api.logical_id),
@@ -262,15 +274,16 @@ impl Builder<'_> {
             return;
         }
         let mut var_layers = Vec::new();
+        let mut access_log = None;
         for (key, value) in &props {
             let loc = child(&props_loc, key);
             match key.as_str() {
                 "ApiId" | "StageName" | "AutoDeploy" | "DeploymentId" | "Description" | "Tags" => {}
                 "StageVariables" => var_layers.push(Prop { value, loc }),
-                "AccessLogSettings" => self.r.diags.warn(
-                    &loc,
-                    "AccessLogSettings is not emulated yet: no access log lines are written",
-                ),
+                "AccessLogSettings" => match self.access_log_setting(&Prop { value, loc }) {
+                    Ok(l) => access_log = l,
+                    Err(Reported) => return,
+                },
                 "DefaultRouteSettings" | "RouteSettings" => self.r.diags.warn(
                     &loc,
                     format!("{key} is not emulated: requests are not throttled"),
@@ -285,16 +298,25 @@ impl Builder<'_> {
             return;
         };
         let here = child("Resources", logical);
-        if let Some((first, _, at)) = self.cfn_v2.stages.get(&api) {
+        if let Some(first) = self.cfn_v2.stages.get(&api) {
             self.r.diags.warn(
                 &here,
                 format!(
-                    "API {api} already has stage {first} ({at}); glassgate serves only that one"
+                    "API {api} already has stage {} ({}); glassgate serves only that one",
+                    first.name, first.at
                 ),
             );
             return;
         }
-        self.cfn_v2.stages.insert(api, (name, vars, here));
+        self.cfn_v2.stages.insert(
+            api,
+            V2Stage {
+                name,
+                variables: vars,
+                at: here,
+                access_log,
+            },
+        );
     }
 
     fn cfn_v2_integration(&mut self, logical: &str) {

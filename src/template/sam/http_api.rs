@@ -96,6 +96,7 @@ impl<'t> Builder<'t> {
         let mut var_layers = Vec::new();
         let mut auth_layers = Vec::new();
         let mut cors = None;
+        let mut access_log = None;
         let mut definition = super::openapi::DefinitionProps {
             body: None,
             file: None,
@@ -132,10 +133,10 @@ impl<'t> Builder<'t> {
                     Ok(c) => cors = c,
                     Err(Reported) => failed = true,
                 },
-                "AccessLogSettings" => self.r.diags.warn(
-                    &prop.loc,
-                    "AccessLogSettings is not emulated yet: no access log lines are written",
-                ),
+                "AccessLogSettings" => match self.access_log_setting(prop) {
+                    Ok(l) => access_log = l,
+                    Err(Reported) => failed = true,
+                },
                 "DefaultRouteSettings" | "RouteSettings" => self.r.diags.warn(
                     &prop.loc,
                     format!("{key} is not emulated: requests are not throttled"),
@@ -155,6 +156,7 @@ impl<'t> Builder<'t> {
                 stage,
                 stage_variables,
                 cors,
+                access_log,
             }),
             _ => Err(Reported),
         }
@@ -487,6 +489,7 @@ struct HttpApiSettings {
     stage: String,
     stage_variables: indexmap::IndexMap<String, String>,
     cors: Option<Cors>,
+    access_log: Option<crate::model::AccessLog>,
 }
 
 fn new_http_api(logical: &str, settings: HttpApiSettings) -> Api {
@@ -500,6 +503,7 @@ fn new_http_api(logical: &str, settings: HttpApiSettings) -> Api {
         flavor: Flavor::Http {
             cors: settings.cors,
         },
+        access_log: settings.access_log,
     }
 }
 
