@@ -197,8 +197,13 @@ pub fn describe(model: &Model) -> String {
         .max()
         .unwrap_or(0);
     for api in &model.apis {
+        // Where its routes are reached (ARCHITECTURE.md, "Several APIs in one template").
+        let mount = match api.stage_prefix() {
+            Some(stage) => format!(", served under /{stage}"),
+            None => String::new(),
+        };
         out.push_str(&format!(
-            "  {} API {} (id {}, stage {})\n",
+            "  {} API {} (id {}, stage {}{mount})\n",
             api.flavor.name(),
             api.logical_id,
             api.api_id,
@@ -606,7 +611,14 @@ pub async fn invoke(args: InvokeArgs) -> Result<String> {
     for (k, v) in &r.headers {
         out.push_str(&format!("{k}: {v}\n"));
     }
-    out.push_str(&format!("x-amzn-RequestId: {}\n", handled.trace.request_id));
+    // The id header the flavour sends (the one `explain` takes).
+    match handled.trace.flavor {
+        Some(crate::model::ApiKind::Http) => out.push_str(&format!(
+            "apigw-requestid: {}\n",
+            handled.trace.extended_request_id
+        )),
+        _ => out.push_str(&format!("x-amzn-RequestId: {}\n", handled.trace.request_id)),
+    }
     for (k, v) in server::diagnosis_headers(&handled.trace) {
         out.push_str(&format!("{k}: {v}\n"));
     }

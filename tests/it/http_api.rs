@@ -290,7 +290,10 @@ fn validate_prints_each_api_with_its_flavour_and_stage() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}");
     assert!(stdout.contains("HTTP API DevApi (id "), "{stdout}");
-    assert!(stdout.contains(", stage dev)"), "{stdout}");
+    assert!(
+        stdout.contains(", stage dev, served under /dev)"),
+        "{stdout}"
+    );
     assert!(
         stdout.contains("HTTP API ServerlessHttpApi (id "),
         "{stdout}"
@@ -594,4 +597,51 @@ Resources:
         .unwrap_or_else(|| panic!("no access log line in:\n{logs}"));
     assert!(line.contains("\"GET /rest HTTP/1.1\" 502 36 "), "{line}");
     assert!(line.starts_with("access-log Rest: 127.0.0.1 ["), "{line}");
+}
+
+#[test]
+fn invoke_and_the_authorizer_test_invoke_work_on_http_apis() {
+    let code = tempfile::tempdir().expect("tempdir");
+    std::fs::write(code.path().join("app.py"), CORS_CODE).expect("write");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("template.yaml");
+    std::fs::write(&path, cors_template(code.path())).expect("write");
+    let out = crate::support::succeed(glassgate().arg("invoke").arg(&path).args([
+        "GET",
+        "/items",
+        "-H",
+        "Authorization: good",
+    ]));
+    assert!(out.starts_with("HTTP/1.1 200 OK\n"), "{out}");
+    let head = out.split("\n\n").next().unwrap_or_default();
+    assert!(head.contains("\napigw-requestid: "), "{out}");
+    assert!(!head.contains("x-amzn-RequestId"), "{out}");
+    let out = crate::support::succeed(glassgate().arg("invoke").arg(&path).args(["GET", "/items"]));
+    assert!(out.starts_with("HTTP/1.1 401 Unauthorized\n"), "{out}");
+    assert!(out.contains("{\"message\":\"Unauthorized\"}"), "{out}");
+}
+
+#[tokio::test]
+async fn the_admin_test_invoke_runs_an_http_api_authorizer() {
+    let code = tempfile::tempdir().expect("tempdir");
+    std::fs::write(code.path().join("app.py"), CORS_CODE).expect("write");
+    let gw = Gateway::start(&cors_template(code.path()), &[]);
+    let (status, body) = gw
+        .admin(
+            "POST",
+            "/authorizers/Simple/test-invoke",
+            r#"{"method":"GET","path":"/items","headers":{"Authorization":"good"}}"#,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    // As TestInvokeAuthorizer: 0 for a result that allows.
+    assert_eq!(body["clientStatus"], 0, "{body}");
+    let (_, body) = gw
+        .admin(
+            "POST",
+            "/authorizers/Simple/test-invoke",
+            r#"{"method":"GET","path":"/items","headers":{"Authorization":"bad"}}"#,
+        )
+        .await;
+    assert_eq!(body["clientStatus"], 403, "{body}");
 }
