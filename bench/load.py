@@ -10,6 +10,7 @@ Measures what BENCHMARKS.md records:
   * time from `glassgate serve` start to "Listening on" for a 500-route template.
 
 Usage: python3 bench/load.py [--duration 10] [--connections 64] [--pin]
+       python3 bench/load.py --ab ROUNDS | --ab-http ROUNDS   (alternating A/B only)
 Needs wrk (installed with apt-get when run as root). Every run is bounded in time and only
 talks to 127.0.0.1.
 """
@@ -52,6 +53,58 @@ def authorizer(event, context):
 """
 
 
+
+
+PY_SIMPLE_AUTHORIZER = """\
+def simple(event, context):
+    return {"isAuthorized": True, "context": {"tier": "bench"}}
+"""
+
+
+def write_http_bench_template(tmp):
+    """An HTTP API (payload 2.0) with the Rust example on /rs (open) and /rs-cached (behind a
+    Python simple-response authorizer cached 300 s), for the --ab-http A/B."""
+    py = os.path.join(tmp, "py")
+    rs = os.path.join(tmp, "rs")
+    os.makedirs(py, exist_ok=True)
+    os.makedirs(rs, exist_ok=True)
+    with open(os.path.join(py, "app.py"), "w") as f:
+        f.write(PY_SIMPLE_AUTHORIZER)
+    link = os.path.join(rs, "bootstrap")
+    if not os.path.exists(link):
+        os.symlink(RUST_EXAMPLE, link)
+    lines = [
+        "Transform: AWS::Serverless-2016-10-31",
+        "Resources:",
+        "  Api:",
+        "    Type: AWS::Serverless::HttpApi",
+        "    Properties:",
+        "      Auth:",
+        "        Authorizers:",
+        "          Cached:",
+        "            FunctionArn: !GetAtt AuthFn.Arn",
+        '            AuthorizerPayloadFormatVersion: "2.0"',
+        "            EnableSimpleResponses: true",
+        "            Identity: {Headers: [Authorization], ReauthorizeEvery: 300}",
+        "  AuthFn:",
+        "    Type: AWS::Serverless::Function",
+        "    Properties:",
+        "      Runtime: python3.12",
+        f"      CodeUri: {py}",
+        "      Handler: app.simple",
+        "  Rs:",
+        "    Type: AWS::Serverless::Function",
+        "    Properties:",
+        "      Runtime: provided.al2023",
+        f"      CodeUri: {rs}",
+        "      Events:",
+        "        Open: {Type: HttpApi, Properties: {ApiId: !Ref Api, Path: /rs, Method: get, Auth: {Authorizer: NONE}}}",
+        "        Cached: {Type: HttpApi, Properties: {ApiId: !Ref Api, Path: /rs-cached, Method: get, Auth: {Authorizer: Cached}}}",
+    ]
+    path = os.path.join(tmp, "template.yaml")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return path
 
 
 def write_bench_template(tmp, routes_extra=0):
@@ -254,12 +307,14 @@ def log_formats(args):
               f"| {statistics.mean(c for _, c in got[fmt]):.1f} us |")
 
 
-def ab(args):
+def ab(args, http=False):
     with tempfile.TemporaryDirectory() as tmp:
-        template = write_bench_template(tmp)
+        template = write_http_bench_template(tmp) if http else write_bench_template(tmp)
         srv = Server(template, ["--log-format", "off", "--max-concurrency", "4"], args.pin)
-        rows = ab_rounds(srv, args.ab, args.duration, args.connections, args.pin)
+        rows = ab_rounds(srv, args.ab_http if http else args.ab, args.duration,
+                         args.connections, args.pin)
         srv.stop()
+    print(f"{'HTTP API, simple-response authorizer' if http else 'REST API, TOKEN authorizer'}:")
     print("| round | open route req/s | gateway CPU/req | machine busy / idle per req "
           "| warm-cache authorizer route req/s | gateway CPU/req | machine busy / idle per req |")
     print("|---|---|---|---|---|---|---|")
@@ -283,6 +338,9 @@ def main():
     ap.add_argument("--ab", type=int, metavar="ROUNDS",
                     help="only the like-for-like A/B: ROUNDS alternating runs of the open route and "
                     "the warm-cache authorizer route, the same request (with the token) to both")
+    ap.add_argument("--ab-http", type=int, metavar="ROUNDS",
+                    help="the same A/B on an HTTP API: the open route against the route behind a "
+                    "warm-cache simple-response authorizer (payload 2.0)")
     ap.add_argument("--log-formats", type=int, metavar="ROUNDS",
                     help="only the cost of the execution log: ROUNDS of the Rust route with "
                     "--log-format off, text and json (logs to /dev/null)")
@@ -292,6 +350,9 @@ def main():
     ensure_wrk()
     if args.ab:
         ab(args)
+        return
+    if args.ab_http:
+        ab(args, http=True)
         return
     if args.log_formats:
         log_formats(args)

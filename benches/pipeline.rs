@@ -1,5 +1,6 @@
 //! In-process cost of lifecycle pieces on the request path, without sockets or processes:
-//! the authorizer stage on a warm cache, building the v1 event, and the trace's redaction.
+//! the authorizer stage on a warm cache, building the v1 and the v2 event (the same request),
+//! and the trace's redaction.
 //!
 //! Run: `cargo bench --bench pipeline`. Results are recorded in BENCHMARKS.md.
 
@@ -149,6 +150,24 @@ fn benches(c: &mut Criterion) {
     };
     c.bench_function("integrate/build v1 event", |b| {
         b.iter(|| black_box(build(black_box(&req), &event_ctx)))
+    });
+    // The same request as an HTTP API's payload 2.0 event.
+    let v2_ctx = glassgate::pipeline::payload::v2::EventContext {
+        route_key: "GET /pets/{id}",
+        path_params: &params,
+        stage: "$default",
+        stage_variables: &api.stage_variables,
+        api_id: &api.api_id,
+        account_id: "123456789012",
+        authorizer: None,
+    };
+    c.bench_function("integrate/build v2 event", |b| {
+        b.iter(|| {
+            black_box(glassgate::pipeline::payload::v2::build(
+                black_box(&req),
+                &v2_ctx,
+            ))
+        })
     });
 
     let event = build(&req, &event_ctx);
