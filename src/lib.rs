@@ -12,7 +12,6 @@
 //! - [`server`]: the HTTP listener and graceful shutdown.
 //! - [`app`]: what the CLI verbs do, for the binary and for tests.
 
-pub mod access_log;
 pub mod admin;
 pub mod app;
 pub mod diagnosis;

@@ -5,6 +5,7 @@
 //! boundary and a client response in [`respond`] only. Nothing here knows about sockets:
 //! the server hands in a [`request::GatewayRequest`] and gets a response and a trace back.
 
+pub mod access_log;
 pub mod authorize;
 pub mod context;
 pub mod cors;
@@ -291,9 +292,9 @@ impl Pipeline {
         let Some(log) = &api.access_log else {
             return;
         };
-        let line = crate::access_log::render(
+        let line = access_log::render(
             &log.format,
-            &crate::access_log::Facts {
+            &access_log::Facts {
                 trace: &handled.trace,
                 req,
                 api,

@@ -969,29 +969,12 @@ impl<'t> Builder<'t> {
                 loc: child(&props_loc, key),
             };
             match key.as_str() {
-                "Path" => match self.string(&prop) {
-                    Ok(Some(p)) => match PathTemplate::parse(&p) {
-                        Ok(p) => path = Some(p),
-                        Err(message) => {
-                            self.r.diags.error(&prop.loc, message.to_string());
-                            ok = false;
-                        }
-                    },
-                    Ok(None) => {}
+                "Path" => match self.event_path(&prop) {
+                    Ok(p) => path = p,
                     Err(Reported) => ok = false,
                 },
-                "Method" => match self.string(&prop) {
-                    Ok(Some(m)) => match http_method(&m) {
-                        Some(m) => method = Some(m),
-                        None => {
-                            self.r.diags.error(
-                                &prop.loc,
-                                format!("unknown HTTP method {m:?}; expected GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS or ANY"),
-                            );
-                            ok = false;
-                        }
-                    },
-                    Ok(None) => {}
+                "Method" => match self.event_method(&prop) {
+                    Ok(m) => method = m,
                     Err(Reported) => ok = false,
                 },
                 "RestApiId" => match self.rest_api_id(&prop) {
@@ -1320,6 +1303,52 @@ impl<'t> Builder<'t> {
                 Ok(None)
             }
         }
+    }
+
+    /// A payload format version (`PayloadFormatVersion`, `AuthorizerPayloadFormatVersion`,
+    /// `payloadFormatVersion`): `"1.0"` or `"2.0"`, as text or a number.
+    fn payload_version(&mut self, prop: &Prop<'_>) -> Result<Option<PayloadVersion>, Reported> {
+        let Some(v) = self.r.resolve(prop.value, &prop.loc)? else {
+            return Ok(None);
+        };
+        let text = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+        match PayloadVersion::parse(&text) {
+            Some(p) => Ok(Some(p)),
+            None => {
+                let key = prop
+                    .loc
+                    .rsplit('.')
+                    .next()
+                    .unwrap_or("the payload format version");
+                Err(self.r.diags.error(
+                    &prop.loc,
+                    format!("{key} must be \"1.0\" or \"2.0\", got {text:?}"),
+                ))
+            }
+        }
+    }
+
+    /// An event's `Path`, checked as a path template.
+    fn event_path(&mut self, prop: &Prop<'_>) -> Result<Option<PathTemplate>, Reported> {
+        let Some(p) = self.string(prop)? else {
+            return Ok(None);
+        };
+        PathTemplate::parse(&p)
+            .map(Some)
+            .map_err(|e| self.r.diags.error(&prop.loc, e.to_string()))
+    }
+
+    /// An event's `Method`, upper-cased: one API Gateway accepts, or `ANY`.
+    fn event_method(&mut self, prop: &Prop<'_>) -> Result<Option<String>, Reported> {
+        let Some(m) = self.string(prop)? else {
+            return Ok(None);
+        };
+        http_method(&m).map(Some).ok_or_else(|| {
+            self.r.diags.error(
+                &prop.loc,
+                format!("unknown HTTP method {m:?}; expected GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS or ANY"),
+            )
+        })
     }
 
     /// A property that must be text; `Ok(None)` when it is `AWS::NoValue`.

@@ -371,23 +371,10 @@ impl Builder<'_> {
                 loc: child(props_loc, key),
             };
             match key.as_str() {
-                "PayloadFormatVersion" => {
-                    match self.r.resolve(value, &prop.loc) {
-                        Ok(Some(v)) => {
-                            let text = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
-                            payload = PayloadVersion::parse(&text);
-                            if payload.is_none() {
-                                self.r.diags.error(
-                                &prop.loc,
-                                format!("PayloadFormatVersion must be \"1.0\" or \"2.0\", got {text:?}"),
-                            );
-                                ok = false;
-                            }
-                        }
-                        Ok(None) => {}
-                        Err(Reported) => ok = false,
-                    }
-                }
+                "PayloadFormatVersion" => match self.payload_version(&prop) {
+                    Ok(p) => payload = p,
+                    Err(Reported) => ok = false,
+                },
                 "TimeoutInMillis" => {
                     match self.whole_number(&prop, 50..=30_000, HTTP_TIMEOUT_MESSAGE) {
                         Ok(Some(n)) => timeout_ms = n,
@@ -525,19 +512,8 @@ impl Builder<'_> {
                 loc: child(props_loc, key),
             };
             match spelling.canonical(key).as_str() {
-                "authorizerPayloadFormatVersion" => match self.r.resolve(value, &prop.loc) {
-                    Ok(Some(v)) => {
-                        let text = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
-                        payload = PayloadVersion::parse(&text);
-                        if payload.is_none() {
-                            self.r.diags.error(
-                                &prop.loc,
-                                format!("{key} must be \"1.0\" or \"2.0\", got {text:?}"),
-                            );
-                            ok = false;
-                        }
-                    }
-                    Ok(None) => {}
+                "authorizerPayloadFormatVersion" => match self.payload_version(&prop) {
+                    Ok(p) => payload = p,
                     Err(Reported) => ok = false,
                 },
                 "enableSimpleResponses" => match self.boolean(&prop) {

@@ -13,7 +13,7 @@
 use serde_json::{Map, Value};
 
 use super::http_auth::IAM_NOT_EMULATED;
-use super::{Builder, PendingRoute, Prop, RouteAuth, check_stage_name, http_method};
+use super::{Builder, PendingRoute, Prop, RouteAuth, check_stage_name};
 use crate::model::{
     Api, Cors, DEFAULT_STAGE, Flavor, Integration, PathTemplate, PayloadVersion, Route, RouteKey,
     api_id_for,
@@ -184,57 +184,24 @@ impl<'t> Builder<'t> {
                 loc: child(&props_loc, key),
             };
             match key.as_str() {
-                "Path" => match self.string(&prop) {
-                    Ok(Some(p)) => match PathTemplate::parse(&p) {
-                        Ok(_) if p.len() > 1 && p.ends_with('/') => {
-                            self.r.diags.error(
-                                &prop.loc,
-                                format!("HTTP API route paths may not end with '/', got {p:?} (API Gateway refuses the route key)"),
-                            );
-                            ok = false;
-                        }
-                        Ok(p) => path = Some(p),
-                        Err(e) => {
-                            self.r.diags.error(&prop.loc, e.to_string());
-                            ok = false;
-                        }
-                    },
-                    Ok(None) => {}
+                "Path" => match self.event_path(&prop) {
+                    Ok(Some(p)) if p.as_str().len() > 1 && p.as_str().ends_with('/') => {
+                        self.r.diags.error(
+                            &prop.loc,
+                            format!("HTTP API route paths may not end with '/', got {:?} (API Gateway refuses the route key)", p.as_str()),
+                        );
+                        ok = false;
+                    }
+                    Ok(p) => path = p,
                     Err(Reported) => ok = false,
                 },
-                "Method" => match self.string(&prop) {
-                    Ok(Some(m)) => match http_method(&m) {
-                        Some(m) => method = Some(m),
-                        None => {
-                            self.r.diags.error(
-                                &prop.loc,
-                                format!("{m:?} is not an HTTP method API Gateway accepts (GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS or ANY)"),
-                            );
-                            ok = false;
-                        }
-                    },
-                    Ok(None) => {}
+                "Method" => match self.event_method(&prop) {
+                    Ok(m) => method = m,
                     Err(Reported) => ok = false,
                 },
                 "ApiId" => api = self.http_api_id(&prop),
-                "PayloadFormatVersion" => match self.r.resolve(prop.value, &prop.loc) {
-                    Ok(None) => {}
-                    Ok(Some(v)) => {
-                        let text = match &v {
-                            Value::String(s) => s.clone(),
-                            other => other.to_string(),
-                        };
-                        match PayloadVersion::parse(&text) {
-                            Some(v) => payload = v,
-                            None => {
-                                self.r.diags.error(
-                                    &prop.loc,
-                                    format!("PayloadFormatVersion must be \"1.0\" or \"2.0\", got {text:?}"),
-                                );
-                                ok = false;
-                            }
-                        }
-                    }
+                "PayloadFormatVersion" => match self.payload_version(&prop) {
+                    Ok(v) => payload = v.unwrap_or(payload),
                     Err(Reported) => ok = false,
                 },
                 "TimeoutInMillis" => {

@@ -126,24 +126,8 @@ impl Builder<'_> {
                     Ok(None) => {}
                     Err(Reported) => failed = true,
                 },
-                "AuthorizerPayloadFormatVersion" => match self.r.resolve(v, &prop.loc) {
-                    Ok(Some(value)) => {
-                        let text = match &value {
-                            Value::String(s) => s.clone(),
-                            other => other.to_string(),
-                        };
-                        match PayloadVersion::parse(&text) {
-                            Some(p) => payload = Some(p),
-                            None => {
-                                self.r.diags.error(
-                                    &prop.loc,
-                                    format!("AuthorizerPayloadFormatVersion must be \"1.0\" or \"2.0\", got {text:?}"),
-                                );
-                                failed = true;
-                            }
-                        }
-                    }
-                    Ok(None) => {}
+                "AuthorizerPayloadFormatVersion" => match self.payload_version(&prop) {
+                    Ok(p) => payload = p,
                     Err(Reported) => failed = true,
                 },
                 "EnableSimpleResponses" => match self.boolean(&prop) {

@@ -986,18 +986,15 @@ impl Builder<'_> {
                     format!("{what} has no payloadFormatVersion (HTTP APIs require one: \"2.0\", or \"1.0\")"),
                 ));
             }
-            Some(v) => {
-                let at = child(loc, "payloadFormatVersion");
-                let Some(v) = self.r.resolve(v, &at)? else {
-                    return Err(self.r.diags.error(&at, "payloadFormatVersion is empty"));
+            Some(value) => {
+                let at = Prop {
+                    value,
+                    loc: child(loc, "payloadFormatVersion"),
                 };
-                let text = scalar_text(&v).unwrap_or_default();
-                PayloadVersion::parse(&text).ok_or_else(|| {
-                    self.r.diags.error(
-                        &at,
-                        format!("payloadFormatVersion must be \"1.0\" or \"2.0\", got {text:?}"),
-                    )
-                })?
+                let Some(p) = self.payload_version(&at)? else {
+                    return Err(self.r.diags.error(&at.loc, "payloadFormatVersion is empty"));
+                };
+                p
             }
         };
         let mut timeout_ms = 30_000;
