@@ -69,6 +69,31 @@ pub enum IdentitySource {
 }
 
 impl IdentitySource {
+    /// Parse a source as the flavour spells it (the inverse of [`IdentitySource::spelled`]);
+    /// `None` for anything else, or a name that is empty or holds whitespace.
+    pub fn parse(text: &str, kind: ApiKind) -> Option<Self> {
+        type Make = fn(String) -> IdentitySource;
+        let prefixes: [(&str, Make); 4] = match kind {
+            ApiKind::Rest => [
+                ("method.request.header.", IdentitySource::Header),
+                ("method.request.querystring.", IdentitySource::Query),
+                ("stageVariables.", IdentitySource::StageVariable),
+                ("context.", IdentitySource::Context),
+            ],
+            ApiKind::Http => [
+                ("$request.header.", IdentitySource::Header),
+                ("$request.querystring.", IdentitySource::Query),
+                ("$stageVariables.", IdentitySource::StageVariable),
+                ("$context.", IdentitySource::Context),
+            ],
+        };
+        prefixes.into_iter().find_map(|(prefix, make)| {
+            text.strip_prefix(prefix)
+                .filter(|name| !name.is_empty() && !name.contains(char::is_whitespace))
+                .map(|name| make(name.to_owned()))
+        })
+    }
+
     /// The source as the flavour's templates spell it: `method.request.header.X` on REST,
     /// `$request.header.X` on HTTP APIs.
     pub fn spelled(&self, kind: ApiKind) -> String {

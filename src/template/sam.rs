@@ -1028,10 +1028,17 @@ impl<'t> Builder<'t> {
             timeout_ms,
             loc.to_owned(),
         );
+        self.add_route(api, spec, route_auth);
+    }
+
+    /// Register a route of API `api` declared at `spec.source` (a SAM event or a
+    /// CloudFormation route or method), its authorizer settled later: refused when the API
+    /// already has the route key or when its path variables disagree with a sibling's.
+    fn add_route(&mut self, api: String, spec: Route, auth: RouteAuth) {
         let route_key = (api.clone(), spec.key.clone());
         if let Some(first) = self.seen_routes.get(&route_key) {
             self.r.diags.error(
-                loc,
+                &spec.source,
                 format!(
                     "route {} of API {api} is also declared at {first}",
                     spec.key
@@ -1039,14 +1046,15 @@ impl<'t> Builder<'t> {
             );
             return;
         }
-        if !self.check_sibling_variables(&api, spec.path(), loc) {
+        let source = spec.source.clone();
+        if !self.check_sibling_variables(&api, spec.path(), &source) {
             return;
         }
-        self.seen_routes.insert(route_key, loc.to_owned());
-        self.routes.entry(api).or_default().push(PendingRoute {
-            spec,
-            auth: route_auth,
-        });
+        self.seen_routes.insert(route_key, source);
+        self.routes
+            .entry(api)
+            .or_default()
+            .push(PendingRoute { spec, auth });
     }
 
     /// API Gateway rejects `/users/{id}` next to `/users/{name}`: one variable per level.

@@ -16,9 +16,7 @@ use super::apigw::{AUTHORIZER, IntegrationKeys, Spelling};
 use super::auth::{
     DEFAULT_TTL_SECONDS, TTL_RANGE, check_regex, cognito_message, lambda_function_name,
 };
-use super::{
-    Builder, PendingRoute, Prop, RouteAuth, TIMEOUT_RANGE_MESSAGE, check_stage_name, http_method,
-};
+use super::{Builder, Prop, RouteAuth, TIMEOUT_RANGE_MESSAGE, check_stage_name, http_method};
 use crate::model::{
     Api, Authorizer, AuthorizerKind, Flavor, IdentitySource, PathTemplate, api_id_for,
 };
@@ -98,9 +96,6 @@ struct DeclaredStage {
     variables: IndexMap<String, String>,
     access_log: Option<crate::model::AccessLog>,
 }
-
-/// Makes an identity source from its name.
-type MakeSource = fn(String) -> IdentitySource;
 
 impl<'t> Builder<'t> {
     pub(super) fn cfn_rest_api(&mut self, logical: &str, info: &ResourceInfo<'t>) {
@@ -967,25 +962,7 @@ impl<'t> Builder<'t> {
             return;
         };
         let spec = super::rest_lambda_route(&method, path, function, timeout_ms, source);
-        let route_key = (api.clone(), spec.key.clone());
-        if let Some(first) = self.seen_routes.get(&route_key) {
-            self.r.diags.error(
-                &spec.source,
-                format!(
-                    "route {} of API {api} is also declared at {first}",
-                    spec.key
-                ),
-            );
-            return;
-        }
-        if !self.check_sibling_variables(&api, spec.path(), &spec.source) {
-            return;
-        }
-        self.seen_routes.insert(route_key, spec.source.clone());
-        self.routes.entry(api).or_default().push(PendingRoute {
-            spec,
-            auth: route_auth,
-        });
+        self.add_route(api, spec, route_auth);
     }
 
     /// `AuthorizationType` and `AuthorizerId` of a method, as a route's authorizer.
@@ -1173,17 +1150,7 @@ pub(super) fn not_invocation_uri(uri: &str) -> String {
     )
 }
 
-/// One identity source as API Gateway writes it.
+/// One identity source as REST APIs write it.
 pub(super) fn parse_identity_source(s: &str) -> Option<IdentitySource> {
-    let sources: [(&str, MakeSource); 4] = [
-        ("method.request.header.", IdentitySource::Header),
-        ("method.request.querystring.", IdentitySource::Query),
-        ("stageVariables.", IdentitySource::StageVariable),
-        ("context.", IdentitySource::Context),
-    ];
-    sources.into_iter().find_map(|(prefix, make)| {
-        s.strip_prefix(prefix)
-            .filter(|name| !name.is_empty() && !name.contains(char::is_whitespace))
-            .map(|name| make(name.to_owned()))
-    })
+    IdentitySource::parse(s, crate::model::ApiKind::Rest)
 }

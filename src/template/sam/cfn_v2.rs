@@ -21,7 +21,7 @@ use super::cfn::invocation_target;
 use super::http_auth::{IAM_NOT_EMULATED, JWT_NOT_EMULATED};
 use super::{Builder, PendingRoute, Prop, RouteAuth, check_stage_name};
 use crate::model::{
-    Api, Authorizer, AuthorizerKind, DEFAULT_STAGE, Flavor, IdentitySource, Integration,
+    Api, ApiKind, Authorizer, AuthorizerKind, DEFAULT_STAGE, Flavor, IdentitySource, Integration,
     PayloadVersion, Route, RouteKey, api_id_for,
 };
 use crate::template::{Reported, child};
@@ -622,7 +622,7 @@ impl Builder<'_> {
         items
             .iter()
             .map(|s| {
-                parse_v2_identity_source(s).ok_or_else(|| {
+                IdentitySource::parse(s, ApiKind::Http).ok_or_else(|| {
                     self.r.diags.error(
                         &prop.loc,
                         format!("{s:?} is not an identity source of HTTP APIs ($request.header.NAME, $request.querystring.NAME, $context.NAME or $stageVariables.NAME)"),
@@ -770,43 +770,12 @@ impl Builder<'_> {
                 return;
             }
         };
-        let route_key = (api.clone(), key.clone());
-        if let Some(first) = self.seen_routes.get(&route_key) {
-            self.r.diags.error(
-                &source,
-                format!("route {key} of API {api} is also declared at {first}"),
-            );
-            return;
-        }
         let spec = Route {
             key,
             integration,
             authorizer: None,
-            source: source.clone(),
+            source,
         };
-        if !self.check_sibling_variables(&api, spec.path(), &source) {
-            return;
-        }
-        self.seen_routes.insert(route_key, source);
-        self.routes
-            .entry(api)
-            .or_default()
-            .push(PendingRoute { spec, auth });
+        self.add_route(api, spec, auth);
     }
-}
-
-/// One identity source as HTTP APIs write it.
-fn parse_v2_identity_source(s: &str) -> Option<IdentitySource> {
-    type Make = fn(String) -> IdentitySource;
-    let sources: [(&str, Make); 4] = [
-        ("$request.header.", IdentitySource::Header),
-        ("$request.querystring.", IdentitySource::Query),
-        ("$stageVariables.", IdentitySource::StageVariable),
-        ("$context.", IdentitySource::Context),
-    ];
-    sources.into_iter().find_map(|(prefix, make)| {
-        s.strip_prefix(prefix)
-            .filter(|name| !name.is_empty() && !name.contains(char::is_whitespace))
-            .map(|name| make(name.to_owned()))
-    })
 }

@@ -13,7 +13,7 @@
 use serde_json::{Map, Value};
 
 use super::http_auth::IAM_NOT_EMULATED;
-use super::{Builder, PendingRoute, Prop, RouteAuth, check_stage_name};
+use super::{Builder, Prop, RouteAuth, check_stage_name};
 use crate::model::{
     Api, Cors, DEFAULT_STAGE, Flavor, Integration, PathTemplate, PayloadVersion, Route, RouteKey,
     api_id_for,
@@ -265,25 +265,7 @@ impl<'t> Builder<'t> {
             authorizer: None,
             source: loc.to_owned(),
         };
-        let route_key = (api.clone(), spec.key.clone());
-        if let Some(first) = self.seen_routes.get(&route_key) {
-            self.r.diags.error(
-                loc,
-                format!(
-                    "route {} of API {api} is also declared at {first}",
-                    spec.key
-                ),
-            );
-            return;
-        }
-        if !self.check_sibling_variables(&api, spec.path(), loc) {
-            return;
-        }
-        self.seen_routes.insert(route_key, loc.to_owned());
-        self.routes.entry(api).or_default().push(PendingRoute {
-            spec,
-            auth: route_auth,
-        });
+        self.add_route(api, spec, route_auth);
     }
 
     /// SAM `CorsConfiguration`: `true` (every origin), an origin as text (quoted the way
