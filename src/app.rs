@@ -216,13 +216,23 @@ pub fn describe(model: &Model) -> String {
             let method = r.method().unwrap_or("");
             out.push_str(&format!("    {method:<7} {:<width$}  -> ", r.resource()));
             match &r.integration {
-                Integration::Lambda { function, .. } => {
+                Integration::Lambda {
+                    function, payload, ..
+                } => {
                     let runtime = model
                         .functions
                         .get(function)
                         .map(|f| f.runtime.as_str())
                         .unwrap_or("?");
-                    out.push_str(&format!("{function} ({runtime})"));
+                    // REST speaks 1.0 only; on an HTTP API the version is the route's choice,
+                    // so it is named where it is not the default 2.0.
+                    let payload = match (api.flavor.kind(), payload) {
+                        (crate::model::ApiKind::Http, crate::model::PayloadVersion::V1) => {
+                            ", payload 1.0"
+                        }
+                        _ => "",
+                    };
+                    out.push_str(&format!("{function} ({runtime}{payload})"));
                 }
             }
             if let Some(auth) = &r.authorizer {

@@ -1,9 +1,11 @@
 //! Golden fixtures for the Lambda proxy events: each folder under `tests/golden/event-v1/`
-//! (REST, payload 1.0) and `tests/golden/event-v2/` (HTTP APIs, payload 2.0) holds a known
+//! (REST, payload 1.0), `tests/golden/event-v1-http/` (payload 1.0 on an HTTP API) and
+//! `tests/golden/event-v2/` (HTTP APIs, payload 2.0) holds a known
 //! request (`request.json`) and the event glassgate must build from it
 //! (`expected.event.json`), compared as JSON values. A new case is a new folder.
-//! `GW_BLESS=1 cargo test golden` rewrites the expected files for review; the v2 case was
-//! written by hand from the shape of AWS's documented 2.0 example event.
+//! `GW_BLESS=1 cargo test golden` rewrites the expected files for review; the v2 and
+//! v1-on-HTTP cases were written by hand, from the shape of AWS's documented 2.0 example event
+//! and of a captured 1.0 event of an HTTP API (aws-httpapi-semantics.md §4.2).
 
 use std::path::Path;
 
@@ -82,7 +84,8 @@ fn run_case(dir: &Path, version: u8) {
                 api_id: "abc123defg",
                 account_id: "123456789012",
                 authorizer: None,
-                http_route_key: None,
+                // Payload 1.0 on an HTTP API when the case names its route key.
+                http_route_key: (!case.route_key.is_empty()).then_some(case.route_key.as_str()),
             },
         ),
         _ => v2::build(
@@ -143,6 +146,11 @@ fn run_folder(name: &str, version: u8, at_least: usize) {
 #[test]
 fn v1_events_match_their_golden_files() {
     run_folder("event-v1", 1, 3);
+}
+
+#[test]
+fn v1_events_of_http_apis_match_their_golden_files() {
+    run_folder("event-v1-http", 1, 1);
 }
 
 #[test]

@@ -301,3 +301,21 @@ async fn a_node_authorizer_on_payload_1_gets_the_rest_style_event_with_a_version
     assert_eq!(r.status, 401);
     assert_eq!(r.header("x-glassgate-cause"), Some("identity-missing"));
 }
+
+#[tokio::test]
+async fn the_allow_stand_in_serves_an_http_route_without_running_its_authorizer() {
+    let code = tempfile::tempdir().expect("tempdir");
+    std::fs::write(code.path().join("app.py"), PY).expect("write");
+    std::fs::write(code.path().join("auth.js"), NODE).expect("write");
+    let gw = Gateway::start(&template(code.path()), &["--authorizer", "Simple=allow"]);
+    // No token at all: the stand-in allows, and the authorizer function never runs.
+    let r = gw.get("/dev/admin").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json(), serde_json::json!({"lambda": {}}));
+    assert_eq!(
+        r.header("x-glassgate-authorizer-mode"),
+        Some("allow; authorizer=Simple")
+    );
+    // Other authorizers keep running.
+    assert_eq!(gw.get("/dev/iam/1").await.status, 401);
+}

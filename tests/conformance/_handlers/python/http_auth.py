@@ -7,6 +7,7 @@ it.
 """
 
 import json
+import os
 
 
 def seen(event):
@@ -39,6 +40,8 @@ def simple(event, context):
         raise Exception("Unauthorized")
     if mode == "error":
         raise Exception("Token expired")
+    if mode == "crash":
+        os._exit(1)
     raise Exception("unknown mode %r" % mode)
 
 
