@@ -241,6 +241,11 @@ pub fn describe(model: &Model) -> String {
             out.push('\n');
         }
     }
+    if model.apis.len() > 1 {
+        out.push_str(
+            "  (each API also answers alone on a host named by its id: http://ID.localhost:PORT)\n",
+        );
+    }
     for w in &model.warnings {
         out.push_str(&format!("warning: {w}\n"));
     }

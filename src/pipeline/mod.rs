@@ -395,7 +395,13 @@ impl Pipeline {
 
         // 1. route
         let began = Instant::now();
-        let matched = match self.router.route(&req.method, &req.path) {
+        // A host that names an API by its id gets that API alone, as on AWS.
+        let host_api = req.header("host").and_then(|h| self.router.api_for_host(h));
+        let routed = match host_api {
+            Some(api) => self.router.route_in(api, &req.method, &req.path),
+            None => self.router.route(&req.method, &req.path),
+        };
+        let matched = match routed {
             Ok(m) => m,
             Err(RouteError::NoRoute { api, .. })
                 if cors::is_preflight(req)
@@ -421,6 +427,8 @@ impl Pipeline {
                 let api = match (&e, self.model.apis.as_slice()) {
                     // An HTTP API's miss is that API's: its fixed 404.
                     (RouteError::NoRoute { api, .. }, apis) => apis.get(*api),
+                    // The host named the API: its customised gateway responses apply.
+                    (_, apis) if host_api.is_some() => host_api.and_then(|a| apis.get(a)),
                     (_, [only]) => Some(only),
                     _ => None,
                 };

@@ -645,3 +645,86 @@ async fn the_admin_test_invoke_runs_an_http_api_authorizer() {
         .await;
     assert_eq!(body["clientStatus"], 403, "{body}");
 }
+
+#[tokio::test]
+async fn a_host_named_by_an_api_id_reaches_that_api_alone() {
+    let code = code_dir();
+    let t = format!(
+        r#"
+Resources:
+  First:
+    Type: AWS::Serverless::HttpApi
+  Second:
+    Type: AWS::Serverless::HttpApi
+  Rest:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      GatewayResponses:
+        MISSING_AUTHENTICATION_TOKEN:
+          StatusCode: 404
+          ResponseTemplates: {{"application/json": '{{"error":"no such route"}}'}}
+  TextFn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      CodeUri: {code}
+      Handler: app.text
+      Events:
+        A: {{Type: HttpApi, Properties: {{ApiId: !Ref First, Path: /same, Method: get}}}}
+  InferredFn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      CodeUri: {code}
+      Handler: app.inferred
+      Events:
+        B: {{Type: HttpApi, Properties: {{ApiId: !Ref Second, Path: /same, Method: get}}}}
+        C: {{Type: Api, Properties: {{RestApiId: !Ref Rest, Path: /rest, Method: get}}}}
+"#,
+        code = code.path().display()
+    );
+    let gw = Gateway::start(&t, &[]);
+    assert!(
+        gw.stdout_banner
+            .contains("each API also answers alone on a host named by its id")
+    );
+    let id = |name: &str| {
+        let line = gw
+            .stdout_banner
+            .lines()
+            .find(|l| l.contains(&format!(" API {name} (id ")))
+            .expect("the API's line");
+        line.split("(id ")
+            .nth(1)
+            .and_then(|r| r.split(',').next())
+            .expect("id")
+            .to_owned()
+    };
+    // At the root the first HTTP API takes /same; the second's is shadowed...
+    assert_eq!(gw.get("/same").await.text(), "Hello from Lambda!");
+    // ...and reachable on its own host.
+    let host = format!("{}.localhost", id("Second"));
+    let r = gw.request("GET", "/same", &[("Host", &host)], "").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.json(),
+        serde_json::json!({"message": "no statusCode here"})
+    );
+    // On its host an API answers its own misses: the HTTP API's 404, not REST's 403.
+    let r = gw.request("GET", "/rest", &[("Host", &host)], "").await;
+    assert_eq!(
+        (r.status, r.text()),
+        (404, r#"{"message":"Not Found"}"#.into())
+    );
+    // The REST API's host gets its customised MISSING_AUTHENTICATION_TOKEN, which at the
+    // root (three APIs) would be ambiguous.
+    let rest = format!("{}.execute-api.us-east-1.amazonaws.com", id("Rest"));
+    let r = gw.request("GET", "/nope", &[("Host", &rest)], "").await;
+    assert_eq!(
+        (r.status, r.text()),
+        (404, r#"{"error":"no such route"}"#.into())
+    );
+    let r = gw.get("/nope").await;
+    assert_eq!(r.status, 403);
+}

@@ -372,11 +372,12 @@ impl Conn {
         headers: &[(&str, &str)],
         body: &str,
     ) -> Resp {
-        let mut b = http::Request::builder()
-            .method(method)
-            .uri(path)
-            .header("host", &self.host)
-            .header("user-agent", "glassgate-tests");
+        let mut b = http::Request::builder().method(method).uri(path);
+        // The test's own Host, when it gives one, replaces the connection's.
+        if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+            b = b.header("host", &self.host);
+        }
+        b = b.header("user-agent", "glassgate-tests");
         for (k, v) in headers {
             b = b.header(*k, *v);
         }

@@ -3,7 +3,9 @@
 //! Input: the request's method and raw path. Output: [`RouteMatch`]. Error: [`RouteError`]
 //! (REST: `MISSING_AUTHENTICATION_TOKEN`, 403; HTTP APIs: 404 `Not Found`).
 //!
-//! Where each API is served (ARCHITECTURE.md, "Several APIs in one template"):
+//! Where each API is served (ARCHITECTURE.md, "Several APIs in one template"), unless the
+//! request's host names one API by its id (`{apiId}.localhost`, as AWS names it in
+//! `{apiId}.execute-api.{region}.amazonaws.com`), which then answers alone:
 //! - every REST API at the root, all in one table (as `sam local start-api` does): a method
 //!   and path declared by two REST APIs is a [`RouteTableError::Conflict`];
 //! - an HTTP API on its `$default` stage at the root too, after the REST APIs;
@@ -112,8 +114,12 @@ pub enum RouteTableError {
 pub struct Router {
     /// Every REST API's routes, served together at the root.
     rest: Option<Table>,
+    /// Each REST API's routes alone, for requests whose host names it.
+    rest_by_api: Vec<(usize, Table)>,
     /// HTTP APIs, each with its own table, in template order.
     http: Vec<HttpMount>,
+    /// Every API's id, by index into `Model::apis`.
+    ids: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -131,8 +137,20 @@ impl Router {
     /// # Errors
     /// A route set API Gateway would not deploy (see [`RouteTableError`]).
     pub fn new(apis: &[Api]) -> Result<Self, RouteTableError> {
-        let mut router = Router::default();
+        let mut router = Router {
+            ids: apis.iter().map(|a| a.api_id.clone()).collect(),
+            ..Router::default()
+        };
         for (a, api) in apis.iter().enumerate() {
+            if matches!(api.flavor, Flavor::Rest { .. }) {
+                let mut own = Table::default();
+                for (r, route) in api.routes.iter().enumerate() {
+                    if let RouteKey::Path { method, path } = &route.key {
+                        own.insert(method, path, &route.source, RouteId { api: a, route: r })?;
+                    }
+                }
+                router.rest_by_api.push((a, own));
+            }
             let table = match api.flavor {
                 Flavor::Rest { .. } => router.rest.get_or_insert_with(Table::default),
                 Flavor::Http { .. } => {
@@ -247,6 +265,64 @@ impl Router {
                 path: path.to_owned(),
             },
         })
+    }
+
+    /// The API a request's `Host` names by its id as the first label (`abc123defg.localhost`,
+    /// `abc123defg.execute-api.us-east-1.amazonaws.com`), if any.
+    pub fn api_for_host(&self, host: &str) -> Option<usize> {
+        let name = host.split(':').next()?.to_ascii_lowercase();
+        let (first, rest) = name.split_once('.')?;
+        if rest.is_empty() {
+            return None;
+        }
+        self.ids.iter().position(|id| id == first)
+    }
+
+    /// Match a request against API `api` alone, as its own host would.
+    ///
+    /// # Errors
+    /// [`RouteError`] when no route of that API matches.
+    pub fn route_in(&self, api: usize, method: &str, path: &str) -> Result<RouteMatch, RouteError> {
+        if let Some((_, table)) = self.rest_by_api.iter().find(|(a, _)| *a == api) {
+            let mut params = IndexMap::new();
+            return match rest::find(&table.root, path, 0, &mut params) {
+                Some(methods) => match methods.lookup(method) {
+                    Some(id) => Ok(RouteMatch {
+                        id,
+                        path_params: params,
+                    }),
+                    None => Err(RouteError::NoMethod {
+                        resource: methods.template.clone().unwrap_or_default(),
+                        method: method.to_owned(),
+                        allowed: methods.allowed(),
+                    }),
+                },
+                None => Err(RouteError::NoResource {
+                    path: path.to_owned(),
+                }),
+            };
+        }
+        let miss = |path: &str| RouteError::NoRoute {
+            api,
+            method: method.to_owned(),
+            path: path.to_owned(),
+        };
+        let Some(mount) = self.http.iter().find(|m| m.api == api) else {
+            return Err(miss(path));
+        };
+        let rest = match &mount.prefix {
+            None => path,
+            Some(prefix) => match path
+                .strip_prefix('/')
+                .and_then(|p| p.strip_prefix(prefix.as_str()))
+            {
+                Some("") => "/",
+                Some(r) if r.starts_with('/') => r,
+                // Not under the stage: the host's `$default` stage, which this API lacks.
+                _ => return Err(miss(path)),
+            },
+        };
+        mount.route(method, rest).ok_or_else(|| miss(rest))
     }
 
     /// Routes whose path shares the longest prefix with `path`, for "did you mean" hints.
