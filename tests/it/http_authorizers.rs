@@ -28,6 +28,11 @@ def iam(event, context):
                 {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": event["routeArn"]}]},
             "context": {"tier": "gold"}}
 
+def slow(event, context):
+    import time
+    time.sleep(3)
+    return {"isAuthorized": True}
+
 def handler(event, context):
     return {"statusCode": 200, "headers": {"content-type": "application/json"},
             "body": json.dumps(event["requestContext"].get("authorizer"))}
@@ -72,12 +77,18 @@ Resources:
             FunctionArn: !GetAtt IamFn.Arn
             AuthorizerPayloadFormatVersion: "2.0"
             Identity: {{Headers: [Authorization], ReauthorizeEvery: 300}}
+          Slow:
+            FunctionArn: !GetAtt SlowFn.Arn
+            AuthorizerPayloadFormatVersion: "2.0"
+            EnableSimpleResponses: true
+            Identity: {{Headers: [Authorization]}}
           NodeV1:
             FunctionArn: !GetAtt NodeFn.Arn
             AuthorizerPayloadFormatVersion: "1.0"
             Identity: {{Headers: [Authorization], QueryStrings: [tenant]}}
   SimpleFn: {{Type: AWS::Serverless::Function, Properties: {{Handler: app.simple}}}}
   IamFn: {{Type: AWS::Serverless::Function, Properties: {{Handler: app.iam}}}}
+  SlowFn: {{Type: AWS::Serverless::Function, Properties: {{Handler: app.slow, Timeout: 1}}}}
   NodeFn: {{Type: AWS::Serverless::Function, Properties: {{Handler: auth.v1, Runtime: nodejs20.x}}}}
   Fn:
     Type: AWS::Serverless::Function
@@ -90,6 +101,7 @@ Resources:
         Iam: {{Type: HttpApi, Properties: {{ApiId: !Ref Api, Path: "/iam/{{id}}", Method: get, Auth: {{Authorizer: Iam}}}}}}
         Node: {{Type: HttpApi, Properties: {{ApiId: !Ref Api, Path: /node, Method: post, Auth: {{Authorizer: NodeV1}}}}}}
         Open: {{Type: HttpApi, Properties: {{ApiId: !Ref Api, Path: /open, Method: get, Auth: {{Authorizer: NONE}}}}}}
+        SlowAuth: {{Type: HttpApi, Properties: {{ApiId: !Ref Api, Path: /slow-auth, Method: get, Auth: {{Authorizer: Slow}}}}}}
 "#,
         code = code.display()
     )
@@ -318,4 +330,41 @@ async fn the_allow_stand_in_serves_an_http_route_without_running_its_authorizer(
     );
     // Other authorizers keep running.
     assert_eq!(gw.get("/dev/iam/1").await.status, 401);
+}
+
+#[tokio::test]
+async fn an_authorizer_past_its_timeout_is_a_500_and_the_route_test_invoke_skips_it() {
+    let (_code, gw) = start();
+    let r = get(&gw, "/dev/slow-auth", "t").await;
+    assert_eq!(
+        (r.status, r.text()),
+        (500, r#"{"message":"Internal Server Error"}"#.into())
+    );
+    assert_eq!(r.header("x-glassgate-cause"), Some("authorizer-timeout"));
+
+    // TestInvokeMethod: the route runs without its authorizer, HTTP API bodies and all.
+    let (status, body) = gw
+        .admin(
+            "POST",
+            "/test-invoke",
+            r#"{"method":"GET","path":"/dev/admin"}"#,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], 200, "{body}");
+    assert!(
+        body["log"]
+            .as_str()
+            .is_some_and(|l| l.contains("authorization skipped")),
+        "{body}"
+    );
+    let (_, body) = gw
+        .admin(
+            "POST",
+            "/test-invoke",
+            r#"{"method":"GET","path":"/dev/nowhere"}"#,
+        )
+        .await;
+    assert_eq!(body["status"], 404, "{body}");
+    assert_eq!(body["body"], r#"{"message":"Not Found"}"#, "{body}");
 }
