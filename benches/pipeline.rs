@@ -122,6 +122,7 @@ fn benches(c: &mut Criterion) {
                 resource: route.resource(),
                 route_key: "GET /pets/{id}",
                 path: "/pets/7",
+                scopes: &[],
                 auth: authorizer,
                 req: &req,
                 path_params: &params,

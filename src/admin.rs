@@ -254,6 +254,7 @@ fn authorizers(state: &ServerState) -> Response<Full<Bytes>> {
                 "type": match a.kind {
                     crate::model::AuthorizerKind::Token { .. } => "TOKEN",
                     crate::model::AuthorizerKind::Request { .. } => "REQUEST",
+                    crate::model::AuthorizerKind::Jwt { .. } => "JWT",
                 },
                 "mode": mode.name(),
                 "ttlS": auth.ttl(a).as_secs(),

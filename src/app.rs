@@ -322,6 +322,8 @@ pub async fn probe(args: &TemplateArgs, identity: &str) -> Result<String> {
             };
             let (arn1, arn2) = (arn(first), arn(second));
             let payload = match &a.kind {
+                // The gateway checks tokens itself: no policy to probe.
+                crate::model::AuthorizerKind::Jwt { .. } => continue,
                 crate::model::AuthorizerKind::Token { .. } => event::token_event(&arn1, identity),
                 crate::model::AuthorizerKind::Request {
                     identity_sources, ..
@@ -358,7 +360,10 @@ pub async fn probe(args: &TemplateArgs, identity: &str) -> Result<String> {
                 &crate::pipeline::request::new_request_id(),
                 time::OffsetDateTime::now_utc(),
             );
-            let rx = lambda.invoke(&a.function, bytes::Bytes::from(payload), &root)?;
+            let Some(function) = a.function.as_deref() else {
+                continue;
+            };
+            let rx = lambda.invoke(function, bytes::Bytes::from(payload), &root)?;
             let report = rx.await.context("the probe invocation was abandoned")?;
             let crate::lambda::InvokeOutcome::Success(body) = report.outcome else {
                 out.push_str(&format!(

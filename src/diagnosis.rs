@@ -182,6 +182,21 @@ pub fn diagnose(trace: &Trace) -> Option<Diagnosis> {
                 steps,
             )
         }
+        Cause::JwtMalformed
+        | Cause::JwtBadSignature
+        | Cause::JwtUnknownKid
+        | Cause::JwtExpired
+        | Cause::JwtNotYetValid
+        | Cause::JwtWrongIssuer
+        | Cause::JwtWrongAudience
+        | Cause::JwtScopeMissing
+        | Cause::JwksUnreachable => (
+            format!(
+                "{status} from JWT authorizer {auth_name}, which checks the token itself (no function runs): {}; {backend}.",
+                f.detail
+            ),
+            jwt_steps(f.cause),
+        ),
         Cause::HandlerError => (
             format!("{status} came from your backend: {}.", f.detail),
             vec!["read the handler's output above for the exception".into()],
@@ -226,6 +241,38 @@ pub fn diagnose(trace: &Trace) -> Option<Diagnosis> {
         summary,
         next_steps: steps,
     })
+}
+
+/// What to try for each JWT refusal.
+fn jwt_steps(cause: Cause) -> Vec<String> {
+    let step: &str = match cause {
+        Cause::JwtMalformed => {
+            "send the token itself (Authorization: Bearer eyJ...), RSA-signed: API Gateway refuses HS256 and ES256 tokens"
+        }
+        Cause::JwtBadSignature => {
+            "get a fresh token from the configured issuer; a token signed by another key (another tenant or environment) never verifies"
+        }
+        Cause::JwtUnknownKid => {
+            "the issuer rotated its keys or the token comes from another issuer: check the token's kid against the issuer's jwks_uri"
+        }
+        Cause::JwtExpired => {
+            "get a new token; if it was just issued, compare the issuer's clock with this machine's"
+        }
+        Cause::JwtNotYetValid => {
+            "the issuer's clock is ahead of this machine's, or the token is post-dated: check the clocks"
+        }
+        Cause::JwtWrongIssuer => {
+            "make JwtConfiguration.Issuer exactly the token's iss, trailing slash included"
+        }
+        Cause::JwtWrongAudience => {
+            "add the token's aud (ID tokens) or client_id (access tokens, which have no aud) to JwtConfiguration.Audience"
+        }
+        Cause::JwtScopeMissing => {
+            "request the route's scope when getting the token, and send the access token (ID tokens carry no scopes)"
+        }
+        _ => "make the issuer reachable, or give its keys offline: serve --jwks ISSUER=PATH_OR_URL",
+    };
+    vec![step.to_owned()]
 }
 
 /// The classic HTTP API CORS trap: a preflight taken by a route with an authorizer

@@ -83,7 +83,7 @@ pub fn traps(model: &Model) -> Vec<Warning> {
                 });
             }
             if !a.ttl.is_zero() {
-                if let Some(src) = handler_source(model, &a.function) {
+                if let Some(src) = a.function.as_deref().and_then(|f| handler_source(model, f)) {
                     let code = std::fs::read_to_string(&src).unwrap_or_default();
                     if reads_method_arn(&code) && !ends_a_path_in_wildcards(&code) {
                         out.push(Warning {
@@ -98,7 +98,7 @@ pub fn traps(model: &Model) -> Vec<Warning> {
                     }
                 }
             }
-            if let Some(f) = model.functions.get(&a.function) {
+            if let Some(f) = a.function.as_deref().and_then(|f| model.functions.get(f)) {
                 if f.timeout.as_secs() >= 29 {
                     out.push(Warning {
                         location: format!("Resources.{}.Properties.Timeout", f.logical_id),

@@ -175,6 +175,10 @@ struct ServeCmd {
     /// allow (a stand-in that allows everything). Repeatable.
     #[arg(long = "authorizer", value_name = "NAME=MODE")]
     authorizer_modes: Vec<String>,
+    /// The signing keys of a JWT issuer without reaching it: a local JWKS file, or the URL of
+    /// its JWKS (no discovery). Repeatable.
+    #[arg(long = "jwks", value_name = "ISSUER=PATH_OR_URL", value_parser = parse_jwks)]
+    jwks: Vec<(String, glassgate::pipeline::authorize::jwt::jwks::KeySource)>,
     /// Port of the admin API (default: the serving port + 1).
     #[arg(long)]
     admin_port: Option<u16>,
@@ -196,6 +200,30 @@ struct ServeCmd {
 /// threads (BENCHMARKS.md).
 fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1))
+}
+
+/// `--jwks ISSUER=PATH_OR_URL`.
+fn parse_jwks(
+    text: &str,
+) -> Result<(String, glassgate::pipeline::authorize::jwt::jwks::KeySource), String> {
+    use glassgate::pipeline::authorize::jwt::jwks::KeySource;
+    // The issuer is a URL itself: split at the `=` that follows it.
+    let Some((issuer, source)) = text.split_once('=') else {
+        return Err(format!("{text:?}: expected ISSUER=PATH_OR_URL"));
+    };
+    if issuer.is_empty() || source.is_empty() {
+        return Err(format!("{text:?}: expected ISSUER=PATH_OR_URL"));
+    }
+    let source = if source.starts_with("http://") || source.starts_with("https://") {
+        KeySource::Url(source.to_owned())
+    } else {
+        let path = PathBuf::from(source);
+        if !path.is_file() {
+            return Err(format!("{source}: no such JWKS file"));
+        }
+        KeySource::File(std::fs::canonicalize(&path).unwrap_or(path))
+    };
+    Ok((issuer.to_owned(), source))
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -220,6 +248,7 @@ fn run_invoke(cmd: InvokeCmd) -> anyhow::Result<()> {
         env_vars: cmd.env_vars,
         auth: glassgate::pipeline::authorize::AuthSettings {
             ttl_override: cmd.authorizer_cache_ttl.map(Duration::from_secs),
+            jwks: Default::default(),
         },
     };
     let report = runtime()?.block_on(app::invoke(args))?;
@@ -275,6 +304,7 @@ fn main() -> ExitCode {
                 echo_handler_output: !cmd.quiet_handlers,
                 auth: glassgate::pipeline::authorize::AuthSettings {
                     ttl_override: cmd.authorizer_cache_ttl.map(Duration::from_secs),
+                    jwks: cmd.jwks.into_iter().collect(),
                 },
                 authorizer_modes: cmd.authorizer_modes,
                 admin_host: cmd.admin_host,

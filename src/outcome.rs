@@ -86,6 +86,24 @@ pub enum Cause {
     CachedPolicyNotCovered,
     /// An HTTP API authorizer's simple response said `"isAuthorized": false`.
     AuthorizerDenied,
+    /// A JWT authorizer's token is not a JWT (segments, header, payload) or not RSA-signed.
+    JwtMalformed,
+    /// The token's signature does not verify with the issuer's key.
+    JwtBadSignature,
+    /// The issuer's JWKS has no key with the token's `kid`.
+    JwtUnknownKid,
+    /// The token's `exp` has passed.
+    JwtExpired,
+    /// The token's `nbf` or `iat` is in the future.
+    JwtNotYetValid,
+    /// The token's `iss` is not the configured issuer.
+    JwtWrongIssuer,
+    /// The token's `aud` (or `client_id`) is not a configured audience.
+    JwtWrongAudience,
+    /// The token has none of the route's authorization scopes (403).
+    JwtScopeMissing,
+    /// The issuer's discovery document or JWKS could not be fetched.
+    JwksUnreachable,
     /// The handler raised an error.
     HandlerError,
     /// The handler process exited during the invocation.
@@ -111,7 +129,7 @@ pub enum Cause {
 
 impl Cause {
     /// Every cause.
-    pub const ALL: [Cause; 24] = [
+    pub const ALL: [Cause; 33] = [
         Cause::NoRoute,
         Cause::IdentityMissing,
         Cause::IdentityInvalid,
@@ -126,6 +144,15 @@ impl Cause {
         Cause::PolicyNotCovered,
         Cause::CachedPolicyNotCovered,
         Cause::AuthorizerDenied,
+        Cause::JwtMalformed,
+        Cause::JwtBadSignature,
+        Cause::JwtUnknownKid,
+        Cause::JwtExpired,
+        Cause::JwtNotYetValid,
+        Cause::JwtWrongIssuer,
+        Cause::JwtWrongAudience,
+        Cause::JwtScopeMissing,
+        Cause::JwksUnreachable,
         Cause::HandlerError,
         Cause::HandlerCrash,
         Cause::HandlerTimeout,
@@ -160,6 +187,15 @@ impl Cause {
             Cause::PolicyNotCovered => "policy-not-covered",
             Cause::CachedPolicyNotCovered => "cached-policy-not-covered",
             Cause::AuthorizerDenied => "authorizer-denied",
+            Cause::JwtMalformed => "jwt-malformed",
+            Cause::JwtBadSignature => "jwt-bad-signature",
+            Cause::JwtUnknownKid => "jwt-unknown-kid",
+            Cause::JwtExpired => "jwt-expired",
+            Cause::JwtNotYetValid => "jwt-not-yet-valid",
+            Cause::JwtWrongIssuer => "jwt-wrong-issuer",
+            Cause::JwtWrongAudience => "jwt-wrong-audience",
+            Cause::JwtScopeMissing => "jwt-scope-missing",
+            Cause::JwksUnreachable => "jwks-unreachable",
             Cause::HandlerError => "handler-error",
             Cause::HandlerCrash => "handler-crash",
             Cause::HandlerTimeout => "handler-timeout",
@@ -190,6 +226,15 @@ impl Cause {
             | Cause::PolicyNotCovered
             | Cause::CachedPolicyNotCovered
             | Cause::AuthorizerDenied
+            | Cause::JwtMalformed
+            | Cause::JwtBadSignature
+            | Cause::JwtUnknownKid
+            | Cause::JwtExpired
+            | Cause::JwtNotYetValid
+            | Cause::JwtWrongIssuer
+            | Cause::JwtWrongAudience
+            | Cause::JwtScopeMissing
+            | Cause::JwksUnreachable
             | Cause::AuthorizerPermission => Layer::Authorizer,
             Cause::HandlerError
             | Cause::HandlerCrash
@@ -224,6 +269,10 @@ pub struct Failure {
     /// (gateway response templates can use them as `$context.authorizer.*`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub authorizer_context: Option<indexmap::IndexMap<String, String>>,
+    /// The `www-authenticate` header a JWT authorizer's refusal carries (boxed: a failure
+    /// travels in every `Result` of the lifecycle, so it stays small).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub www_authenticate: Option<Box<str>>,
 }
 
 impl Failure {
@@ -234,6 +283,7 @@ impl Failure {
             cause,
             detail: detail.into(),
             authorizer_context: None,
+            www_authenticate: None,
         }
     }
 }

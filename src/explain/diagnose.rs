@@ -541,8 +541,20 @@ fn explain(c: Cause, status: u16, n: &Notes) -> (String, Vec<String>) {
                 "check why the authorizer chose Deny for this principal, or narrow the Deny statement's Resource",
             ]),
         ),
-        // HTTP APIs write no execution log, so `explain --log` never meets this one; a
-        // glassgate trace can name it.
+        // HTTP APIs write no execution log, so `explain --log` never meets these; a
+        // glassgate trace names them.
+        Cause::JwtMalformed
+        | Cause::JwtBadSignature
+        | Cause::JwtUnknownKid
+        | Cause::JwtExpired
+        | Cause::JwtNotYetValid
+        | Cause::JwtWrongIssuer
+        | Cause::JwtWrongAudience
+        | Cause::JwtScopeMissing
+        | Cause::JwksUnreachable => (
+            format!("{head}: the JWT authorizer refused the token; the backend never ran."),
+            s(&["read the www-authenticate header of the response for the reason"]),
+        ),
         Cause::AuthorizerDenied => (
             format!(
                 "{head}: the authorizer's simple response said isAuthorized false, so the HTTP API answered 403 {{\"message\":\"Forbidden\"}}; the backend never ran."

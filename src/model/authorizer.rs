@@ -9,8 +9,9 @@ use super::{ApiKind, PayloadVersion};
 pub struct Authorizer {
     /// Its name.
     pub name: String,
-    /// Logical id of the local function that implements it.
-    pub function: String,
+    /// Logical id of the local function that implements it; `None` for a JWT authorizer,
+    /// which the gateway runs itself.
+    pub function: Option<String>,
     /// TOKEN or REQUEST, with their identity sources.
     pub kind: AuthorizerKind,
     /// Result cache TTL (`ReauthorizeEvery` / `AuthorizerResultTtlInSeconds`; default
@@ -41,6 +42,16 @@ pub enum AuthorizerKind {
         /// `EnableSimpleResponses` (HTTP APIs, payload 2.0 only): the result is
         /// `{isAuthorized, context}` instead of an IAM policy.
         simple_responses: bool,
+    },
+    /// `JWT` (HTTP APIs): the gateway itself checks a token's signature against the issuer's
+    /// keys and its claims against the configuration; no function runs.
+    Jwt {
+        /// `JwtConfiguration.Issuer`: the `iss` a token must carry, compared as an exact string.
+        issuer: String,
+        /// `JwtConfiguration.Audience`: `aud` (or, without `aud`, `client_id`) must be one.
+        audience: Vec<String>,
+        /// Where the token is (`$request.header.Authorization`).
+        identity_source: IdentitySource,
     },
 }
 

@@ -21,6 +21,8 @@ pub struct Route {
     /// Name of the authorizer (in the API's `authorizers`) that guards it; `None` when the
     /// route is open (no authorizer, or `Auth: {Authorizer: NONE}`).
     pub authorizer: Option<String>,
+    /// `AuthorizationScopes` a JWT authorizer requires of the token (one is enough).
+    pub scopes: Vec<String>,
     /// Where it was declared, e.g. `Resources.HelloFunction.Properties.Events.Hello`.
     pub source: String,
 }

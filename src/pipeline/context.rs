@@ -19,12 +19,27 @@ pub struct AuthContext {
     /// it on as `requestContext.authorizer.lambda`); `None` for the allow stand-in, whose
     /// context is text.
     pub json_context: Option<Arc<IndexMap<String, serde_json::Value>>>,
+    /// A JWT authorizer's verified token: its claims (stringified) and, when the route has
+    /// scopes, the token's scopes.
+    pub jwt: Option<JwtClaims>,
+}
+
+/// What a JWT authorizer hands to the integration (aws-httpapi-semantics.md §3.5).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct JwtClaims {
+    /// Every claim, stringified as API Gateway does.
+    pub claims: IndexMap<String, String>,
+    /// `null` unless the route has authorization scopes.
+    pub scopes: Option<Vec<String>>,
 }
 
 impl AuthContext {
     /// `requestContext.authorizer` of a payload 2.0 event: `{"lambda": context}`, the context
     /// values keeping their JSON types (aws-httpapi-semantics.md §2.7).
     pub fn lambda_block(&self) -> serde_json::Value {
+        if let Some(jwt) = &self.jwt {
+            return serde_json::json!({ "jwt": jwt });
+        }
         let context: serde_json::Map<String, serde_json::Value> = match &self.json_context {
             Some(c) => c.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
             None => self

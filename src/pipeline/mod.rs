@@ -361,6 +361,12 @@ impl Pipeline {
             resource,
             route_key: &route_key,
             path: api.route_path(&req.path),
+            scopes: matched
+                .as_ref()
+                .filter(|m| m.id.api < self.model.apis.len())
+                .map_or(&[][..], |m| {
+                    &self.model.apis[m.id.api].routes[m.id.route].scopes[..]
+                }),
             auth,
             req,
             path_params: &params,
@@ -487,6 +493,7 @@ impl Pipeline {
                         resource: route.resource(),
                         route_key: &route_key,
                         path: api.route_path(&req.path),
+                        scopes: &route.scopes,
                         auth,
                         req,
                         path_params: &matched.path_params,
@@ -550,6 +557,7 @@ impl Pipeline {
                         context: Arc::new(context),
                         integration_latency_ms: 0,
                         json_context: None,
+                        jwt: None,
                     });
                 }
             }

@@ -410,6 +410,7 @@ fn rest_lambda_route(
             timeout: Duration::from_millis(timeout_ms),
         },
         authorizer: None,
+        scopes: Vec::new(),
         source,
     }
 }

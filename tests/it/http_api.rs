@@ -306,7 +306,7 @@ fn validate_prints_each_api_with_its_flavour_and_stage() {
 }
 
 #[test]
-fn jwt_and_iam_authorization_are_refused_rather_than_served_open() {
+fn iam_authorization_bad_issuers_and_unknown_authorizers_are_refused() {
     let code = code_dir();
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("template.yaml");
@@ -320,7 +320,7 @@ Resources:
         DefaultAuthorizer: Jwt
         Authorizers:
           Jwt:
-            JwtConfiguration: {{issuer: "https://issuer.example", audience: [app]}}
+            JwtConfiguration: {{issuer: "http://issuer.example", audience: [app]}}
             IdentitySource: $request.header.Authorization
   Fn:
     Type: AWS::Serverless::Function
@@ -338,7 +338,7 @@ Resources:
     std::fs::write(&path, t).expect("write");
     let err = fail(glassgate().arg("validate").arg(&path));
     assert!(
-        err.contains("Resources.Api.Properties.Auth.Authorizers.Jwt: authorizer Jwt: JWT authorizers are not emulated yet"),
+        err.contains("Resources.Api.Properties.Auth.Authorizers.Jwt.JwtConfiguration.issuer: issuer \"http://issuer.example\" must be a full https:// URL"),
         "{err}"
     );
     assert!(

@@ -8,6 +8,7 @@ mod failures;
 mod golden;
 mod http_api;
 mod http_authorizers;
+mod jwt;
 mod lifecycle;
 mod reload;
 mod runtimes;

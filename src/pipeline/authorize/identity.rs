@@ -90,6 +90,17 @@ fn query_value(req: &GatewayRequest, name: &str, kind: ApiKind) -> Option<String
     }
 }
 
+/// The value of one identity source in a request (header, query string); `None` when it is
+/// absent. (Stage variables and `$context` need more than the request; JWT authorizers take
+/// a header or a query string.)
+pub fn source_value(src: &IdentitySource, req: &GatewayRequest) -> Option<String> {
+    match src {
+        IdentitySource::Header(n) => req.header(n).map(str::to_owned),
+        IdentitySource::Query(n) => query_value(req, n, ApiKind::Http),
+        IdentitySource::StageVariable(_) | IdentitySource::Context(_) => None,
+    }
+}
+
 /// Extract the identity for an authorizer.
 ///
 /// # Errors
@@ -145,6 +156,12 @@ pub fn extract(
             }
             Ok(Identity { values })
         }
+        // Checked by the JWT stage itself (`jwt.rs`), which reads its one source.
+        AuthorizerKind::Jwt {
+            identity_source, ..
+        } => Ok(Identity {
+            values: vec![source_value(identity_source, req).unwrap_or_default()],
+        }),
     }
 }
 

@@ -15,6 +15,7 @@
 pub mod cache;
 pub mod event;
 pub mod identity;
+pub mod jwt;
 pub mod policy;
 pub mod result;
 
@@ -47,6 +48,13 @@ pub use super::context::AuthContext;
 impl serde::Serialize for AuthContext {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
+        // A JWT authorizer's payload 1.0 block: claims and scopes, nothing else.
+        if let Some(jwt) = &self.jwt {
+            let mut m = s.serialize_map(Some(2))?;
+            m.serialize_entry("claims", &jwt.claims)?;
+            m.serialize_entry("scopes", &jwt.scopes)?;
+            return m.end();
+        }
         let mut m = s.serialize_map(Some(self.context.len() + 2))?;
         if let Some(p) = &self.principal_id {
             m.serialize_entry("principalId", p)?;
@@ -117,6 +125,8 @@ pub struct AuthTarget<'a> {
     pub route_key: &'a str,
     /// The request path without a named stage's prefix (what the method or route ARN names).
     pub path: &'a str,
+    /// The route's `AuthorizationScopes` (JWT authorizers).
+    pub scopes: &'a [String],
     /// The authorizer to run.
     pub auth: &'a Authorizer,
     /// The request.
@@ -137,6 +147,8 @@ pub struct AuthorizeOptions {
 pub struct AuthSettings {
     /// `--authorizer-cache-ttl`: overrides every authorizer's TTL.
     pub ttl_override: Option<Duration>,
+    /// `--jwks ISSUER=PATH_OR_URL`: an issuer's keys without discovery.
+    pub jwks: HashMap<String, jwt::jwks::KeySource>,
 }
 
 /// A string-keyed map for per-request lookups of setup data (keys come from the template,
@@ -186,6 +198,8 @@ impl Prepared {
 /// The authorizer stage of one server: compiled expressions, the shared cache, modes.
 pub struct Authorizers {
     cache: Arc<AuthCache>,
+    /// The keys of JWT authorizers' issuers.
+    jwks: jwt::jwks::Jwks,
     /// What each authorizer needs per request, computed once: by API logical id, then
     /// authorizer name (nested so a lookup borrows instead of building a key; a fast hasher
     /// because both lookups run on every authorized request).
@@ -252,6 +266,7 @@ impl Authorizers {
         }
         Ok(Authorizers {
             cache,
+            jwks: jwt::jwks::Jwks::new(settings.jwks.clone()),
             prepared,
             settings,
             modes: RwLock::new(HashMap::new()),
@@ -348,8 +363,9 @@ impl Authorizers {
             kind: match auth.kind {
                 AuthorizerKind::Token { .. } => "TOKEN",
                 AuthorizerKind::Request { .. } => "REQUEST",
+                AuthorizerKind::Jwt { .. } => "JWT",
             },
-            function: auth.function.clone(),
+            function: auth.function.clone().unwrap_or_default(),
             mode: "normal",
             method_arn: method_arn.clone(),
             ttl_s: ttl.as_secs(),
@@ -361,17 +377,38 @@ impl Authorizers {
             },
             ..AuthorizerFacts::default()
         };
-        let outcome = self
-            .run(
-                lambda,
-                target,
-                ttl,
-                &method_arn,
-                redactor,
-                trace,
-                &mut facts,
-            )
-            .await;
+        let outcome = match &auth.kind {
+            AuthorizerKind::Jwt {
+                issuer,
+                audience,
+                identity_source,
+            } => {
+                facts.cache = "disabled";
+                facts.ttl_s = 0;
+                self.run_jwt(
+                    target,
+                    issuer,
+                    audience,
+                    identity_source,
+                    redactor,
+                    trace,
+                    &mut facts,
+                )
+                .await
+            }
+            _ => {
+                self.run(
+                    lambda,
+                    target,
+                    ttl,
+                    &method_arn,
+                    redactor,
+                    trace,
+                    &mut facts,
+                )
+                .await
+            }
+        };
         facts.latency_ms = began.elapsed().as_secs_f64() * 1000.0;
         trace.authorizer = Some(facts);
         outcome
@@ -399,6 +436,12 @@ impl Authorizers {
         } = *target;
         let flavor = api.flavor.kind();
         let prepared = self.prepared(api, auth)?;
+        let Some(function) = auth.function.as_deref() else {
+            return Err(Failure::new(
+                Cause::AuthorizerError,
+                format!("authorizer {} has no function to invoke", auth.name),
+            ));
+        };
         // Hot on every authorized request: plain concatenation, not `format!`.
         trace.log(
             [
@@ -482,7 +525,9 @@ impl Authorizers {
             http_route_key: (flavor == ApiKind::Http).then_some(route_key),
         };
         let (payload_version, simple) = match &auth.kind {
-            AuthorizerKind::Token { .. } => (PayloadVersion::V1, false),
+            AuthorizerKind::Token { .. } | AuthorizerKind::Jwt { .. } => {
+                (PayloadVersion::V1, false)
+            }
             AuthorizerKind::Request {
                 payload,
                 simple_responses,
@@ -490,6 +535,16 @@ impl Authorizers {
             } => (*payload, *simple_responses),
         };
         let payload = match (&auth.kind, flavor, payload_version) {
+            // `authorize` runs JWT authorizers in `run_jwt`; nothing to invoke.
+            (AuthorizerKind::Jwt { .. }, ..) => {
+                return Err(Failure::new(
+                    Cause::AuthorizerError,
+                    format!(
+                        "authorizer {} is a JWT authorizer, not a function",
+                        auth.name
+                    ),
+                ));
+            }
             (AuthorizerKind::Token { .. }, ..) => {
                 event::token_event(method_arn, key.identity.first().map_or("", String::as_str))
             }
@@ -516,10 +571,7 @@ impl Authorizers {
                 )
             }
         };
-        let function_arn = lambda
-            .function_arn(&auth.function)
-            .unwrap_or_default()
-            .to_owned();
+        let function_arn = lambda.function_arn(function).unwrap_or_default().to_owned();
         let uri = format!(
             "https://lambda.{}.amazonaws.com/2015-03-31/functions/{function_arn}/invocations",
             self.region
@@ -543,7 +595,7 @@ impl Authorizers {
         let began = Instant::now();
         let rx = lambda
             .invoke(
-                &auth.function,
+                function,
                 Bytes::from(payload),
                 &crate::pipeline::request::trace_root(&req.request_id, req.received_at),
             )
@@ -555,7 +607,7 @@ impl Authorizers {
             ));
         };
         let latency = began.elapsed().as_millis() as u64;
-        facts.invocation = Some(invocation_facts(&auth.function, &report));
+        facts.invocation = Some(invocation_facts(function, &report));
         let payload = match report.outcome {
             InvokeOutcome::Success(p) => p,
             InvokeOutcome::Failure(f) => {
@@ -608,6 +660,70 @@ impl Authorizers {
             );
         }
         self.decide(&parsed, method_arn, None, latency, trace, facts)
+    }
+
+    /// A JWT authorizer: the gateway checks the token, no function runs.
+    #[allow(clippy::too_many_arguments)]
+    async fn run_jwt(
+        &self,
+        target: &AuthTarget<'_>,
+        issuer: &str,
+        audience: &[String],
+        source: &crate::model::IdentitySource,
+        redactor: &mut Redactor,
+        trace: &mut Trace,
+        facts: &mut AuthorizerFacts,
+    ) -> Result<AuthContext, Failure> {
+        let AuthTarget {
+            req, auth, scopes, ..
+        } = *target;
+        let value = identity::source_value(source, req).unwrap_or_default();
+        if value.is_empty() {
+            return Err(Failure {
+                www_authenticate: Some("Bearer".into()),
+                ..Failure::new(
+                    Cause::IdentityMissing,
+                    format!(
+                        "identity source {} is missing or empty, so API Gateway answers 401 without checking a token (JWT authorizer {})",
+                        source.spelled(crate::model::ApiKind::Http),
+                        auth.name
+                    ),
+                )
+            });
+        }
+        redactor.add(&value);
+        facts.identity = vec![mask(&value)];
+        trace.log(format!(
+            "glassgate: JWT authorizer {} checking a token against issuer {issuer}",
+            auth.name
+        ));
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        match jwt::verify(&value, issuer, audience, scopes, &self.jwks, now).await {
+            Ok(v) => {
+                facts.decision = Some("allow");
+                facts.principal_id = v.claims.get("sub").cloned();
+                Ok(AuthContext {
+                    principal_id: None,
+                    context: Arc::default(),
+                    integration_latency_ms: 0,
+                    json_context: None,
+                    jwt: Some(super::context::JwtClaims {
+                        claims: v.claims,
+                        scopes: v.scopes,
+                    }),
+                })
+            }
+            Err(f) => {
+                facts.decision = Some("deny");
+                Err(Failure {
+                    www_authenticate: Some(f.www_authenticate(scopes).into()),
+                    ..Failure::new(
+                        f.cause(),
+                        format!("JWT authorizer {}: {}", auth.name, f.detail()),
+                    )
+                })
+            }
+        }
     }
 
     fn function_failure(
@@ -681,6 +797,7 @@ impl Authorizers {
             context: result.context_strings.clone(),
             integration_latency_ms: latency_ms,
             json_context: Some(result.context_json.clone()),
+            jwt: None,
         };
         if let Some(allowed) = result.is_authorized {
             facts.decision = Some(if allowed { "allow" } else { "simple-deny" });

@@ -15,13 +15,24 @@ pub(super) fn fixed(cause: Cause) -> (u16, &'static str) {
     const TOO_LARGE: &str = r#"{"message":"Request Entity Too Large"}"#;
     match cause {
         Cause::NoRoute => (404, NOT_FOUND),
-        Cause::IdentityMissing | Cause::IdentityInvalid | Cause::AuthorizerUnauthorized => {
-            (401, UNAUTHORIZED)
-        }
+        Cause::IdentityMissing
+        | Cause::IdentityInvalid
+        | Cause::AuthorizerUnauthorized
+        | Cause::JwtMalformed
+        | Cause::JwtBadSignature
+        | Cause::JwtUnknownKid
+        | Cause::JwtExpired
+        | Cause::JwtNotYetValid
+        | Cause::JwtWrongIssuer
+        | Cause::JwtWrongAudience
+        // Unverified: AWS's answer when the keys cannot be fetched is not captured; a
+        // token that cannot be checked is refused like a bad one.
+        | Cause::JwksUnreachable => (401, UNAUTHORIZED),
         Cause::PolicyExplicitDeny
         | Cause::PolicyNotCovered
         | Cause::CachedPolicyNotCovered
-        | Cause::AuthorizerDenied => (403, FORBIDDEN),
+        | Cause::AuthorizerDenied
+        | Cause::JwtScopeMissing => (403, FORBIDDEN),
         Cause::AuthorizerError
         | Cause::AuthorizerPermission
         | Cause::AuthorizerCrash

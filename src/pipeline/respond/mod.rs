@@ -159,7 +159,18 @@ fn builtin(cause: Cause) -> Builtin {
             r#"{"message":"Missing Authentication Token"}"#,
             Some("Missing Authentication Token"),
         ),
-        Cause::IdentityMissing | Cause::IdentityInvalid | Cause::AuthorizerUnauthorized => b(
+        // JWT causes come from HTTP APIs only (REST's Cognito authorizers would answer alike).
+        Cause::IdentityMissing
+        | Cause::IdentityInvalid
+        | Cause::AuthorizerUnauthorized
+        | Cause::JwtMalformed
+        | Cause::JwtBadSignature
+        | Cause::JwtUnknownKid
+        | Cause::JwtExpired
+        | Cause::JwtNotYetValid
+        | Cause::JwtWrongIssuer
+        | Cause::JwtWrongAudience
+        | Cause::JwksUnreachable => b(
             Some(T::UNAUTHORIZED),
             401,
             "UnauthorizedException",
@@ -188,7 +199,10 @@ fn builtin(cause: Cause) -> Builtin {
             Some("User is not authorized to access this resource with an explicit deny"),
         ),
         // `AuthorizerDenied` comes from HTTP API simple responses only; REST would deny alike.
-        Cause::PolicyNotCovered | Cause::CachedPolicyNotCovered | Cause::AuthorizerDenied => b(
+        Cause::PolicyNotCovered
+        | Cause::CachedPolicyNotCovered
+        | Cause::AuthorizerDenied
+        | Cause::JwtScopeMissing => b(
             Some(T::ACCESS_DENIED),
             403,
             "AccessDeniedException",
@@ -262,9 +276,13 @@ pub struct ResponseContext<'a> {
 pub fn for_failure(failure: &Failure, ctx: &ResponseContext<'_>) -> GatewayResponse {
     if ctx.api.is_some_and(|a| a.flavor.kind() == ApiKind::Http) {
         let (status, body) = http::fixed(failure.cause);
+        let mut headers = vec![("Content-Type".to_owned(), "application/json".to_owned())];
+        if let Some(w) = &failure.www_authenticate {
+            headers.push(("www-authenticate".to_owned(), w.to_string()));
+        }
         return GatewayResponse {
             status,
-            headers: vec![("Content-Type".to_owned(), "application/json".to_owned())],
+            headers,
             body: Bytes::from_static(body.as_bytes()),
         };
     }

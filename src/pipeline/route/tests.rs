@@ -30,6 +30,7 @@ fn api_of(flavor: Flavor, stage: &str, routes: &[(&str, &str)]) -> Api {
                 },
                 source: format!("{m} {p}"),
                 authorizer: None,
+                scopes: Vec::new(),
             })
             .collect(),
         authorizers: IndexMap::new(),

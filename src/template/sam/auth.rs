@@ -6,7 +6,7 @@
 //! understand: an authorizer whose function cannot be found, a Cognito or IAM authorizer, or a
 //! route naming an authorizer that does not exist is an error, not a warning.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use indexmap::IndexMap;
@@ -58,6 +58,9 @@ pub(super) struct ApiAuth {
     pub authorizers: IndexMap<String, Authorizer>,
     /// Declared but invalid (already reported): routes naming them add no error of their own.
     pub broken: HashSet<String>,
+    /// A JWT authorizer's own `AuthorizationScopes`: what routes using it without scopes of
+    /// their own require.
+    pub default_scopes: HashMap<String, Vec<String>>,
     pub gateway_responses: IndexMap<String, GatewayResponseSpec>,
 }
 
@@ -239,7 +242,7 @@ impl Builder<'_> {
         }
         Ok(Authorizer {
             name: name.to_owned(),
-            function,
+            function: Some(function),
             kind,
             ttl,
             source: loc.to_owned(),
@@ -658,6 +661,14 @@ impl Builder<'_> {
                     && !auth.authorizers.contains_key(name)
                 {
                     continue;
+                }
+                if spec.scopes.is_empty()
+                    && let Some(scopes) = spec
+                        .authorizer
+                        .as_ref()
+                        .and_then(|n| auth.default_scopes.get(n))
+                {
+                    spec.scopes.clone_from(scopes);
                 }
                 api.routes.push(spec);
             }

@@ -662,7 +662,7 @@ impl<'t> Builder<'t> {
         }
         Ok(Authorizer {
             name: name.to_owned(),
-            function,
+            function: Some(function),
             kind,
             ttl: Duration::from_secs(ttl),
             source,

@@ -18,7 +18,7 @@ use serde_json::{Map, Value};
 use super::apigw::Spelling;
 use super::auth::{TTL_RANGE, lambda_function_name};
 use super::cfn::invocation_target;
-use super::http_auth::{IAM_NOT_EMULATED, JWT_NOT_EMULATED};
+use super::http_auth::IAM_NOT_EMULATED;
 use super::{Builder, PendingRoute, Prop, RouteAuth, check_stage_name};
 use crate::model::{
     Api, ApiKind, Authorizer, AuthorizerKind, DEFAULT_STAGE, Flavor, IdentitySource, Integration,
@@ -162,6 +162,7 @@ impl Builder<'_> {
                                 timeout: Duration::from_millis(30_000),
                             },
                             authorizer: None,
+                            scopes: Vec::new(),
                             source: loc.clone(),
                         },
                         auth: RouteAuth::Open,
@@ -472,12 +473,7 @@ impl Builder<'_> {
             .ok()?;
         match ty.to_ascii_uppercase().as_str() {
             "REQUEST" => {}
-            "JWT" => {
-                self.r
-                    .diags
-                    .error(props_loc, format!("authorizer {name}: {JWT_NOT_EMULATED}"));
-                return None;
-            }
+            "JWT" => return self.v2_jwt_authorizer(name, props, props_loc, spelling, source),
             _ => {
                 self.r.diags.error(
                     child(props_loc, &type_key),
@@ -588,7 +584,7 @@ impl Builder<'_> {
         }
         Some(Authorizer {
             name: name.to_owned(),
-            function,
+            function: Some(function),
             kind: AuthorizerKind::Request {
                 identity_sources: sources,
                 payload,
@@ -597,6 +593,68 @@ impl Builder<'_> {
             ttl: Duration::from_secs(ttl),
             source,
         })
+    }
+
+    /// A JWT authorizer as API Gateway spells it: `JwtConfiguration{Issuer, Audience}` and
+    /// `IdentitySource` (`Spelling::Resource`), or `jwtConfiguration{issuer, audience}` and
+    /// `identitySource` (`Spelling::Extension`).
+    fn v2_jwt_authorizer(
+        &mut self,
+        name: &str,
+        props: &Map<String, Value>,
+        props_loc: &str,
+        spelling: Spelling,
+        source: String,
+    ) -> Option<Authorizer> {
+        let conf_key = spelling.field("jwtConfiguration");
+        let conf_loc = child(props_loc, &conf_key);
+        let conf = match props.get(&conf_key) {
+            Some(v) => self.mapping(v, &conf_loc).ok()?,
+            None => Map::new(),
+        };
+        let mut issuer = None;
+        let mut audience = Vec::new();
+        for (k, v) in &conf {
+            let at = Prop {
+                value: v,
+                loc: child(&conf_loc, k),
+            };
+            match k.to_ascii_lowercase().as_str() {
+                "issuer" => issuer = self.string(&at).ok()?.map(|i| (i, at.loc.clone())),
+                "audience" => {
+                    audience = match self.r.resolve(v, &at.loc).ok()? {
+                        Some(Value::String(a)) => vec![a],
+                        Some(Value::Array(_)) => self.string_list(&at).ok()?,
+                        _ => Vec::new(),
+                    }
+                }
+                _ => self.r.diags.warn(
+                    &at.loc,
+                    format!("property {k} of {conf_key} is not supported by glassgate; ignored"),
+                ),
+            }
+        }
+        let source_key = spelling.field("identitySource");
+        let identity = match props.get(&source_key) {
+            None => None,
+            Some(v) => {
+                let at = Prop {
+                    value: v,
+                    loc: child(props_loc, &source_key),
+                };
+                let text = match self.r.resolve(v, &at.loc).ok()? {
+                    Some(Value::Array(_)) => self.string_list(&at).ok()?.join(","),
+                    Some(Value::String(s)) => s,
+                    _ => String::new(),
+                };
+                Some((text, at.loc))
+            }
+        };
+        let mut a = self
+            .jwt_authorizer(name, issuer, audience, identity, props_loc)
+            .ok()?;
+        a.source = source;
+        Some(a)
     }
 
     /// `IdentitySource`: a list of (or one comma-separated text of) `$request.header.X`,
@@ -659,6 +717,7 @@ impl Builder<'_> {
             }
         };
         let mut target = None;
+        let mut scopes = Vec::new();
         let mut auth_type = "NONE".to_owned();
         let mut authorizer_id = None;
         let mut ok = true;
@@ -681,10 +740,10 @@ impl Builder<'_> {
                     Ok(id) => authorizer_id = id.map(|id| (id, prop.loc.clone())),
                     Err(Reported) => ok = false,
                 },
-                "AuthorizationScopes" => self.r.diags.warn(
-                    &prop.loc,
-                    "AuthorizationScopes applies to JWT authorizers, which are not emulated yet; ignored",
-                ),
+                "AuthorizationScopes" => match self.string_list(&prop) {
+                    Ok(s) => scopes = s,
+                    Err(Reported) => ok = false,
+                },
                 "ApiId" | "RouteKey" | "OperationName" | "ApiKeyRequired" => {}
                 _ => self.r.diags.warn(
                     &prop.loc,
@@ -697,7 +756,7 @@ impl Builder<'_> {
         }
         let auth = match auth_type.as_str() {
             "NONE" => RouteAuth::Open,
-            "CUSTOM" => match authorizer_id {
+            "CUSTOM" | "JWT" => match authorizer_id {
                 Some((id, loc)) => match self.cfn_v2.authorizers.get(&id) {
                     Some(Some(name)) => RouteAuth::Named {
                         name: name.clone(),
@@ -716,18 +775,13 @@ impl Builder<'_> {
                 None => {
                     self.r.diags.error(
                         &props_loc,
-                        format!("route {key} has AuthorizationType CUSTOM but no AuthorizerId"),
+                        format!(
+                            "route {key} has AuthorizationType {auth_type} but no AuthorizerId"
+                        ),
                     );
                     return;
                 }
             },
-            "JWT" => {
-                self.r.diags.error(
-                    child(&props_loc, "AuthorizationType"),
-                    format!("route {key}: {JWT_NOT_EMULATED}"),
-                );
-                return;
-            }
             "AWS_IAM" => {
                 self.r
                     .diags
@@ -774,6 +828,7 @@ impl Builder<'_> {
             key,
             integration,
             authorizer: None,
+            scopes,
             source,
         };
         self.add_route(api, spec, auth);

@@ -177,6 +177,7 @@ impl<'t> Builder<'t> {
         let mut payload = PayloadVersion::V2;
         let mut timeout_ms = HTTP_DEFAULT_TIMEOUT_MS;
         let mut route_auth = RouteAuth::Inherit;
+        let mut route_scopes = Vec::new();
         let mut ok = true;
         for (key, value) in props {
             let prop = Prop {
@@ -212,7 +213,10 @@ impl<'t> Builder<'t> {
                     }
                 }
                 "Auth" => match self.http_event_auth(&prop) {
-                    Ok(a) => route_auth = a,
+                    Ok((a, s)) => {
+                        route_auth = a;
+                        route_scopes = s;
+                    }
                     Err(Reported) => ok = false,
                 },
                 "RouteSettings" => self.r.diags.warn(
@@ -263,6 +267,7 @@ impl<'t> Builder<'t> {
                 timeout: std::time::Duration::from_millis(timeout_ms),
             },
             authorizer: None,
+            scopes: route_scopes,
             source: loc.to_owned(),
         };
         self.add_route(api, spec, route_auth);
@@ -354,9 +359,10 @@ impl<'t> Builder<'t> {
 
     /// `Auth` of an `HttpApi` event: an authorizer by name, `NONE`, or (absent) the API's
     /// `DefaultAuthorizer`.
-    fn http_event_auth(&mut self, prop: &Prop<'_>) -> Result<RouteAuth, Reported> {
+    fn http_event_auth(&mut self, prop: &Prop<'_>) -> Result<(RouteAuth, Vec<String>), Reported> {
         let entries = self.mapping(prop.value, &prop.loc)?;
         let mut auth = RouteAuth::Inherit;
+        let mut scopes = Vec::new();
         let mut failed = false;
         for (key, value) in &entries {
             let at = Prop {
@@ -379,17 +385,21 @@ impl<'t> Builder<'t> {
                     Ok(None) => {}
                     Err(Reported) => failed = true,
                 },
-                "AuthorizationScopes" => self.r.diags.warn(
-                    &at.loc,
-                    "AuthorizationScopes applies to JWT authorizers, which are not emulated yet; ignored",
-                ),
+                "AuthorizationScopes" => match self.string_list(&at) {
+                    Ok(s) => scopes = s,
+                    Err(Reported) => failed = true,
+                },
                 _ => self.r.diags.warn(
                     &at.loc,
                     format!("property {key} of event Auth is not supported by glassgate; ignored"),
                 ),
             }
         }
-        if failed { Err(Reported) } else { Ok(auth) }
+        if failed {
+            Err(Reported)
+        } else {
+            Ok((auth, scopes))
+        }
     }
 
     /// The logical id of the HTTP API an event's `ApiId` points at.

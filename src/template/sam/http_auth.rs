@@ -3,8 +3,10 @@
 //! `Auth.Authorizers.NAME` with `FunctionArn`, `AuthorizerPayloadFormatVersion` (required),
 //! `EnableSimpleResponses` (2.0 only) and `Identity` (`Headers`, `QueryStrings`,
 //! `StageVariables`, `Context`, `ReauthorizeEvery`, omitted = no caching: decision 9.6);
-//! `DefaultAuthorizer`. JWT authorizers (`JwtConfiguration`) and IAM authorization are not
-//! emulated yet: they are load-time errors, so a guarded route is never served open.
+//! `DefaultAuthorizer`; and JWT authorizers (`JwtConfiguration` with `issuer` and `audience`,
+//! `IdentitySource`, `AuthorizationScopes` for the routes that use it without scopes of their
+//! own). IAM authorization is not emulated: a load-time error, so a guarded route is never
+//! served open.
 
 use std::time::Duration;
 
@@ -15,9 +17,6 @@ use super::auth::{ApiAuth, TTL_RANGE};
 use super::{Builder, Prop};
 use crate::model::{Authorizer, AuthorizerKind, IdentitySource, PayloadVersion};
 use crate::template::{Reported, child};
-
-/// Why a JWT authorizer is refused, for now.
-pub(super) const JWT_NOT_EMULATED: &str = "JWT authorizers are not emulated yet; glassgate refuses the template rather than serve the routes it guards open";
 
 /// Why IAM authorization is refused.
 pub(super) const IAM_NOT_EMULATED: &str = "AWS_IAM authorization is not emulated by glassgate; requests cannot be authorized, so the template is refused rather than served open";
@@ -66,6 +65,18 @@ impl Builder<'_> {
         for (name, (value, loc)) in declared {
             match self.http_authorizer(&name, &value, &loc) {
                 Ok(a) => {
+                    // A JWT authorizer's scopes, for the routes that set none of their own.
+                    if let (crate::model::AuthorizerKind::Jwt { .. }, Some(v)) =
+                        (&a.kind, value.get("AuthorizationScopes"))
+                    {
+                        let at = Prop {
+                            value: v,
+                            loc: child(&loc, "AuthorizationScopes"),
+                        };
+                        if let Ok(scopes) = self.string_list(&at) {
+                            auth.default_scopes.insert(name.clone(), scopes);
+                        }
+                    }
                     auth.authorizers.insert(name, a);
                 }
                 Err(Reported) => {
@@ -105,10 +116,7 @@ impl Builder<'_> {
     ) -> Result<Authorizer, Reported> {
         let props = self.mapping(value, loc)?;
         if props.contains_key("JwtConfiguration") {
-            return Err(self
-                .r
-                .diags
-                .error(loc, format!("authorizer {name}: {JWT_NOT_EMULATED}")));
+            return self.sam_jwt_authorizer(name, &props, loc);
         }
         let mut function: Option<(String, String)> = None;
         let mut payload: Option<PayloadVersion> = None;
@@ -195,7 +203,7 @@ impl Builder<'_> {
         }
         Ok(Authorizer {
             name: name.to_owned(),
-            function,
+            function: Some(function),
             kind: AuthorizerKind::Request {
                 identity_sources: sources,
                 payload,
@@ -264,5 +272,133 @@ impl Builder<'_> {
             Ok(sources.into_iter().flatten().collect())
         };
         (sources, ttl)
+    }
+
+    /// A SAM JWT authorizer (`OAuth2Authorizer`): `JwtConfiguration{issuer, audience}` (either
+    /// case), `IdentitySource`, `AuthorizationScopes` (read by the caller).
+    fn sam_jwt_authorizer(
+        &mut self,
+        name: &str,
+        props: &serde_json::Map<String, Value>,
+        loc: &str,
+    ) -> Result<Authorizer, Reported> {
+        let mut issuer = None;
+        let mut audience = Vec::new();
+        let mut source = None;
+        let mut failed = false;
+        for (key, v) in props {
+            let prop = Prop {
+                value: v,
+                loc: child(loc, key),
+            };
+            match key.as_str() {
+                "JwtConfiguration" => {
+                    let conf = self.mapping(v, &prop.loc)?;
+                    for (k, cv) in &conf {
+                        let at = Prop {
+                            value: cv,
+                            loc: child(&prop.loc, k),
+                        };
+                        match k.to_ascii_lowercase().as_str() {
+                            "issuer" => match self.string(&at) {
+                                Ok(i) => issuer = i.map(|i| (i, at.loc.clone())),
+                                Err(Reported) => failed = true,
+                            },
+                            "audience" => match self.r.resolve(cv, &at.loc)? {
+                                Some(Value::String(a)) => audience = vec![a],
+                                Some(Value::Array(_)) => match self.string_list(&at) {
+                                    Ok(a) => audience = a,
+                                    Err(Reported) => failed = true,
+                                },
+                                _ => {}
+                            },
+                            _ => self.r.diags.warn(
+                                &at.loc,
+                                format!("property {k} of JwtConfiguration is not supported by glassgate; ignored"),
+                            ),
+                        }
+                    }
+                }
+                "IdentitySource" => match self.string(&prop) {
+                    Ok(s) => source = s.map(|s| (s, prop.loc.clone())),
+                    Err(Reported) => failed = true,
+                },
+                "AuthorizationScopes" => {}
+                _ => self.r.diags.warn(
+                    &prop.loc,
+                    format!(
+                        "property {key} of JWT authorizers is not supported by glassgate; ignored"
+                    ),
+                ),
+            }
+        }
+        if failed {
+            return Err(Reported);
+        }
+        self.jwt_authorizer(name, issuer, audience, source, loc)
+    }
+
+    /// A JWT authorizer from its parts, wherever it was declared: the issuer must be an
+    /// `https://` URL as AWS requires (an `http://` issuer on a loopback address is accepted
+    /// with a warning: a local identity provider or a test's), the identity source one header
+    /// or query string (default `$request.header.Authorization`).
+    pub(super) fn jwt_authorizer(
+        &mut self,
+        name: &str,
+        issuer: Option<(String, String)>,
+        audience: Vec<String>,
+        source: Option<(String, String)>,
+        loc: &str,
+    ) -> Result<Authorizer, Reported> {
+        let Some((issuer, issuer_loc)) = issuer else {
+            return Err(self.r.diags.error(
+                loc,
+                format!("JWT authorizer {name} has no issuer (JwtConfiguration.Issuer)"),
+            ));
+        };
+        let loopback = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
+            .iter()
+            .any(|p| {
+                issuer
+                    .strip_prefix(p)
+                    .is_some_and(|r| r.is_empty() || r.starts_with([':', '/']))
+            });
+        if loopback {
+            self.r.diags.warn(
+                &issuer_loc,
+                format!("issuer {issuer:?} is not https://: glassgate accepts a loopback issuer, AWS refuses any issuer that is not https://"),
+            );
+        } else if !issuer.starts_with("https://") {
+            return Err(self.r.diags.error(
+                &issuer_loc,
+                format!("issuer {issuer:?} must be a full https:// URL, as AWS requires (tokens with a bare issuer such as accounts.google.com never match)"),
+            ));
+        }
+        let identity_source = match source {
+            None => IdentitySource::Header("Authorization".into()),
+            Some((text, at)) => {
+                let first = text.split(',').next().unwrap_or_default().trim().to_owned();
+                match IdentitySource::parse(&first, crate::model::ApiKind::Http) {
+                    Some(src @ (IdentitySource::Header(_) | IdentitySource::Query(_))) => src,
+                    _ => {
+                        return Err(self.r.diags.error(
+                            at,
+                            format!("the identity source of a JWT authorizer is one $request.header.NAME or $request.querystring.NAME, got {text:?}"),
+                        ));
+                    }
+                }
+            }
+        };
+        Ok(Authorizer {
+            name: name.to_owned(),
+            function: None,
+            kind: AuthorizerKind::Jwt {
+                issuer,
+                audience,
+                identity_source,
+            },
+            ttl: Duration::ZERO,
+            source: loc.to_owned(),
+        })
     }
 }

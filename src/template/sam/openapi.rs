@@ -111,8 +111,13 @@ enum Security {
     NoAuthorizer,
     /// SAM's `NONE`: explicitly open.
     Open,
-    /// One authorizer, asked at `loc`.
-    Authorizer { name: String, loc: String },
+    /// One authorizer, asked at `loc`, with the scopes it lists (JWT authorizers of HTTP
+    /// APIs check them).
+    Authorizer {
+        name: String,
+        loc: String,
+        scopes: Vec<String>,
+    },
 }
 
 impl Builder<'_> {
@@ -682,7 +687,7 @@ impl Builder<'_> {
                 ));
             }
         };
-        let mut named: Vec<(String, String)> = Vec::new();
+        let mut named: Vec<(String, String, Vec<String>)> = Vec::new();
         let mut open = false;
         let mut failed = false;
         for (i, item) in items.iter().enumerate() {
@@ -735,14 +740,22 @@ impl Builder<'_> {
                 if !is_authorizer {
                     continue;
                 }
-                if scopes.as_array().is_some_and(|s| !s.is_empty()) {
+                let listed: Vec<String> = scopes
+                    .as_array()
+                    .map(|s| {
+                        s.iter()
+                            .filter_map(|v| v.as_str().map(str::to_owned))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                if !listed.is_empty() && !d.http {
                     self.r.diags.warn(
                         &name_loc,
                         "authorization scopes are not emulated; scopes are only checked by Cognito authorizers",
                     );
                 }
-                if !named.iter().any(|(n, _)| n == name) {
-                    named.push((name.clone(), name_loc));
+                if !named.iter().any(|(n, _, _)| n == name) {
+                    named.push((name.clone(), name_loc, listed));
                 }
             }
         }
@@ -751,8 +764,8 @@ impl Builder<'_> {
         }
         let mut named = named.into_iter();
         match (named.next(), named.next()) {
-            (Some((name, loc)), None) => Ok(Security::Authorizer { name, loc }),
-            (Some((first, _)), Some((second, _))) => Err(self.r.diags.error(
+            (Some((name, loc, scopes)), None) => Ok(Security::Authorizer { name, loc, scopes }),
+            (Some((first, _, _)), Some((second, _, _))) => Err(self.r.diags.error(
                 loc,
                 format!(
                     "the security requirements name several authorizers ({first}, {second}); an API Gateway method takes one"
@@ -905,8 +918,12 @@ impl Builder<'_> {
         let (Some(integration), true) = (target, ok) else {
             return;
         };
+        let mut route_scopes = Vec::new();
         let route_auth = match security {
-            Some(Security::Authorizer { name, loc }) => RouteAuth::Named { name, loc },
+            Some(Security::Authorizer { name, loc, scopes }) => {
+                route_scopes = scopes;
+                RouteAuth::Named { name, loc }
+            }
             Some(Security::Open) => RouteAuth::Open,
             Some(Security::Empty) if d.sam_default => {
                 self.r.diags.warn(
@@ -920,10 +937,13 @@ impl Builder<'_> {
             }
             Some(Security::Empty | Security::NoAuthorizer) => RouteAuth::Open,
             None => match top {
-                Ok(Some(Security::Authorizer { name, loc })) => RouteAuth::Named {
-                    name: name.clone(),
-                    loc: loc.clone(),
-                },
+                Ok(Some(Security::Authorizer { name, loc, scopes })) => {
+                    route_scopes.clone_from(scopes);
+                    RouteAuth::Named {
+                        name: name.clone(),
+                        loc: loc.clone(),
+                    }
+                }
                 Ok(_) => RouteAuth::Open,
                 // The top-level security is broken (reported): never serve the route open.
                 Err(Reported) => return,
@@ -936,6 +956,7 @@ impl Builder<'_> {
                     key,
                     integration,
                     authorizer: None,
+                    scopes: route_scopes,
                     source: loc.to_owned(),
                 },
                 auth: route_auth,

@@ -100,7 +100,7 @@ fn token_and_request_authorizers_with_every_identity_field() {
         api.authorizers["Tok"],
         Authorizer {
             name: "Tok".to_owned(),
-            function: "TokenFn".to_owned(),
+            function: Some("TokenFn".to_owned()),
             kind: AuthorizerKind::Token {
                 header: "X-Token".to_owned(),
                 validation_expression: Some("^Bearer [A-Za-z0-9.]+$".to_owned()),
@@ -113,7 +113,7 @@ fn token_and_request_authorizers_with_every_identity_field() {
         api.authorizers["Req"],
         Authorizer {
             name: "Req".to_owned(),
-            function: "RequestFn".to_owned(),
+            function: Some("RequestFn".to_owned()),
             kind: AuthorizerKind::rest_request(
                 // Declaration order is Headers, QueryStrings, StageVariables, Context, whatever
                 // order the template writes them in.
@@ -242,7 +242,11 @@ fn function_arn_by_get_att_plain_arn_name_and_logical_id() {
             &format!("FunctionArn: {given}"),
         );
         let m = load_ok(&text);
-        assert_eq!(api(&m).authorizers["Tok"].function, expected, "{given}");
+        assert_eq!(
+            api(&m).authorizers["Tok"].function.as_deref(),
+            Some(expected),
+            "{given}"
+        );
     }
 }
 
@@ -408,7 +412,7 @@ Resources:
         bindings(api),
         ["GET /private -> Tok", "GET /public -> open"]
     );
-    assert_eq!(api.authorizers["Tok"].function, "AuthFn");
+    assert_eq!(api.authorizers["Tok"].function.as_deref(), Some("AuthFn"));
     assert_eq!(
         api.authorizers["Tok"].source,
         "Globals.Api.Auth.Authorizers.Tok"
@@ -461,7 +465,10 @@ Resources:
     let m = load_ok(&text);
     let api = api(&m);
     assert_eq!(api.authorizers.keys().collect::<Vec<_>>(), ["Tok", "Req"]);
-    assert_eq!(api.authorizers["Req"].function, "RequestFn");
+    assert_eq!(
+        api.authorizers["Req"].function.as_deref(),
+        Some("RequestFn")
+    );
     assert_eq!(bindings(api)[0], "GET /default -> Tok");
 }
 

@@ -144,7 +144,7 @@ fn full_cloudformation_api() {
         api.authorizers["request-auth"],
         Authorizer {
             name: "request-auth".to_owned(),
-            function: "AuthFn".to_owned(),
+            function: Some("AuthFn".to_owned()),
             kind: AuthorizerKind::rest_request(vec![
                 IdentitySource::Header("X-User".to_owned()),
                 IdentitySource::Query("tenant".to_owned()),
@@ -159,7 +159,7 @@ fn full_cloudformation_api() {
         api.authorizers["TokAuth"],
         Authorizer {
             name: "TokAuth".to_owned(),
-            function: "AuthFn".to_owned(),
+            function: Some("AuthFn".to_owned()),
             kind: AuthorizerKind::Token {
                 header: "Authorization".to_owned(),
                 validation_expression: Some("^Bearer .+$".to_owned()),

@@ -198,13 +198,25 @@ Resources:
         "{openapi: 3.0.1, paths: {/a: {get: {x-amazon-apigateway-integration: {type: aws_proxy, uri: !GetAtt Fn.Arn}}}}}",
     );
     assert!(err.contains("has no payloadFormatVersion"), "{err}");
+    // A JWT authorizer, and the scopes of the operation's security requirement.
+    let m = load_ok(&format!(
+        "Resources:\n  Api:\n    Type: AWS::Serverless::HttpApi\n    Properties:\n      DefinitionBody: {{openapi: 3.0.1, components: {{securitySchemes: {{J: {{type: oauth2, x-amazon-apigateway-authorizer: {{type: jwt, jwtConfiguration: {{issuer: \"https://i\", audience: [app]}}, identitySource: $request.header.Authorization}}}}}}}}, paths: {{/a: {{get: {{security: [{{J: [read]}}], x-amazon-apigateway-integration: {{type: aws_proxy, uri: !GetAtt Fn.Arn, payloadFormatVersion: \"2.0\"}}}}}}}}}}\n{FN}"
+    ));
+    let api = &m.apis[0];
+    assert_eq!(
+        api.authorizers["J"].kind,
+        AuthorizerKind::Jwt {
+            issuer: "https://i".into(),
+            audience: vec!["app".into()],
+            identity_source: IdentitySource::Header("Authorization".into()),
+        }
+    );
+    assert_eq!(api.routes[0].authorizer.as_deref(), Some("J"));
+    assert_eq!(api.routes[0].scopes, ["read"]);
     let err = def(
-        "{openapi: 3.0.1, components: {securitySchemes: {J: {type: oauth2, x-amazon-apigateway-authorizer: {type: jwt, jwtConfiguration: {issuer: \"https://i\"}, identitySource: $request.header.Authorization}}}}, paths: {/a: {get: {security: [{J: []}], x-amazon-apigateway-integration: {type: aws_proxy, uri: !GetAtt Fn.Arn, payloadFormatVersion: \"2.0\"}}}}}",
+        "{openapi: 3.0.1, components: {securitySchemes: {J: {type: oauth2, x-amazon-apigateway-authorizer: {type: jwt, jwtConfiguration: {issuer: \"accounts.google.com\"}, identitySource: $request.header.Authorization}}}}, paths: {/a: {get: {security: [{J: []}], x-amazon-apigateway-integration: {type: aws_proxy, uri: !GetAtt Fn.Arn, payloadFormatVersion: \"2.0\"}}}}}",
     );
-    assert!(
-        err.contains("authorizer J: JWT authorizers are not emulated yet"),
-        "{err}"
-    );
+    assert!(err.contains("must be a full https:// URL"), "{err}");
     let err = def(
         "{openapi: 3.0.1, paths: {/$default: {get: {x-amazon-apigateway-integration: {type: aws_proxy, uri: !GetAtt Fn.Arn, payloadFormatVersion: \"2.0\"}}}}}",
     );
@@ -236,7 +248,7 @@ fn cloudformation_http_apis_refuse_what_would_open_or_lose_a_route() {
         "  R: {Type: AWS::ApiGatewayV2::Route, Properties: {ApiId: !Ref Api, RouteKey: GET /x, AuthorizationType: JWT, Target: !Join [/, [integrations, !Ref Int]]}}\n",
     ));
     assert!(
-        err.contains("route GET /x: JWT authorizers are not emulated yet"),
+        err.contains("route GET /x has AuthorizationType JWT but no AuthorizerId"),
         "{err}"
     );
     let err = load_err(&cfn(

@@ -129,6 +129,7 @@ fn rest_route(
             timeout: std::time::Duration::from_millis(ms),
         },
         authorizer: auth.map(str::to_owned),
+        scopes: Vec::new(),
         source: source.to_owned(),
     }
 }

@@ -195,7 +195,7 @@ fn swagger_2_inline_definition() {
         a.authorizers.get("Tok"),
         Some(&Authorizer {
             name: "Tok".to_owned(),
-            function: "AuthFn".to_owned(),
+            function: Some("AuthFn".to_owned()),
             kind: AuthorizerKind::Token {
                 header: "Authorization".to_owned(),
                 validation_expression: Some("^Bearer .+$".to_owned()),
@@ -208,7 +208,7 @@ fn swagger_2_inline_definition() {
         a.authorizers.get("Req"),
         Some(&Authorizer {
             name: "Req".to_owned(),
-            function: "AuthFn".to_owned(),
+            function: Some("AuthFn".to_owned()),
             kind: AuthorizerKind::rest_request(vec![
                 IdentitySource::Header("X-User".to_owned()),
                 IdentitySource::Query("tenant".to_owned()),
@@ -335,7 +335,7 @@ fn openapi_3_inline_definition_and_not_emulated_extensions() {
         a.authorizers["Lambda"],
         Authorizer {
             name: "Lambda".to_owned(),
-            function: "AuthFn".to_owned(),
+            function: Some("AuthFn".to_owned()),
             kind: AuthorizerKind::Token {
                 header: "X-Auth".to_owned(),
                 validation_expression: None,
@@ -782,7 +782,7 @@ Resources:
         a.authorizers["Req"],
         Authorizer {
             name: "Req".to_owned(),
-            function: "AuthFn".to_owned(),
+            function: Some("AuthFn".to_owned()),
             kind: AuthorizerKind::rest_request(vec![
                 IdentitySource::Header("X-User".to_owned()),
                 IdentitySource::Context("httpMethod".to_owned()),

@@ -1,0 +1,380 @@
+//! JWT authorizers of HTTP APIs against a real OpenID provider on loopback
+//! (`tests/fixtures/jwt/jwks_server.py`: discovery document and JWKS over HTTP), with tokens
+//! signed here by real RSA keys (`tests/fixtures/jwt/*.pem`): every check of §3.3, the
+//! `www-authenticate` values of §3.4, the claims of §3.5, key rotation, an unreachable issuer
+//! and `--jwks` offline keys.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
+use serde_json::json;
+
+use crate::support::{Gateway, enc};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/jwt")
+}
+
+/// The OpenID provider: `http://127.0.0.1:PORT` serving `dir/jwks.json`.
+struct Issuer {
+    child: Child,
+    url: String,
+    dir: tempfile::TempDir,
+}
+
+impl Issuer {
+    fn start() -> Issuer {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::copy(
+            fixtures().join("jwks-k1.json"),
+            dir.path().join("jwks.json"),
+        )
+        .expect("jwks");
+        let mut child = Command::new("python3")
+            .arg(fixtures().join("jwks_server.py"))
+            .arg(dir.path())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the JWKS server");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("the server's port");
+        let url = format!("http://127.0.0.1:{}", line.trim());
+        Issuer { child, url, dir }
+    }
+
+    /// Publish a second key (`k2`), as an issuer rotating its keys does.
+    fn rotate(&self) {
+        std::fs::copy(
+            fixtures().join("jwks-k1-k2.json"),
+            self.dir.path().join("jwks.json"),
+        )
+        .expect("rotate");
+    }
+}
+
+impl Drop for Issuer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// A token signed with `key` (a fixture PEM file) under `kid`.
+fn token(key: &str, kid: &str, claims: serde_json::Value) -> String {
+    let pem = std::fs::read(fixtures().join(key)).expect("key");
+    let mut header = Header::new(Algorithm::RS256);
+    header.kid = Some(kid.to_owned());
+    encode(
+        &header,
+        &claims,
+        &EncodingKey::from_rsa_pem(&pem).expect("pem"),
+    )
+    .expect("sign")
+}
+
+/// The claims of a good token of `iss` for audience `app`.
+fn claims(iss: &str) -> serde_json::Value {
+    json!({
+        "iss": iss, "sub": "user-1", "aud": "app", "iat": now() - 10, "exp": now() + 600,
+        "scope": "read admin", "email_verified": true, "groups": ["admin", "users"]
+    })
+}
+
+const HANDLER: &str = r#"
+import json
+
+def handler(event, context):
+    return {"statusCode": 200, "headers": {"content-type": "application/json"},
+            "body": json.dumps(event["requestContext"].get("authorizer"))}
+"#;
+
+fn template(code: &Path, issuer: &str) -> String {
+    format!(
+        r#"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      Auth:
+        DefaultAuthorizer: Jwt
+        Authorizers:
+          Jwt:
+            IdentitySource: $request.header.Authorization
+            JwtConfiguration:
+              issuer: {issuer}
+              audience: [app]
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      CodeUri: {code}
+      Handler: app.handler
+      Events:
+        Me: {{Type: HttpApi, Properties: {{ApiId: !Ref Api, Path: /me, Method: get}}}}
+        Admin: {{Type: HttpApi, Properties: {{ApiId: !Ref Api, Path: /admin, Method: get, Auth: {{AuthorizationScopes: [admin]}}}}}}
+"#,
+        code = code.display()
+    )
+}
+
+fn code() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("app.py"), HANDLER).expect("write");
+    dir
+}
+
+async fn call(gw: &Gateway, path: &str, token: &str) -> crate::support::Resp {
+    gw.request(
+        "GET",
+        path,
+        &[("Authorization", &format!("Bearer {token}"))],
+        "",
+    )
+    .await
+}
+
+/// The detail of a refused request's trace.
+async fn detail(gw: &Gateway, r: &crate::support::Resp) -> String {
+    let id = r.header("apigw-requestid").expect("id");
+    let (_, body) = gw.admin("GET", &format!("/requests/{}", enc(id)), "").await;
+    body["trace"]["failure"]["detail"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_valid_token_hands_its_claims_on_stringified() {
+    let issuer = Issuer::start();
+    let code = code();
+    let gw = Gateway::start(&template(code.path(), &issuer.url), &[]);
+    let r = call(&gw, "/me", &token("k1.pem", "k1", claims(&issuer.url))).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let jwt = &r.json()["jwt"];
+    assert_eq!(jwt["claims"]["sub"], "user-1");
+    assert_eq!(jwt["claims"]["email_verified"], "true");
+    assert_eq!(jwt["claims"]["groups"], "[admin users]");
+    assert!(
+        jwt["claims"]["exp"]
+            .as_str()
+            .is_some_and(|e| e.parse::<i64>().is_ok())
+    );
+    assert_eq!(jwt["claims"]["scope"], "read admin");
+    // No route scopes: `scopes` is null, whatever the token carries.
+    assert!(jwt["scopes"].is_null(), "{jwt}");
+
+    // A route with scopes: the token's scopes come along.
+    let r = call(&gw, "/admin", &token("k1.pem", "k1", claims(&issuer.url))).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["jwt"]["scopes"], json!(["read", "admin"]));
+
+    // An access token has client_id and no aud: client_id is compared.
+    let mut access = claims(&issuer.url);
+    access.as_object_mut().unwrap().remove("aud");
+    access["client_id"] = json!("app");
+    assert_eq!(
+        call(&gw, "/me", &token("k1.pem", "k1", access))
+            .await
+            .status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn every_refusal_says_which_check_failed() {
+    let issuer = Issuer::start();
+    let code = code();
+    let gw = Gateway::start(&template(code.path(), &issuer.url), &[]);
+    let good = claims(&issuer.url);
+    let with = |k: &str, v: serde_json::Value| {
+        let mut c = good.clone();
+        c[k] = v;
+        c
+    };
+    let invalid =
+        |d: &str| format!(r#"Bearer scope="" error="invalid_token" error_description="{d}""#);
+    let cases: Vec<(&str, String, u16, &str, String)> = vec![
+        (
+            "expired",
+            token("k1.pem", "k1", with("exp", json!(now() - 30))),
+            401,
+            "jwt-expired",
+            invalid("the token has expired"),
+        ),
+        (
+            "not yet valid",
+            token("k1.pem", "k1", with("nbf", json!(now() + 300))),
+            401,
+            "jwt-not-yet-valid",
+            invalid("the token is not valid yet"),
+        ),
+        (
+            "issuer with a trailing slash",
+            token(
+                "k1.pem",
+                "k1",
+                with("iss", json!(format!("{}/", issuer.url))),
+            ),
+            401,
+            "jwt-wrong-issuer",
+            invalid("the token was not issued by a valid issuer"),
+        ),
+        (
+            "wrong audience",
+            token("k1.pem", "k1", with("aud", json!("other-app"))),
+            401,
+            "jwt-wrong-audience",
+            invalid("the token does not have a valid audience"),
+        ),
+        (
+            "signed by another key",
+            token("other.pem", "k1", good.clone()),
+            401,
+            "jwt-bad-signature",
+            invalid("the token signature is invalid"),
+        ),
+        (
+            "an HS256 token",
+            encode(
+                &Header::new(Algorithm::HS256),
+                &good,
+                &EncodingKey::from_secret(b"shared secret"),
+            )
+            .expect("sign"),
+            401,
+            "jwt-malformed",
+            invalid("the token's signing method is not supported"),
+        ),
+        (
+            "not a JWT",
+            "not-a-token".to_owned(),
+            401,
+            "jwt-malformed",
+            invalid("token contains an invalid number of segments"),
+        ),
+    ];
+    for (what, tok, status, cause, www) in cases {
+        let r = call(&gw, "/me", &tok).await;
+        assert_eq!(r.status, status, "{what}: {}", r.text());
+        assert_eq!(r.text(), r#"{"message":"Unauthorized"}"#, "{what}");
+        assert_eq!(r.header("x-glassgate-cause"), Some(cause), "{what}");
+        assert_eq!(r.header("www-authenticate"), Some(www.as_str()), "{what}");
+    }
+    // The evidence names the trap.
+    let r = call(
+        &gw,
+        "/me",
+        &token(
+            "k1.pem",
+            "k1",
+            with("iss", json!(format!("{}/", issuer.url))),
+        ),
+    )
+    .await;
+    assert!(
+        detail(&gw, &r)
+            .await
+            .contains("only a trailing slash differs")
+    );
+    let r = call(
+        &gw,
+        "/me",
+        &token("k1.pem", "k1", with("exp", json!(now() - 30))),
+    )
+    .await;
+    assert!(detail(&gw, &r).await.contains("expired 30 s ago"));
+
+    // No token: 401 with a bare challenge.
+    let r = gw.get("/me").await;
+    assert_eq!(r.status, 401);
+    assert_eq!(r.header("www-authenticate"), Some("Bearer"));
+    assert_eq!(r.header("x-glassgate-cause"), Some("identity-missing"));
+
+    // Scopes: a token without the route's scope is a 403.
+    let r = call(
+        &gw,
+        "/admin",
+        &token("k1.pem", "k1", with("scope", json!("read"))),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.text()),
+        (403, r#"{"message":"Forbidden"}"#.into())
+    );
+    assert_eq!(r.header("x-glassgate-cause"), Some("jwt-scope-missing"));
+    assert_eq!(
+        r.header("www-authenticate"),
+        Some(
+            r#"Bearer scope="admin" error="insufficient_scope" error_description="the token does not have the required scopes""#
+        )
+    );
+    // An expired token on a route with scopes lists them in the challenge.
+    let r = call(
+        &gw,
+        "/admin",
+        &token("k1.pem", "k1", with("exp", json!(now() - 5))),
+    )
+    .await;
+    assert_eq!(
+        r.header("www-authenticate"),
+        Some(
+            r#"Bearer scope="admin" error="invalid_token" error_description="the token has expired""#
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_rotated_key_is_fetched_and_an_unreachable_issuer_is_named() {
+    let issuer = Issuer::start();
+    let code = code();
+    let gw = Gateway::start(&template(code.path(), &issuer.url), &[]);
+    let good = claims(&issuer.url);
+    assert_eq!(
+        call(&gw, "/me", &token("k1.pem", "k1", good.clone()))
+            .await
+            .status,
+        200
+    );
+    // A token of the next key before the issuer publishes it.
+    let r = call(&gw, "/me", &token("k2.pem", "k2", good.clone())).await;
+    assert_eq!(r.header("x-glassgate-cause"), Some("jwt-unknown-kid"));
+    issuer.rotate();
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let r = call(&gw, "/me", &token("k2.pem", "k2", good.clone())).await;
+    assert_eq!(r.status, 200, "after the rotation: {}", r.text());
+    let log = std::fs::read_to_string(issuer.dir.path().join("requests.log")).expect("log");
+    assert!(log.matches("/jwks.json").count() >= 2, "{log}");
+
+    // The issuer goes away: a server with no cached keys cannot check tokens.
+    let url = issuer.url.clone();
+    drop(issuer);
+    let gw = Gateway::start(&template(code.path(), &url), &[]);
+    let r = call(&gw, "/me", &token("k1.pem", "k1", claims(&url))).await;
+    assert_eq!(r.status, 401);
+    assert_eq!(r.header("x-glassgate-cause"), Some("jwks-unreachable"));
+    let d = detail(&gw, &r).await;
+    assert!(d.contains("--jwks ISSUER=PATH_OR_URL"), "{d}");
+}
+
+#[tokio::test]
+async fn offline_keys_stand_in_for_an_issuer_that_cannot_be_reached() {
+    let code = code();
+    let issuer = "https://issuer.invalid";
+    let jwks = fixtures().join("jwks-k1.json");
+    let gw = Gateway::start(
+        &template(code.path(), issuer),
+        &["--jwks", &format!("{issuer}={}", jwks.display())],
+    );
+    let r = call(&gw, "/me", &token("k1.pem", "k1", claims(issuer))).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["jwt"]["claims"]["iss"], issuer);
+}
