@@ -121,6 +121,7 @@ Resources:
       Events:
         Me: {{Type: HttpApi, Properties: {{ApiId: !Ref Api, Path: /me, Method: get}}}}
         Admin: {{Type: HttpApi, Properties: {{ApiId: !Ref Api, Path: /admin, Method: get, Auth: {{AuthorizationScopes: [admin]}}}}}}
+        V1: {{Type: HttpApi, Properties: {{ApiId: !Ref Api, Path: /v1, Method: get, PayloadFormatVersion: "1.0"}}}}
 "#,
         code = code.display()
     )
@@ -176,6 +177,14 @@ async fn a_valid_token_hands_its_claims_on_stringified() {
     let r = call(&gw, "/admin", &token("k1.pem", "k1", claims(&issuer.url))).await;
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json()["jwt"]["scopes"], json!(["read", "admin"]));
+
+    // Payload 1.0: claims and scopes straight under requestContext.authorizer.
+    let r = call(&gw, "/v1", &token("k1.pem", "k1", claims(&issuer.url))).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let a = r.json();
+    assert_eq!(a["claims"]["sub"], "user-1");
+    assert!(a.get("jwt").is_none() && a["scopes"].is_null(), "{a}");
+    assert!(a.get("principalId").is_none(), "{a}");
 
     // An access token has client_id and no aud: client_id is compared.
     let mut access = claims(&issuer.url);
