@@ -10,7 +10,7 @@ Measures what BENCHMARKS.md records:
   * time from `glassgate serve` start to "Listening on" for a 500-route template.
 
 Usage: python3 bench/load.py [--duration 10] [--connections 64] [--pin]
-       python3 bench/load.py --ab ROUNDS | --ab-http ROUNDS   (alternating A/B only)
+       python3 bench/load.py --ab ROUNDS | --ab-http ROUNDS | --ab-jwt ROUNDS   (alternating A/B only)
 Needs wrk (installed with apt-get when run as root). Every run is bounded in time and only
 talks to 127.0.0.1.
 """
@@ -100,6 +100,68 @@ def write_http_bench_template(tmp):
         "      Events:",
         "        Open: {Type: HttpApi, Properties: {ApiId: !Ref Api, Path: /rs, Method: get, Auth: {Authorizer: NONE}}}",
         "        Cached: {Type: HttpApi, Properties: {ApiId: !Ref Api, Path: /rs-cached, Method: get, Auth: {Authorizer: Cached}}}",
+    ]
+    path = os.path.join(tmp, "template.yaml")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return path
+
+
+def jwt_issuer(tmp):
+    """The test OpenID provider (tests/fixtures/jwt/jwks_server.py) on loopback, and a token of
+    it signed with tests/fixtures/jwt/k1.pem (needs Python's `cryptography`)."""
+    import base64
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    fixtures = os.path.join(ROOT, "tests", "fixtures", "jwt")
+    d = os.path.join(tmp, "issuer")
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(fixtures, "jwks-k1.json"), "rb") as src, open(os.path.join(d, "jwks.json"), "wb") as dst:
+        dst.write(src.read())
+    proc = subprocess.Popen(["python3", os.path.join(fixtures, "jwks_server.py"), d],
+                            stdout=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{proc.stdout.readline().strip()}"
+
+    def b64(data):
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    header = b64(json.dumps({"alg": "RS256", "typ": "JWT", "kid": "k1"}).encode())
+    claims = b64(json.dumps({"iss": url, "aud": "app", "sub": "bench",
+                             "exp": int(time.time()) + 3600}).encode())
+    with open(os.path.join(fixtures, "k1.pem"), "rb") as f:
+        key = serialization.load_pem_private_key(f.read(), password=None)
+    sig = key.sign(f"{header}.{claims}".encode(), padding.PKCS1v15(), hashes.SHA256())
+    return proc, url, f"{header}.{claims}.{b64(sig)}"
+
+
+def write_jwt_bench_template(tmp, issuer):
+    """An HTTP API with the Rust example on /rs (open) and /rs-cached (behind a JWT authorizer
+    of `issuer`), for the --ab-jwt A/B."""
+    rs = os.path.join(tmp, "rs")
+    os.makedirs(rs, exist_ok=True)
+    link = os.path.join(rs, "bootstrap")
+    if not os.path.exists(link):
+        os.symlink(RUST_EXAMPLE, link)
+    lines = [
+        "Transform: AWS::Serverless-2016-10-31",
+        "Resources:",
+        "  Api:",
+        "    Type: AWS::Serverless::HttpApi",
+        "    Properties:",
+        "      Auth:",
+        "        Authorizers:",
+        "          Jwt:",
+        "            IdentitySource: $request.header.Authorization",
+        f"            JwtConfiguration: {{issuer: '{issuer}', audience: [app]}}",
+        "  Rs:",
+        "    Type: AWS::Serverless::Function",
+        "    Properties:",
+        "      Runtime: provided.al2023",
+        f"      CodeUri: {rs}",
+        "      Events:",
+        "        Open: {Type: HttpApi, Properties: {ApiId: !Ref Api, Path: /rs, Method: get, Auth: {Authorizer: NONE}}}",
+        "        Jwt: {Type: HttpApi, Properties: {ApiId: !Ref Api, Path: /rs-cached, Method: get, Auth: {Authorizer: Jwt}}}",
     ]
     path = os.path.join(tmp, "template.yaml")
     with open(path, "w") as f:
@@ -307,14 +369,27 @@ def log_formats(args):
               f"| {statistics.mean(c for _, c in got[fmt]):.1f} us |")
 
 
-def ab(args, http=False):
+def ab(args, http=False, jwt=False):
+    global TOKEN
+    issuer = None
     with tempfile.TemporaryDirectory() as tmp:
-        template = write_http_bench_template(tmp) if http else write_bench_template(tmp)
+        if jwt:
+            issuer, url, token = jwt_issuer(tmp)
+            TOKEN = f"Bearer {token}"
+            template = write_jwt_bench_template(tmp, url)
+        elif http:
+            template = write_http_bench_template(tmp)
+        else:
+            template = write_bench_template(tmp)
         srv = Server(template, ["--log-format", "off", "--max-concurrency", "4"], args.pin)
-        rows = ab_rounds(srv, args.ab_http if http else args.ab, args.duration,
-                         args.connections, args.pin)
+        rounds = args.ab_jwt if jwt else args.ab_http if http else args.ab
+        rows = ab_rounds(srv, rounds, args.duration, args.connections, args.pin)
         srv.stop()
-    print(f"{'HTTP API, simple-response authorizer' if http else 'REST API, TOKEN authorizer'}:")
+        if issuer:
+            issuer.kill()
+            issuer.wait()
+    print("HTTP API, JWT authorizer (keys cached):" if jwt else
+          f"{'HTTP API, simple-response authorizer' if http else 'REST API, TOKEN authorizer'}:")
     print("| round | open route req/s | gateway CPU/req | machine busy / idle per req "
           "| warm-cache authorizer route req/s | gateway CPU/req | machine busy / idle per req |")
     print("|---|---|---|---|---|---|---|")
@@ -341,6 +416,9 @@ def main():
     ap.add_argument("--ab-http", type=int, metavar="ROUNDS",
                     help="the same A/B on an HTTP API: the open route against the route behind a "
                     "warm-cache simple-response authorizer (payload 2.0)")
+    ap.add_argument("--ab-jwt", type=int, metavar="ROUNDS",
+                    help="the same A/B with a JWT authorizer (RS256, keys cached) in front of the "
+                    "HTTP API route; needs Python's cryptography to sign the token")
     ap.add_argument("--log-formats", type=int, metavar="ROUNDS",
                     help="only the cost of the execution log: ROUNDS of the Rust route with "
                     "--log-format off, text and json (logs to /dev/null)")
@@ -353,6 +431,9 @@ def main():
         return
     if args.ab_http:
         ab(args, http=True)
+        return
+    if args.ab_jwt:
+        ab(args, jwt=True)
         return
     if args.log_formats:
         log_formats(args)
