@@ -461,6 +461,14 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
         use std::io::Write;
         let mut out = std::io::stdout().lock();
         let _ = write!(out, "{banner}");
+        for (issuer, source) in &args.auth.jwks {
+            if *source == crate::pipeline::authorize::jwt::jwks::KeySource::Dev {
+                let _ = writeln!(
+                    out,
+                    "JWT issuer {issuer} is the local dev issuer (tokens from `glassgate token --issuer {issuer}`); responses it authorizes say x-glassgate-authorizer-mode: dev-issuer"
+                );
+            }
+        }
         let _ = writeln!(out, "Admin API on http://{admin_addr}");
         if let Some(r) = &reloader {
             let _ = writeln!(
@@ -655,6 +663,55 @@ pub async fn invoke(args: InvokeArgs) -> Result<String> {
         }
     }
     Ok(out)
+}
+
+/// What `glassgate token` signs.
+pub struct TokenArgs {
+    /// `iss`.
+    pub issuer: String,
+    /// `aud` values (one is a string, several a list).
+    pub audience: Vec<String>,
+    /// `scope` values, space-joined.
+    pub scopes: Vec<String>,
+    /// `sub`.
+    pub subject: String,
+    /// More claims, `name=value` (a value that is JSON is taken as JSON).
+    pub claims: Vec<String>,
+    /// Lifetime.
+    pub expires_in: Duration,
+}
+
+/// `glassgate token`: a token of the local dev issuer (stdout) and where its key is (for
+/// the caller to print on stderr).
+///
+/// # Errors
+/// The key cannot be had, or a `--claim` is not `name=value`.
+pub fn token(args: &TokenArgs) -> Result<(String, String)> {
+    use crate::pipeline::authorize::jwt::dev_issuer::DevKey;
+    let key = DevKey::load_or_create()?;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let mut claims = serde_json::json!({
+        "iss": args.issuer,
+        "sub": args.subject,
+        "iat": now,
+        "exp": now + args.expires_in.as_secs() as i64,
+    });
+    match args.audience.as_slice() {
+        [] => {}
+        [one] => claims["aud"] = serde_json::json!(one),
+        many => claims["aud"] = serde_json::json!(many),
+    }
+    if !args.scopes.is_empty() {
+        claims["scope"] = serde_json::json!(args.scopes.join(" "));
+    }
+    for c in &args.claims {
+        let Some((name, value)) = c.split_once('=') else {
+            bail!("--claim {c:?}: expected NAME=VALUE");
+        };
+        claims[name] = serde_json::from_str(value).unwrap_or_else(|_| serde_json::json!(value));
+    }
+    let token = key.sign(&claims).map_err(anyhow::Error::msg)?;
+    Ok((token, key.path.display().to_string()))
 }
 
 /// `glassgate explain REQUEST_ID`: fetch the trace from a running server's admin API and

@@ -30,6 +30,9 @@ enum Command {
     /// Load the template and report what `serve` would serve, with every warning and the
     /// known traps.
     Validate(ValidateCmd),
+    /// Print a JWT signed by the local dev issuer's key (made on first use and kept in the
+    /// config folder), for routes whose JWT authorizer `serve --trust-dev-issuer` points at it.
+    Token(TokenCmd),
     /// Run one request through the lifecycle without a server (like TestInvokeMethod) and
     /// print the response, the execution log and the diagnosis.
     #[command(override_usage = "glassgate invoke [OPTIONS] [TEMPLATE] METHOD PATH")]
@@ -37,6 +40,47 @@ enum Command {
     /// Say which layer failed for a request and why: from a running server (REQUEST_ID) or
     /// from an execution log file (--log).
     Explain(ExplainCmd),
+}
+
+#[derive(Args)]
+struct TokenCmd {
+    /// The token's `iss`: the issuer the JWT authorizer is configured with.
+    #[arg(long)]
+    issuer: String,
+    /// An audience (`aud`; repeatable).
+    #[arg(long = "aud", value_name = "AUDIENCE")]
+    audience: Vec<String>,
+    /// A scope (repeatable; they form the space-separated `scope` claim).
+    #[arg(long = "scope", value_name = "SCOPE")]
+    scopes: Vec<String>,
+    /// The subject.
+    #[arg(long = "sub", default_value = "dev-user")]
+    subject: String,
+    /// Another claim, NAME=VALUE (a JSON value stays JSON; repeatable).
+    #[arg(long = "claim", value_name = "NAME=VALUE")]
+    claims: Vec<String>,
+    /// How long the token is valid: 90s, 30m, 1h, 2d.
+    #[arg(long, default_value = "1h", value_parser = parse_lifetime)]
+    expires_in: Duration,
+}
+
+/// `90s`, `30m`, `1h`, `2d` (a bare number is seconds).
+fn parse_lifetime(text: &str) -> Result<Duration, String> {
+    let (n, unit) = text.split_at(
+        text.find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len()),
+    );
+    let n: u64 = n
+        .parse()
+        .map_err(|_| format!("{text:?}: expected a number and s, m, h or d"))?;
+    let secs = match unit {
+        "" | "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86_400,
+        _ => return Err(format!("{text:?}: expected a number and s, m, h or d")),
+    };
+    Ok(Duration::from_secs(secs))
 }
 
 #[derive(Args)]
@@ -179,6 +223,10 @@ struct ServeCmd {
     /// its JWKS (no discovery). Repeatable.
     #[arg(long = "jwks", value_name = "ISSUER=PATH_OR_URL", value_parser = parse_jwks)]
     jwks: Vec<(String, glassgate::pipeline::authorize::jwt::jwks::KeySource)>,
+    /// Trust the local dev issuer's key (`glassgate token`) as ISSUER's signing key: routes
+    /// guarded by a JWT authorizer of ISSUER accept its tokens. Repeatable.
+    #[arg(long = "trust-dev-issuer", value_name = "ISSUER")]
+    trust_dev_issuer: Vec<String>,
     /// Port of the admin API (default: the serving port + 1).
     #[arg(long)]
     admin_port: Option<u16>,
@@ -289,6 +337,18 @@ fn main() -> ExitCode {
             })
         }
         Command::Invoke(cmd) => run_invoke(cmd),
+        Command::Token(cmd) => app::token(&app::TokenArgs {
+            issuer: cmd.issuer,
+            audience: cmd.audience,
+            scopes: cmd.scopes,
+            subject: cmd.subject,
+            claims: cmd.claims,
+            expires_in: cmd.expires_in,
+        })
+        .map(|(token, key)| {
+            eprintln!("glassgate: signed with the dev issuer key {key}; trust it with `serve --trust-dev-issuer ISSUER`");
+            println!("{token}");
+        }),
         Command::Explain(cmd) => run_explain(cmd),
         Command::Serve(cmd) => {
             let args = ServeArgs {
@@ -304,7 +364,13 @@ fn main() -> ExitCode {
                 echo_handler_output: !cmd.quiet_handlers,
                 auth: glassgate::pipeline::authorize::AuthSettings {
                     ttl_override: cmd.authorizer_cache_ttl.map(Duration::from_secs),
-                    jwks: cmd.jwks.into_iter().collect(),
+                    jwks: cmd
+                        .jwks
+                        .into_iter()
+                        .chain(cmd.trust_dev_issuer.into_iter().map(|i| {
+                            (i, glassgate::pipeline::authorize::jwt::jwks::KeySource::Dev)
+                        }))
+                        .collect(),
                 },
                 authorizer_modes: cmd.authorizer_modes,
                 admin_host: cmd.admin_host,

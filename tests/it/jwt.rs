@@ -387,3 +387,80 @@ async fn offline_keys_stand_in_for_an_issuer_that_cannot_be_reached() {
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json()["jwt"]["claims"]["iss"], issuer);
 }
+
+#[tokio::test]
+async fn the_dev_issuer_signs_tokens_that_serve_trusts_only_when_asked() {
+    let config = tempfile::tempdir().expect("tempdir");
+    let env = [(
+        "GLASSGATE_CONFIG_DIR",
+        config.path().to_str().expect("utf-8"),
+    )];
+    // A Cognito pool's issuer, which this machine cannot reach.
+    let issuer = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example";
+    let out = crate::support::glassgate()
+        .envs(env)
+        .args([
+            "token",
+            "--issuer",
+            issuer,
+            "--aud",
+            "app",
+            "--scope",
+            "admin",
+            "--claim",
+            "tier=gold",
+            "--expires-in",
+            "10m",
+        ])
+        .output()
+        .expect("run token");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dev = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    assert_eq!(dev.split('.').count(), 3, "{dev}");
+    assert!(config.path().join("dev-issuer-key.pk8").is_file());
+
+    let code = code();
+    let gw = Gateway::start_with_env(
+        &template(code.path(), issuer),
+        &["--trust-dev-issuer", issuer],
+        &env,
+    );
+    assert!(
+        gw.stdout_banner
+            .contains(&format!("JWT issuer {issuer} is the local dev issuer")),
+        "{}",
+        gw.stdout_banner
+    );
+    let r = call(&gw, "/admin", &dev).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(
+        r.header("x-glassgate-authorizer-mode"),
+        Some("dev-issuer; authorizer=Jwt")
+    );
+    let jwt = &r.json()["jwt"];
+    assert_eq!(jwt["claims"]["tier"], "gold");
+    assert_eq!(jwt["scopes"], json!(["admin"]));
+    // A token of another key is still refused.
+    let r = call(&gw, "/me", &token("k1.pem", "k1", claims(issuer))).await;
+    assert_eq!(r.header("x-glassgate-cause"), Some("jwt-unknown-kid"));
+
+    // Without --trust-dev-issuer the same token is checked against the real issuer, which is
+    // out of reach: never a silent allow.
+    let gw = Gateway::start_with_env(&template(code.path(), issuer), &[], &env);
+    let r = call(&gw, "/me", &token_of_dev(&env, issuer)).await;
+    assert_eq!(r.status, 401);
+    assert_eq!(r.header("x-glassgate-cause"), Some("jwks-unreachable"));
+}
+
+fn token_of_dev(env: &[(&str, &str)], issuer: &str) -> String {
+    let out = crate::support::glassgate()
+        .envs(env.iter().copied())
+        .args(["token", "--issuer", issuer, "--aud", "app"])
+        .output()
+        .expect("run token");
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}

@@ -145,16 +145,31 @@ impl Gateway {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("template.yaml");
         std::fs::write(&path, template).expect("write template");
-        Self::spawn(dir, &path, args, false)
+        Self::spawn(dir, &path, args, false, &[])
+    }
+
+    /// Write `template` and serve it with `args` and extra environment variables.
+    pub fn start_with_env(template: &str, args: &[&str], env: &[(&str, &str)]) -> Gateway {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("template.yaml");
+        std::fs::write(&path, template).expect("write template");
+        Self::spawn(dir, &path, args, true, env)
     }
 
     /// Serve an existing template file.
     pub fn start_in(dir: tempfile::TempDir, template: &Path, args: &[&str]) -> Gateway {
-        Self::spawn(dir, template, args, true)
+        Self::spawn(dir, template, args, true, &[])
     }
 
-    fn spawn(dir: tempfile::TempDir, template: &Path, args: &[&str], drain: bool) -> Gateway {
+    fn spawn(
+        dir: tempfile::TempDir,
+        template: &Path,
+        args: &[&str],
+        drain: bool,
+        env: &[(&str, &str)],
+    ) -> Gateway {
         let mut child = glassgate()
+            .envs(env.iter().copied())
             .arg("serve")
             .arg(template)
             .args(["--port", "0"])

@@ -693,6 +693,9 @@ impl Authorizers {
         }
         redactor.add(&value);
         facts.identity = vec![mask(&value)];
+        if self.jwks.source(issuer) == jwt::jwks::KeySource::Dev {
+            facts.mode = "dev-issuer";
+        }
         trace.log(format!(
             "glassgate: JWT authorizer {} checking a token against issuer {issuer}",
             auth.name

@@ -57,6 +57,8 @@ pub enum KeySource {
     File(std::path::PathBuf),
     /// `--jwks ISSUER=URL`: the JWKS at a URL, without discovery.
     Url(String),
+    /// `--trust-dev-issuer ISSUER`: the local dev issuer's key (`glassgate token`).
+    Dev,
 }
 
 /// The keys of every issuer the server's JWT authorizers trust.
@@ -143,6 +145,14 @@ impl Jwks {
 
     async fn fetch(&self, issuer: &str) -> Result<JwkSet, JwksError> {
         let jwks_url = match self.source(issuer) {
+            KeySource::Dev => {
+                return super::dev_issuer::DevKey::load_or_create()
+                    .map(|k| k.jwks())
+                    .map_err(|e| JwksError::Unreachable {
+                        url: "the dev issuer's key".into(),
+                        reason: e.to_string(),
+                    });
+            }
             KeySource::File(path) => {
                 let shown = path.display().to_string();
                 let bytes = std::fs::read(&path).map_err(|e| JwksError::Unreachable {

@@ -16,6 +16,7 @@
 //! The `error_description` texts AWS was seen to send are used as is; the others are
 //! glassgate's, in the same style. Claims reach the integration stringified (§3.5).
 
+pub mod dev_issuer;
 pub mod jwks;
 
 use indexmap::IndexMap;
