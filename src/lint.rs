@@ -69,6 +69,30 @@ pub fn traps(model: &Model) -> Vec<Warning> {
     let mut out = Vec::new();
     for api in &model.apis {
         for a in api.authorizers.values() {
+            // Cognito puts scopes only in access tokens, which have client_id and no aud: an
+            // ID token (the one most front ends send) never passes a route with scopes.
+            if let AuthorizerKind::Jwt { issuer, .. } = &a.kind
+                && issuer.starts_with("https://cognito-idp.")
+            {
+                let scoped: Vec<String> = api
+                    .routes
+                    .iter()
+                    .filter(|r| {
+                        r.authorizer.as_deref() == Some(a.name.as_str()) && !r.scopes.is_empty()
+                    })
+                    .map(|r| r.key.to_string())
+                    .collect();
+                if !scoped.is_empty() {
+                    out.push(Warning {
+                        location: a.source.clone(),
+                        message: format!(
+                            "JWT authorizer {} trusts a Cognito user pool and routes {} require scopes: Cognito ID tokens carry no scope claim, so only access tokens pass them (send the access token, whose client_id is compared when it has no aud)",
+                            a.name,
+                            scoped.join(", ")
+                        ),
+                    });
+                }
+            }
             let used = api
                 .routes
                 .iter()

@@ -429,6 +429,13 @@ async fn the_dev_issuer_signs_tokens_that_serve_trusts_only_when_asked() {
         &["--trust-dev-issuer", issuer],
         &env,
     );
+    // The route table warns about Cognito's ID tokens on scoped routes.
+    assert!(
+        gw.stdout_banner
+            .contains("Cognito ID tokens carry no scope claim"),
+        "{}",
+        gw.stdout_banner
+    );
     assert!(
         gw.stdout_banner
             .contains(&format!("JWT issuer {issuer} is the local dev issuer")),
