@@ -381,3 +381,92 @@ async fn http_api_walkthrough_reproduces_and_explains_both_traps() {
     assert_eq!(r.header("access-control-max-age"), Some("600"));
     assert_eq!(r.header("x-glassgate-layer"), Some("gateway"));
 }
+
+/// The JWT example's walkthrough, with the local dev issuer standing in for the tenant.
+#[tokio::test]
+async fn jwt_walkthrough_shows_the_trailing_slash_and_the_missing_scope() {
+    let (dir, template) = copy_of("jwt-api");
+    let config = tempfile::tempdir().expect("tempdir");
+    let env = [(
+        "GLASSGATE_CONFIG_DIR",
+        config.path().to_str().expect("utf-8"),
+    )];
+    let tenant = "https://example-tenant.eu.auth0.com";
+    let gw = Gateway::start_in_with_env(dir, &template, &["--trust-dev-issuer", tenant], &env);
+    assert!(
+        gw.stdout_banner
+            .contains(&format!("JWT issuer {tenant} is the local dev issuer")),
+        "{}",
+        gw.stdout_banner
+    );
+    let token = |args: &[&str]| {
+        let out = glassgate()
+            .envs(env)
+            .arg("token")
+            .args(args)
+            .output()
+            .expect("token");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        format!("Bearer {}", String::from_utf8_lossy(&out.stdout).trim())
+    };
+    let aud = "https://api.example.com";
+
+    // 1. No token.
+    let r = gw.get("/me").await;
+    assert_eq!(r.status, 401);
+    assert_eq!(r.header("www-authenticate"), Some("Bearer"));
+
+    // 2. Auth0's trailing slash.
+    let slash = token(&["--issuer", &format!("{tenant}/"), "--aud", aud]);
+    let r = gw
+        .request("GET", "/me", &[("Authorization", &slash)], "")
+        .await;
+    assert_eq!(r.status, 401);
+    assert_eq!(r.header("x-glassgate-cause"), Some("jwt-wrong-issuer"));
+    assert_eq!(
+        r.header("www-authenticate"),
+        Some(
+            r#"Bearer scope="" error="invalid_token" error_description="the token was not issued by a valid issuer""#
+        )
+    );
+    let logs = gw.wait_for_log(
+        "only a trailing slash differs",
+        std::time::Duration::from_secs(5),
+    );
+    assert!(logs.contains("only a trailing slash differs"), "{logs}");
+    let plain = token(&["--issuer", tenant, "--aud", aud]);
+    let r = gw
+        .request("GET", "/me", &[("Authorization", &plain)], "")
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(
+        r.json(),
+        serde_json::json!({"route": "GET /me", "sub": "dev-user", "scopes": null})
+    );
+
+    // 3. No scope claim on a route with scopes, then an access token with the scope.
+    let r = gw
+        .request("GET", "/orders", &[("Authorization", &plain)], "")
+        .await;
+    assert_eq!(
+        (r.status, r.text()),
+        (403, r#"{"message":"Forbidden"}"#.into())
+    );
+    assert_eq!(r.header("x-glassgate-cause"), Some("jwt-scope-missing"));
+    assert_eq!(
+        r.header("www-authenticate"),
+        Some(
+            r#"Bearer scope="read:orders" error="insufficient_scope" error_description="the token does not have the required scopes""#
+        )
+    );
+    let access = token(&["--issuer", tenant, "--aud", aud, "--scope", "read:orders"]);
+    let r = gw
+        .request("GET", "/orders", &[("Authorization", &access)], "")
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["scopes"], serde_json::json!(["read:orders"]));
+}

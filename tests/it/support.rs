@@ -148,6 +148,16 @@ impl Gateway {
         Self::spawn(dir, &path, args, false, &[])
     }
 
+    /// Serve an existing template file with extra environment variables.
+    pub fn start_in_with_env(
+        dir: tempfile::TempDir,
+        template: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Gateway {
+        Self::spawn(dir, template, args, true, env)
+    }
+
     /// Write `template` and serve it with `args` and extra environment variables.
     pub fn start_with_env(template: &str, args: &[&str], env: &[(&str, &str)]) -> Gateway {
         let dir = tempfile::tempdir().expect("tempdir");
