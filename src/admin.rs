@@ -251,11 +251,7 @@ fn authorizers(state: &ServerState) -> Response<Full<Bytes>> {
                 "name": a.name,
                 "api": api.logical_id,
                 "function": a.function,
-                "type": match a.kind {
-                    crate::model::AuthorizerKind::Token { .. } => "TOKEN",
-                    crate::model::AuthorizerKind::Request { .. } => "REQUEST",
-                    crate::model::AuthorizerKind::Jwt { .. } => "JWT",
-                },
+                "type": a.kind.type_name(),
                 "mode": mode.name(),
                 "ttlS": auth.ttl(a).as_secs(),
                 "entries": cached,

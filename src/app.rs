@@ -237,8 +237,31 @@ pub fn describe(model: &Model) -> String {
             }
             if let Some(auth) = &r.authorizer {
                 out.push_str(&format!(", authorizer {auth}"));
+                if !r.scopes.is_empty() {
+                    out.push_str(&format!(" (scopes {})", r.scopes.join(" ")));
+                }
             }
             out.push('\n');
+        }
+        // Which issuer a token must come from: what `glassgate token --issuer`, `--jwks` and
+        // `--trust-dev-issuer` are given.
+        for a in api.authorizers.values() {
+            match &a.kind {
+                crate::model::AuthorizerKind::Jwt { issuer, .. } => {
+                    out.push_str(&format!(
+                        "    authorizer {} (JWT): issuer {issuer}\n",
+                        a.name
+                    ));
+                }
+                crate::model::AuthorizerKind::CognitoUserPools { issuers, .. } => {
+                    out.push_str(&format!(
+                        "    authorizer {} (Cognito user pools): issuer {}\n",
+                        a.name,
+                        issuers.join(", ")
+                    ));
+                }
+                _ => {}
+            }
         }
     }
     if model.apis.len() > 1 {
@@ -323,7 +346,8 @@ pub async fn probe(args: &TemplateArgs, identity: &str) -> Result<String> {
             let (arn1, arn2) = (arn(first), arn(second));
             let payload = match &a.kind {
                 // The gateway checks tokens itself: no policy to probe.
-                crate::model::AuthorizerKind::Jwt { .. } => continue,
+                crate::model::AuthorizerKind::Jwt { .. }
+                | crate::model::AuthorizerKind::CognitoUserPools { .. } => continue,
                 crate::model::AuthorizerKind::Token { .. } => event::token_event(&arn1, identity),
                 crate::model::AuthorizerKind::Request {
                     identity_sources, ..
@@ -703,6 +727,16 @@ pub fn token(args: &TokenArgs) -> Result<(String, String)> {
     }
     if !args.scopes.is_empty() {
         claims["scope"] = serde_json::json!(args.scopes.join(" "));
+    }
+    // A Cognito pool's tokens say which kind they are, and REST Cognito authorizers go by it:
+    // an access token when scopes are asked for (Cognito puts scopes only there), else an ID
+    // token. `--claim token_use=...` still wins.
+    if args.issuer.starts_with("https://cognito-idp.") {
+        claims["token_use"] = serde_json::json!(if args.scopes.is_empty() {
+            "id"
+        } else {
+            "access"
+        });
     }
     for c in &args.claims {
         let Some((name, value)) = c.split_once('=') else {

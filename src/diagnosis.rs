@@ -190,13 +190,21 @@ pub fn diagnose(trace: &Trace) -> Option<Diagnosis> {
         | Cause::JwtWrongIssuer
         | Cause::JwtWrongAudience
         | Cause::JwtScopeMissing
-        | Cause::JwksUnreachable => (
-            format!(
-                "{status} from JWT authorizer {auth_name}, which checks the token itself (no function runs): {}; {backend}.",
-                f.detail
-            ),
-            jwt_steps(f.cause),
-        ),
+        | Cause::JwtWrongTokenUse
+        | Cause::JwksUnreachable => {
+            let cognito = trace
+                .authorizer
+                .as_ref()
+                .is_some_and(|a| a.kind == "COGNITO_USER_POOLS");
+            (
+                format!(
+                    "{status} from {} authorizer {auth_name}, which checks the token itself (no function runs): {}; {backend}.",
+                    if cognito { "Cognito user pool" } else { "JWT" },
+                    f.detail
+                ),
+                jwt_steps(f.cause, cognito),
+            )
+        }
         Cause::HandlerError => (
             format!("{status} came from your backend: {}.", f.detail),
             vec!["read the handler's output above for the exception".into()],
@@ -243,9 +251,21 @@ pub fn diagnose(trace: &Trace) -> Option<Diagnosis> {
     })
 }
 
-/// What to try for each JWT refusal.
-fn jwt_steps(cause: Cause) -> Vec<String> {
+/// What to try for each JWT refusal (`cognito`: from a REST Cognito user pool authorizer).
+fn jwt_steps(cause: Cause, cognito: bool) -> Vec<String> {
     let step: &str = match cause {
+        Cause::JwtWrongIssuer if cognito => {
+            "send a token of one of the authorizer's user pools (ProviderARNs / UserPoolArn): each pool has its own issuer"
+        }
+        Cause::JwtScopeMissing if cognito => {
+            "send an access token granted one of the method's AuthorizationScopes (an ID token carries no scope claim)"
+        }
+        Cause::JwtWrongTokenUse => {
+            "send the ID token, or give the method AuthorizationScopes: without scopes API Gateway takes only ID tokens"
+        }
+        Cause::JwtWrongAudience if cognito => {
+            "the token's aud (its app client id) must match the authorizer's IdentityValidationExpression"
+        }
         Cause::JwtMalformed => {
             "send the token itself (Authorization: Bearer eyJ...), RSA-signed: API Gateway refuses HS256 and ES256 tokens"
         }

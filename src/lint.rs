@@ -64,6 +64,50 @@ fn reads_method_arn(code: &str) -> bool {
     code_lines(code).any(|line| line.contains("methodArn"))
 }
 
+/// A REST Cognito authorizer's token-kind traps: methods without scopes take ID tokens only,
+/// methods with scopes access tokens only, and access tokens have no `aud` to match an
+/// `IdentityValidationExpression`.
+fn cognito_traps(
+    api: &crate::model::Api,
+    a: &crate::model::Authorizer,
+    validation: Option<&str>,
+) -> Vec<Warning> {
+    let (mut unscoped, mut scoped) = (Vec::new(), Vec::new());
+    for r in api
+        .routes
+        .iter()
+        .filter(|r| r.authorizer.as_deref() == Some(a.name.as_str()))
+    {
+        if r.scopes.is_empty() {
+            unscoped.push(r.key.to_string());
+        } else {
+            scoped.push(r.key.to_string());
+        }
+    }
+    let mut out = Vec::new();
+    if !unscoped.is_empty() {
+        out.push(Warning {
+            location: a.source.clone(),
+            message: format!(
+                "Cognito authorizer {}: methods {} have no AuthorizationScopes, so API Gateway takes only ID tokens there and answers 401 to an access token (what OAuth clients send); give them AuthorizationScopes to take access tokens",
+                a.name,
+                unscoped.join(", ")
+            ),
+        });
+    }
+    if let (Some(expr), false) = (validation, scoped.is_empty()) {
+        out.push(Warning {
+            location: a.source.clone(),
+            message: format!(
+                "Cognito authorizer {} matches aud against {expr:?}, and methods {} require scopes, which only access tokens carry; access tokens have no aud, so those methods refuse every token",
+                a.name,
+                scoped.join(", ")
+            ),
+        });
+    }
+    out
+}
+
 /// Every trap found, in template order.
 pub fn traps(model: &Model) -> Vec<Warning> {
     let mut out = Vec::new();
@@ -92,6 +136,13 @@ pub fn traps(model: &Model) -> Vec<Warning> {
                         ),
                     });
                 }
+            }
+            if let AuthorizerKind::CognitoUserPools {
+                validation_expression,
+                ..
+            } = &a.kind
+            {
+                out.extend(cognito_traps(api, a, validation_expression.as_deref()));
             }
             let used = api
                 .routes

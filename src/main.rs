@@ -25,13 +25,14 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the template's REST APIs on localhost until Ctrl+C.
+    /// Serve the template's REST and HTTP APIs on localhost until Ctrl+C.
     Serve(ServeCmd),
     /// Load the template and report what `serve` would serve, with every warning and the
     /// known traps.
     Validate(ValidateCmd),
     /// Print a JWT signed by the local dev issuer's key (made on first use and kept in the
-    /// config folder), for routes whose JWT authorizer `serve --trust-dev-issuer` points at it.
+    /// config folder), for routes whose JWT or Cognito authorizer `serve --trust-dev-issuer`
+    /// points at it.
     Token(TokenCmd),
     /// Run one request through the lifecycle without a server (like TestInvokeMethod) and
     /// print the response, the execution log and the diagnosis.
@@ -44,7 +45,9 @@ enum Command {
 
 #[derive(Args)]
 struct TokenCmd {
-    /// The token's `iss`: the issuer the JWT authorizer is configured with.
+    /// The token's `iss`: the issuer the JWT authorizer is configured with, or a Cognito
+    /// pool's (`https://cognito-idp.REGION.amazonaws.com/POOL_ID`, printed by `validate`), whose
+    /// tokens also get `token_use`: `access` with --scope, else `id`.
     #[arg(long)]
     issuer: String,
     /// An audience (`aud`; repeatable).

@@ -100,8 +100,12 @@ pub enum Cause {
     JwtWrongIssuer,
     /// The token's `aud` (or `client_id`) is not a configured audience.
     JwtWrongAudience,
-    /// The token has none of the route's authorization scopes (403).
+    /// The token has none of the route's authorization scopes (403 on HTTP APIs, 401 from
+    /// a REST Cognito authorizer).
     JwtScopeMissing,
+    /// A Cognito user pool token of the wrong kind: an access token where the method has no
+    /// scopes (API Gateway then takes ID tokens only).
+    JwtWrongTokenUse,
     /// The issuer's discovery document or JWKS could not be fetched.
     JwksUnreachable,
     /// The handler raised an error.
@@ -129,7 +133,7 @@ pub enum Cause {
 
 impl Cause {
     /// Every cause.
-    pub const ALL: [Cause; 33] = [
+    pub const ALL: [Cause; 34] = [
         Cause::NoRoute,
         Cause::IdentityMissing,
         Cause::IdentityInvalid,
@@ -152,6 +156,7 @@ impl Cause {
         Cause::JwtWrongIssuer,
         Cause::JwtWrongAudience,
         Cause::JwtScopeMissing,
+        Cause::JwtWrongTokenUse,
         Cause::JwksUnreachable,
         Cause::HandlerError,
         Cause::HandlerCrash,
@@ -195,6 +200,7 @@ impl Cause {
             Cause::JwtWrongIssuer => "jwt-wrong-issuer",
             Cause::JwtWrongAudience => "jwt-wrong-audience",
             Cause::JwtScopeMissing => "jwt-scope-missing",
+            Cause::JwtWrongTokenUse => "jwt-wrong-token-use",
             Cause::JwksUnreachable => "jwks-unreachable",
             Cause::HandlerError => "handler-error",
             Cause::HandlerCrash => "handler-crash",
@@ -234,6 +240,7 @@ impl Cause {
             | Cause::JwtWrongIssuer
             | Cause::JwtWrongAudience
             | Cause::JwtScopeMissing
+            | Cause::JwtWrongTokenUse
             | Cause::JwksUnreachable
             | Cause::AuthorizerPermission => Layer::Authorizer,
             Cause::HandlerError

@@ -551,6 +551,7 @@ fn explain(c: Cause, status: u16, n: &Notes) -> (String, Vec<String>) {
         | Cause::JwtWrongIssuer
         | Cause::JwtWrongAudience
         | Cause::JwtScopeMissing
+        | Cause::JwtWrongTokenUse
         | Cause::JwksUnreachable => (
             format!("{head}: the JWT authorizer refused the token; the backend never ran."),
             s(&["read the www-authenticate header of the response for the reason"]),

@@ -1,16 +1,18 @@
-//! Lambda authorizers as the template declares them.
+//! Authorizers as the template declares them: Lambda (TOKEN, REQUEST), JWT and Cognito user
+//! pools.
 
 use std::time::Duration;
 
 use super::{ApiKind, PayloadVersion};
 
-/// A Lambda authorizer: REST `TOKEN` or `REQUEST`, or an HTTP API's (always `REQUEST`).
+/// An authorizer: a Lambda one (REST `TOKEN` or `REQUEST`, or an HTTP API's `REQUEST`), or one
+/// the gateway runs itself (HTTP `JWT`, REST `COGNITO_USER_POOLS`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Authorizer {
     /// Its name.
     pub name: String,
-    /// Logical id of the local function that implements it; `None` for a JWT authorizer,
-    /// which the gateway runs itself.
+    /// Logical id of the local function that implements it; `None` for a JWT or Cognito
+    /// authorizer, which the gateway runs itself.
     pub function: Option<String>,
     /// TOKEN or REQUEST, with their identity sources.
     pub kind: AuthorizerKind,
@@ -21,7 +23,7 @@ pub struct Authorizer {
     pub source: String,
 }
 
-/// The Lambda authorizer types.
+/// The authorizer types.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AuthorizerKind {
     /// `TOKEN`: one header is the identity; optional regex checked before invoking.
@@ -53,9 +55,39 @@ pub enum AuthorizerKind {
         /// Where the token is (`$request.header.Authorization`).
         identity_source: IdentitySource,
     },
+    /// `COGNITO_USER_POOLS` (REST): the gateway checks a user pool's token itself, like a
+    /// JWT authorizer but with Cognito's rules (an ID token unless the method has scopes, no
+    /// audience check) and REST's answers; no function runs.
+    CognitoUserPools {
+        /// The pools' issuers, `https://cognito-idp.{region}.amazonaws.com/{poolId}`, one per
+        /// ARN of `ProviderARNs` / `UserPoolArn`; a token's `iss` must be one of them.
+        issuers: Vec<String>,
+        /// The header holding the token (`method.request.header.Authorization`).
+        header: String,
+        /// `IdentityValidationExpression`: a regex the token's `aud` must match.
+        validation_expression: Option<String>,
+    },
 }
 
 impl AuthorizerKind {
+    /// The type as AWS names it: `TOKEN`, `REQUEST`, `JWT`, `COGNITO_USER_POOLS`.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            AuthorizerKind::Token { .. } => "TOKEN",
+            AuthorizerKind::Request { .. } => "REQUEST",
+            AuthorizerKind::Jwt { .. } => "JWT",
+            AuthorizerKind::CognitoUserPools { .. } => "COGNITO_USER_POOLS",
+        }
+    }
+
+    /// Whether the gateway checks tokens itself (JWT, Cognito) instead of invoking a function.
+    pub fn is_token_check(&self) -> bool {
+        matches!(
+            self,
+            AuthorizerKind::Jwt { .. } | AuthorizerKind::CognitoUserPools { .. }
+        )
+    }
+
     /// A REST `REQUEST` authorizer.
     pub fn rest_request(identity_sources: Vec<IdentitySource>) -> Self {
         AuthorizerKind::Request {
@@ -128,5 +160,46 @@ impl std::fmt::Display for IdentitySource {
             IdentitySource::StageVariable(n) => write!(f, "stageVariables.{n}"),
             IdentitySource::Context(n) => write!(f, "context.{n}"),
         }
+    }
+}
+
+/// The issuer of a Cognito user pool from its ARN
+/// (`arn:aws:cognito-idp:{region}:{account}:userpool/{poolId}`), or `None` for anything else.
+pub fn cognito_issuer(arn: &str) -> Option<String> {
+    let rest = arn.strip_prefix("arn:")?;
+    let mut parts = rest.splitn(5, ':');
+    let (_partition, service, region, _account, resource) = (
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+    );
+    let pool = resource.strip_prefix("userpool/")?;
+    let ok = |t: &str| !t.is_empty() && !t.contains(|c: char| c.is_whitespace() || c == '/');
+    (service == "cognito-idp" && ok(region) && ok(pool))
+        .then(|| format!("https://cognito-idp.{region}.amazonaws.com/{pool}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pool_arn_names_its_issuer() {
+        assert_eq!(
+            cognito_issuer("arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_AbC123")
+                .as_deref(),
+            Some("https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123")
+        );
+        assert_eq!(
+            cognito_issuer("arn:aws:lambda:eu-west-1:1:function:f"),
+            None
+        );
+        assert_eq!(cognito_issuer("UserPool.Arn"), None);
+        assert_eq!(
+            cognito_issuer("arn:aws:cognito-idp:eu-west-1:1:userpool/"),
+            None
+        );
     }
 }

@@ -31,6 +31,9 @@ pub struct JwtClaims {
     pub claims: IndexMap<String, String>,
     /// `null` unless the route has authorization scopes.
     pub scopes: Option<Vec<String>>,
+    /// From a REST Cognito user pool authorizer, whose block is `{"claims": ...}` alone.
+    #[serde(skip)]
+    pub cognito: bool,
 }
 
 impl AuthContext {
@@ -51,9 +54,15 @@ impl AuthContext {
         serde_json::json!({ "lambda": context })
     }
 
-    /// `$context.authorizer.*` for gateway response templates.
+    /// `$context.authorizer.*` for gateway response templates (a verified token's claims as
+    /// `claims.NAME`).
     pub fn template_values(&self) -> IndexMap<String, String> {
         let mut m = (*self.context).clone();
+        if let Some(jwt) = &self.jwt {
+            for (k, v) in &jwt.claims {
+                m.insert(format!("claims.{k}"), v.clone());
+            }
+        }
         if let Some(p) = &self.principal_id {
             m.insert("principalId".into(), p.clone());
         }

@@ -36,6 +36,16 @@ pub(super) const SERVERLESS_API: &str = "AWS::Serverless::Api";
 pub(super) const SERVERLESS_HTTP_API: &str = "AWS::Serverless::HttpApi";
 pub(super) const CFN_REST_API: &str = "AWS::ApiGateway::RestApi";
 
+const COGNITO_USER_POOL: &str = "AWS::Cognito::UserPool";
+
+/// The id glassgate gives a user pool declared in the template (`Ref`): AWS makes
+/// `{region}_{random}`; the logical id in place of the random part keeps it readable and the
+/// same on every load, so its issuer (`https://cognito-idp.{region}.amazonaws.com/{id}`) can be
+/// given to `glassgate token --issuer` and `serve --trust-dev-issuer`.
+pub(super) fn user_pool_id(region: &str, logical: &str) -> String {
+    format!("{region}_{logical}")
+}
+
 /// What `!GetAtt Api.RootResourceId` evaluates to. AWS gives the root resource a random id; the
 /// loader only needs to recognise it as "the root of `Api`" when building resource paths.
 pub(super) fn root_resource_id(api: &str) -> String {
@@ -394,6 +404,9 @@ impl<'t> Resolver<'t> {
             ));
         };
         self.require_included(name, loc)?;
+        if info.ty == COGNITO_USER_POOL {
+            return Ok(user_pool_id(&self.opts.region, name));
+        }
         if info.is_function() {
             self.function_name(name)
         } else {
@@ -456,6 +469,22 @@ impl<'t> Resolver<'t> {
         }
         if info.ty == CFN_REST_API && attr == "RootResourceId" {
             return Ok(root_resource_id(logical));
+        }
+        if info.ty == COGNITO_USER_POOL {
+            let (region, pool) = (&self.opts.region, user_pool_id(&self.opts.region, logical));
+            match attr {
+                "Arn" => {
+                    return Ok(format!(
+                        "arn:aws:cognito-idp:{region}:{}:userpool/{pool}",
+                        self.opts.account_id
+                    ));
+                }
+                "ProviderURL" => {
+                    return Ok(format!("https://cognito-idp.{region}.amazonaws.com/{pool}"));
+                }
+                "ProviderName" => return Ok(format!("cognito-idp.{region}.amazonaws.com/{pool}")),
+                _ => {}
+            }
         }
         Ok(self.placeholder_attribute(logical, attr, loc))
     }

@@ -13,6 +13,7 @@ mod apigw;
 mod auth;
 mod cfn;
 mod cfn_v2;
+mod cognito;
 mod http_api;
 mod http_auth;
 mod openapi;
@@ -211,6 +212,20 @@ pub(super) fn build(
             ty if cfn_v2::V2_IGNORED_TYPES.contains(&ty) => {}
             // The permission API Gateway needs to call a function: boilerplate, nothing to emulate.
             "AWS::Lambda::Permission" => {}
+            // Sign-in is not emulated, but the pool's issuer is what its authorizers check.
+            "AWS::Cognito::UserPool" => {
+                let issuer = format!(
+                    "https://cognito-idp.{}.amazonaws.com/{}",
+                    opts.region,
+                    super::intrinsics::user_pool_id(&opts.region, logical)
+                );
+                b.r.diags.warn(
+                    child("Resources", logical),
+                    format!(
+                        "user pool {logical} is not emulated (no sign-in, no tokens); authorizers check its issuer {issuer}: sign tokens with `glassgate token --issuer {issuer}` and serve with --trust-dev-issuer {issuer}, or give its keys with --jwks {issuer}=PATH_OR_URL"
+                    ),
+                );
+            }
             // Already reported by `read_resources`.
             "" => {}
             other => b.r.diags.warn(
@@ -963,6 +978,7 @@ impl<'t> Builder<'t> {
         let mut api = Some(IMPLICIT_API.to_owned());
         let mut timeout_ms = 29_000;
         let mut route_auth = RouteAuth::Inherit;
+        let mut scopes = Vec::new();
         let mut ok = true;
         for (key, value) in props {
             let prop = Prop {
@@ -993,7 +1009,7 @@ impl<'t> Builder<'t> {
                     }
                 }
                 "Auth" => match self.event_auth(&prop) {
-                    Ok(a) => route_auth = a,
+                    Ok((a, s)) => (route_auth, scopes) = (a, s),
                     Err(Reported) => ok = false,
                 },
                 "RequestParameters" | "RequestModel" => self.r.diags.warn(
@@ -1022,13 +1038,14 @@ impl<'t> Builder<'t> {
         if api == IMPLICIT_API {
             self.implicit_used = true;
         }
-        let spec = rest_lambda_route(
+        let mut spec = rest_lambda_route(
             &method,
             path,
             logical.to_owned(),
             timeout_ms,
             loc.to_owned(),
         );
+        spec.scopes = scopes;
         self.add_route(api, spec, route_auth);
     }
 

@@ -13,19 +13,19 @@ use serde_json::json;
 
 use crate::support::{Gateway, enc};
 
-fn fixtures() -> PathBuf {
+pub(crate) fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/jwt")
 }
 
 /// The OpenID provider: `http://127.0.0.1:PORT` serving `dir/jwks.json`.
-struct Issuer {
+pub(crate) struct Issuer {
     child: Child,
-    url: String,
+    pub(crate) url: String,
     dir: tempfile::TempDir,
 }
 
 impl Issuer {
-    fn start() -> Issuer {
+    pub(crate) fn start() -> Issuer {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::copy(
             fixtures().join("jwks-k1.json"),
@@ -63,12 +63,12 @@ impl Drop for Issuer {
     }
 }
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
 /// A token signed with `key` (a fixture PEM file) under `kid`.
-fn token(key: &str, kid: &str, claims: serde_json::Value) -> String {
+pub(crate) fn token(key: &str, kid: &str, claims: serde_json::Value) -> String {
     let pem = std::fs::read(fixtures().join(key)).expect("key");
     let mut header = Header::new(Algorithm::RS256);
     header.kid = Some(kid.to_owned());
@@ -127,13 +127,13 @@ Resources:
     )
 }
 
-fn code() -> tempfile::TempDir {
+pub(crate) fn code() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::write(dir.path().join("app.py"), HANDLER).expect("write");
     dir
 }
 
-async fn call(gw: &Gateway, path: &str, token: &str) -> crate::support::Resp {
+pub(crate) async fn call(gw: &Gateway, path: &str, token: &str) -> crate::support::Resp {
     gw.request(
         "GET",
         path,
@@ -144,7 +144,7 @@ async fn call(gw: &Gateway, path: &str, token: &str) -> crate::support::Resp {
 }
 
 /// The detail of a refused request's trace.
-async fn detail(gw: &Gateway, r: &crate::support::Resp) -> String {
+pub(crate) async fn detail(gw: &Gateway, r: &crate::support::Resp) -> String {
     let id = r.header("apigw-requestid").expect("id");
     let (_, body) = gw.admin("GET", &format!("/requests/{}", enc(id)), "").await;
     body["trace"]["failure"]["detail"]
@@ -458,15 +458,17 @@ async fn the_dev_issuer_signs_tokens_that_serve_trusts_only_when_asked() {
     // Without --trust-dev-issuer the same token is checked against the real issuer, which is
     // out of reach: never a silent allow.
     let gw = Gateway::start_with_env(&template(code.path(), issuer), &[], &env);
-    let r = call(&gw, "/me", &token_of_dev(&env, issuer)).await;
+    let r = call(&gw, "/me", &token_of_dev(&env, issuer, &[])).await;
     assert_eq!(r.status, 401);
     assert_eq!(r.header("x-glassgate-cause"), Some("jwks-unreachable"));
 }
 
-fn token_of_dev(env: &[(&str, &str)], issuer: &str) -> String {
+/// `glassgate token --issuer ISSUER --aud app EXTRA...`.
+pub(crate) fn token_of_dev(env: &[(&str, &str)], issuer: &str, extra: &[&str]) -> String {
     let out = crate::support::glassgate()
         .envs(env.iter().copied())
         .args(["token", "--issuer", issuer, "--aud", "app"])
+        .args(extra)
         .output()
         .expect("run token");
     String::from_utf8_lossy(&out.stdout).trim().to_owned()

@@ -2,6 +2,7 @@
 //! Node and `provided` handler processes. One test binary (see STYLE.md §3.6).
 
 mod cli;
+mod cognito;
 mod conformance;
 mod examples;
 mod failures;

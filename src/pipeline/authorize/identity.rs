@@ -156,11 +156,14 @@ pub fn extract(
             }
             Ok(Identity { values })
         }
-        // Checked by the JWT stage itself (`jwt.rs`), which reads its one source.
+        // Checked by the JWT stage itself (`jwt/`), which reads its one source.
         AuthorizerKind::Jwt {
             identity_source, ..
         } => Ok(Identity {
             values: vec![source_value(identity_source, req).unwrap_or_default()],
+        }),
+        AuthorizerKind::CognitoUserPools { header, .. } => Ok(Identity {
+            values: vec![req.header(header).unwrap_or_default().to_owned()],
         }),
     }
 }

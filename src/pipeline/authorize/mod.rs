@@ -49,10 +49,13 @@ impl serde::Serialize for AuthContext {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         // A JWT authorizer's payload 1.0 block: claims and scopes, nothing else.
+        // A Cognito authorizer's: claims alone.
         if let Some(jwt) = &self.jwt {
             let mut m = s.serialize_map(Some(2))?;
             m.serialize_entry("claims", &jwt.claims)?;
-            m.serialize_entry("scopes", &jwt.scopes)?;
+            if !jwt.cognito {
+                m.serialize_entry("scopes", &jwt.scopes)?;
+            }
             return m.end();
         }
         let mut m = s.serialize_map(Some(self.context.len() + 2))?;
@@ -360,11 +363,7 @@ impl Authorizers {
         ));
         let mut facts = AuthorizerFacts {
             name: auth.name.clone(),
-            kind: match auth.kind {
-                AuthorizerKind::Token { .. } => "TOKEN",
-                AuthorizerKind::Request { .. } => "REQUEST",
-                AuthorizerKind::Jwt { .. } => "JWT",
-            },
+            kind: auth.kind.type_name(),
             function: auth.function.clone().unwrap_or_default(),
             mode: "normal",
             method_arn: method_arn.clone(),
@@ -390,6 +389,24 @@ impl Authorizers {
                     issuer,
                     audience,
                     identity_source,
+                    redactor,
+                    trace,
+                    &mut facts,
+                )
+                .await
+            }
+            AuthorizerKind::CognitoUserPools {
+                issuers,
+                header,
+                validation_expression,
+            } => {
+                facts.cache = "disabled";
+                facts.ttl_s = 0;
+                self.run_cognito(
+                    target,
+                    issuers,
+                    header,
+                    validation_expression.as_deref(),
                     redactor,
                     trace,
                     &mut facts,
@@ -525,9 +542,9 @@ impl Authorizers {
             http_route_key: (flavor == ApiKind::Http).then_some(route_key),
         };
         let (payload_version, simple) = match &auth.kind {
-            AuthorizerKind::Token { .. } | AuthorizerKind::Jwt { .. } => {
-                (PayloadVersion::V1, false)
-            }
+            AuthorizerKind::Token { .. }
+            | AuthorizerKind::Jwt { .. }
+            | AuthorizerKind::CognitoUserPools { .. } => (PayloadVersion::V1, false),
             AuthorizerKind::Request {
                 payload,
                 simple_responses,
@@ -535,13 +552,14 @@ impl Authorizers {
             } => (*payload, *simple_responses),
         };
         let payload = match (&auth.kind, flavor, payload_version) {
-            // `authorize` runs JWT authorizers in `run_jwt`; nothing to invoke.
-            (AuthorizerKind::Jwt { .. }, ..) => {
+            // `authorize` runs these in `run_jwt` and `run_cognito`; nothing to invoke.
+            (AuthorizerKind::Jwt { .. } | AuthorizerKind::CognitoUserPools { .. }, ..) => {
                 return Err(Failure::new(
                     Cause::AuthorizerError,
                     format!(
-                        "authorizer {} is a JWT authorizer, not a function",
-                        auth.name
+                        "authorizer {} is a {} authorizer, not a function",
+                        auth.name,
+                        auth.kind.type_name()
                     ),
                 ));
             }
@@ -713,6 +731,7 @@ impl Authorizers {
                     jwt: Some(super::context::JwtClaims {
                         claims: v.claims,
                         scopes: v.scopes,
+                        cognito: false,
                     }),
                 })
             }
@@ -725,6 +744,83 @@ impl Authorizers {
                         format!("JWT authorizer {}: {}", auth.name, f.detail()),
                     )
                 })
+            }
+        }
+    }
+
+    /// A REST Cognito user pool authorizer: the gateway checks the token, no function runs.
+    #[allow(clippy::too_many_arguments)]
+    async fn run_cognito(
+        &self,
+        target: &AuthTarget<'_>,
+        issuers: &[String],
+        header: &str,
+        validation: Option<&str>,
+        redactor: &mut Redactor,
+        trace: &mut Trace,
+        facts: &mut AuthorizerFacts,
+    ) -> Result<AuthContext, Failure> {
+        let AuthTarget {
+            req, auth, scopes, ..
+        } = *target;
+        let value = req.header(header).unwrap_or_default().to_owned();
+        if value.is_empty() {
+            return Err(Failure::new(
+                Cause::IdentityMissing,
+                format!(
+                    "header {header} is missing or empty, so API Gateway answers 401 without checking a token (Cognito user pool authorizer {})",
+                    auth.name
+                ),
+            ));
+        }
+        redactor.add(&value);
+        facts.identity = vec![mask(&value)];
+        if issuers
+            .iter()
+            .any(|i| self.jwks.source(i) == jwt::jwks::KeySource::Dev)
+        {
+            facts.mode = "dev-issuer";
+        }
+        trace.log(format!(
+            "glassgate: Cognito user pool authorizer {} checking a token against {}",
+            auth.name,
+            issuers.join(", ")
+        ));
+        // Checked at load time; a pattern that fails here refuses every token.
+        let pattern = match validation.map(Regex::new) {
+            Some(Ok(r)) => Some(r),
+            Some(Err(e)) => {
+                return Err(Failure::new(
+                    Cause::JwtWrongAudience,
+                    format!("IdentityValidationExpression does not compile: {e}"),
+                ));
+            }
+            None => None,
+        };
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        match jwt::cognito::verify(&value, issuers, pattern.as_ref(), scopes, &self.jwks, now).await
+        {
+            Ok(v) => {
+                facts.decision = Some("allow");
+                facts.principal_id = v.claims.get("sub").cloned();
+                Ok(AuthContext {
+                    principal_id: None,
+                    context: Arc::default(),
+                    integration_latency_ms: 0,
+                    json_context: None,
+                    jwt: Some(super::context::JwtClaims {
+                        claims: v.claims,
+                        scopes: None,
+                        cognito: true,
+                    }),
+                })
+            }
+            Err(f) => {
+                facts.decision = Some("deny");
+                Err(Failure::new(
+                    f.cause(),
+                    format!("Cognito user pool authorizer {}: {}", auth.name, f.detail()),
+                ))
             }
         }
     }

@@ -25,6 +25,7 @@ pub(super) fn fixed(cause: Cause) -> (u16, &'static str) {
         | Cause::JwtNotYetValid
         | Cause::JwtWrongIssuer
         | Cause::JwtWrongAudience
+        | Cause::JwtWrongTokenUse
         // Unverified: AWS's answer when the keys cannot be fetched is not captured; a
         // token that cannot be checked is refused like a bad one.
         | Cause::JwksUnreachable => (401, UNAUTHORIZED),

@@ -159,17 +159,19 @@ fn builtin(cause: Cause) -> Builtin {
             r#"{"message":"Missing Authentication Token"}"#,
             Some("Missing Authentication Token"),
         ),
-        // JWT causes come from HTTP APIs only (REST's Cognito authorizers would answer alike).
+        // On REST the JWT causes come from Cognito user pool authorizers, which refuse every
+        // token they do not take with 401, missing scopes included (docs/cognito-user-pools.md).
         Cause::IdentityMissing
         | Cause::IdentityInvalid
         | Cause::AuthorizerUnauthorized
         | Cause::JwtMalformed
         | Cause::JwtBadSignature
         | Cause::JwtUnknownKid
-        | Cause::JwtExpired
         | Cause::JwtNotYetValid
         | Cause::JwtWrongIssuer
         | Cause::JwtWrongAudience
+        | Cause::JwtScopeMissing
+        | Cause::JwtWrongTokenUse
         | Cause::JwksUnreachable => b(
             Some(T::UNAUTHORIZED),
             401,
@@ -198,11 +200,16 @@ fn builtin(cause: Cause) -> Builtin {
             r#"{"Message":"User is not authorized to access this resource with an explicit deny"}"#,
             Some("User is not authorized to access this resource with an explicit deny"),
         ),
+        // The UNAUTHORIZED response with Cognito's own message for an expired token.
+        Cause::JwtExpired => b(
+            Some(T::UNAUTHORIZED),
+            401,
+            "UnauthorizedException",
+            r#"{"message":"The incoming token has expired"}"#,
+            Some("The incoming token has expired"),
+        ),
         // `AuthorizerDenied` comes from HTTP API simple responses only; REST would deny alike.
-        Cause::PolicyNotCovered
-        | Cause::CachedPolicyNotCovered
-        | Cause::AuthorizerDenied
-        | Cause::JwtScopeMissing => b(
+        Cause::PolicyNotCovered | Cause::CachedPolicyNotCovered | Cause::AuthorizerDenied => b(
             Some(T::ACCESS_DENIED),
             403,
             "AccessDeniedException",

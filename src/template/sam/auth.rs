@@ -3,7 +3,7 @@
 //! every API is read.
 //!
 //! The rule throughout is that a route is never served open because of something we could not
-//! understand: an authorizer whose function cannot be found, a Cognito or IAM authorizer, or a
+//! understand: an authorizer whose function or user pool cannot be found, an IAM authorizer, or a
 //! route naming an authorizer that does not exist is an error, not a warning.
 
 use std::collections::{HashMap, HashSet};
@@ -58,8 +58,8 @@ pub(super) struct ApiAuth {
     pub authorizers: IndexMap<String, Authorizer>,
     /// Declared but invalid (already reported): routes naming them add no error of their own.
     pub broken: HashSet<String>,
-    /// A JWT authorizer's own `AuthorizationScopes`: what routes using it without scopes of
-    /// their own require.
+    /// A JWT or Cognito authorizer's own `AuthorizationScopes`: what routes using it without
+    /// scopes of their own require.
     pub default_scopes: HashMap<String, Vec<String>>,
     pub gateway_responses: IndexMap<String, GatewayResponseSpec>,
 }
@@ -151,8 +151,19 @@ impl Builder<'_> {
             }
         }
         for (name, (value, loc)) in declared {
-            match self.sam_authorizer(&name, &value, &loc) {
-                Ok(a) => {
+            let cognito = value.get("UserPoolArn").is_some();
+            let read = if cognito {
+                self.mapping(&value, &loc)
+                    .and_then(|props| self.sam_cognito_authorizer(&name, &props, &loc))
+            } else {
+                self.sam_authorizer(&name, &value, &loc)
+                    .map(|a| (a, Vec::new()))
+            };
+            match read {
+                Ok((a, scopes)) => {
+                    if !scopes.is_empty() {
+                        auth.default_scopes.insert(name.clone(), scopes);
+                    }
                     auth.authorizers.insert(name, a);
                 }
                 Err(Reported) => {
@@ -186,8 +197,13 @@ impl Builder<'_> {
         loc: &str,
     ) -> Result<Authorizer, Reported> {
         let props = self.mapping(value, loc)?;
-        if props.contains_key("UserPoolArn") || props.contains_key("JwtConfiguration") {
-            return Err(self.r.diags.error(loc, cognito_message(name)));
+        if props.contains_key("JwtConfiguration") {
+            return Err(self.r.diags.error(
+                loc,
+                format!(
+                    "authorizer {name} has a JwtConfiguration, which only HTTP APIs (AWS::Serverless::HttpApi) take; a REST API's authorizers have FunctionArn (Lambda) or UserPoolArn (Cognito)"
+                ),
+            ));
         }
         let mut function: Option<(String, String)> = None;
         let mut request = false;
@@ -576,10 +592,15 @@ impl Builder<'_> {
         if failed { Err(Reported) } else { Ok(out) }
     }
 
-    /// SAM `Auth` of an `Api` event.
-    pub(super) fn event_auth(&mut self, prop: &Prop<'_>) -> Result<RouteAuth, Reported> {
+    /// SAM `Auth` of an `Api` event, and its `AuthorizationScopes` (checked by Cognito
+    /// authorizers only; `settle_routes` warns when another kind gets them).
+    pub(super) fn event_auth(
+        &mut self,
+        prop: &Prop<'_>,
+    ) -> Result<(RouteAuth, Vec<String>), Reported> {
         let entries = self.mapping(prop.value, &prop.loc)?;
         let mut auth = RouteAuth::Inherit;
+        let mut scopes = Vec::new();
         let mut failed = false;
         for (key, v) in &entries {
             let at = Prop {
@@ -602,7 +623,11 @@ impl Builder<'_> {
                     Ok(None) => {}
                     Err(Reported) => failed = true,
                 },
-                "AuthorizationScopes" | "ApiKeyRequired" | "ResourcePolicy" | "InvokeRole" => {
+                "AuthorizationScopes" => match self.string_list(&at) {
+                    Ok(s) => scopes = s,
+                    Err(Reported) => failed = true,
+                },
+                "ApiKeyRequired" | "ResourcePolicy" | "InvokeRole" => {
                     self.r.diags.warn(&at.loc, not_emulated(key));
                 }
                 _ => self.r.diags.warn(
@@ -611,7 +636,11 @@ impl Builder<'_> {
                 ),
             }
         }
-        if failed { Err(Reported) } else { Ok(auth) }
+        if failed {
+            Err(Reported)
+        } else {
+            Ok((auth, scopes))
+        }
     }
 
     /// Attach routes, authorizers and gateway responses to every API, choosing each route's
@@ -669,6 +698,27 @@ impl Builder<'_> {
                         .and_then(|n| auth.default_scopes.get(n))
                 {
                     spec.scopes.clone_from(scopes);
+                }
+                // API Gateway checks scopes only with a token-checking authorizer (JWT,
+                // Cognito); a Lambda authorizer's route, or an open one, ignores them.
+                let checks_scopes = spec
+                    .authorizer
+                    .as_ref()
+                    .and_then(|n| auth.authorizers.get(n))
+                    .is_some_and(|a| a.kind.is_token_check());
+                if !spec.scopes.is_empty() && !checks_scopes {
+                    self.r.diags.warn(
+                        &spec.source,
+                        format!(
+                            "route {} has AuthorizationScopes but {}; API Gateway checks scopes only with Cognito and JWT authorizers, so they are ignored",
+                            spec.key,
+                            match &spec.authorizer {
+                                Some(n) => format!("its authorizer {n} is a Lambda authorizer"),
+                                None => "no authorizer".to_owned(),
+                            }
+                        ),
+                    );
+                    spec.scopes.clear();
                 }
                 api.routes.push(spec);
             }
@@ -800,12 +850,6 @@ fn is_response_mapping(value: &str) -> bool {
     SOURCES
         .iter()
         .any(|p| value.strip_prefix(p).is_some_and(|rest| !rest.is_empty()))
-}
-
-pub(super) fn cognito_message(name: &str) -> String {
-    format!(
-        "authorizer {name} is a Cognito user pool authorizer, which glassgate does not emulate yet"
-    )
 }
 
 fn iam_message(what: &str) -> String {

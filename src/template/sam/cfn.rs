@@ -13,9 +13,7 @@ use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
 use super::apigw::{AUTHORIZER, IntegrationKeys, Spelling};
-use super::auth::{
-    DEFAULT_TTL_SECONDS, TTL_RANGE, check_regex, cognito_message, lambda_function_name,
-};
+use super::auth::{DEFAULT_TTL_SECONDS, TTL_RANGE, check_regex, lambda_function_name};
 use super::{Builder, Prop, RouteAuth, TIMEOUT_RANGE_MESSAGE, check_stage_name, http_method};
 use crate::model::{
     Api, Authorizer, AuthorizerKind, Flavor, IdentitySource, PathTemplate, api_id_for,
@@ -305,7 +303,7 @@ impl<'t> Builder<'t> {
         }
     }
 
-    fn warn_unknown(&mut self, key: &str, loc: &str, ty: &str) {
+    pub(super) fn warn_unknown(&mut self, key: &str, loc: &str, ty: &str) {
         self.r.diags.warn(
             loc,
             format!("property {key} of {ty} is not supported by glassgate; ignored"),
@@ -447,15 +445,21 @@ impl<'t> Builder<'t> {
             "TOKEN" => false,
             "REQUEST" => true,
             "COGNITO_USER_POOLS" => {
-                return Err(self
-                    .r
-                    .diags
-                    .error(child(props_loc, "Type"), cognito_message(name)));
+                return self.gateway_cognito_authorizer(
+                    name,
+                    props,
+                    props_loc,
+                    Spelling::Resource,
+                    None,
+                    &child("Resources", logical),
+                );
             }
             other => {
                 return Err(self.r.diags.error(
                     child(props_loc, "Type"),
-                    format!("authorizer Type must be TOKEN or REQUEST, got {other:?}"),
+                    format!(
+                        "authorizer Type must be TOKEN, REQUEST or COGNITO_USER_POOLS, got {other:?}"
+                    ),
                 ));
             }
         };
@@ -903,6 +907,7 @@ impl<'t> Builder<'t> {
         ok &= method.is_some();
         let mut authorization = ("NONE".to_owned(), String::new());
         let mut authorizer_id: Option<(String, String)> = None;
+        let mut scopes = Vec::new();
         let mut integration: Option<(String, u64)> = None;
         let mut has_integration = false;
         for (key, value) in &props {
@@ -935,10 +940,10 @@ impl<'t> Builder<'t> {
                     &prop.loc,
                     "ApiKeyRequired is not emulated; requests are served without checking an API key",
                 ),
-                "AuthorizationScopes" => self.r.diags.warn(
-                    &prop.loc,
-                    "AuthorizationScopes are not emulated; scopes are only checked by Cognito authorizers",
-                ),
+                "AuthorizationScopes" => match self.string_list(&prop) {
+                    Ok(s) => scopes = s,
+                    Err(Reported) => ok = false,
+                },
                 "RequestParameters" | "RequestModels" | "RequestValidatorId" => self.r.diags.warn(
                     &prop.loc,
                     format!(
@@ -961,7 +966,8 @@ impl<'t> Builder<'t> {
         else {
             return;
         };
-        let spec = super::rest_lambda_route(&method, path, function, timeout_ms, source);
+        let mut spec = super::rest_lambda_route(&method, path, function, timeout_ms, source);
+        spec.scopes = scopes;
         self.add_route(api, spec, route_auth);
     }
 
@@ -982,11 +988,13 @@ impl<'t> Builder<'t> {
                 }
                 Ok(RouteAuth::Open)
             }
-            "CUSTOM" => {
+            "CUSTOM" | "COGNITO_USER_POOLS" => {
                 let Some((id, loc)) = authorizer_id else {
                     return Err(self.r.diags.error(
                         ty_loc,
-                        "AuthorizationType CUSTOM needs an AuthorizerId (use !Ref MyAuthorizer)",
+                        format!(
+                            "AuthorizationType {ty} needs an AuthorizerId (use !Ref MyAuthorizer)"
+                        ),
                     ));
                 };
                 match self.cfn.authorizers.get(&id) {
@@ -1022,7 +1030,7 @@ impl<'t> Builder<'t> {
                     }
                 }
             }
-            "COGNITO_USER_POOLS" | "AWS_IAM" => Err(self.r.diags.error(
+            "AWS_IAM" => Err(self.r.diags.error(
                 ty_loc,
                 format!(
                     "AuthorizationType {ty} is not emulated by glassgate; requests cannot be authorized"

@@ -20,7 +20,7 @@ use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
 use super::apigw::{IntegrationKeys, Spelling};
-use super::auth::{ApiAuth, ResponseSpelling, cognito_message};
+use super::auth::{ApiAuth, ResponseSpelling};
 use super::{Builder, PendingRoute, Prop, RouteAuth};
 use crate::model::{Authorizer, Cors, Integration, PathTemplate, PayloadVersion, Route, RouteKey};
 use crate::template::intrinsics::{scalar_text, single_intrinsic};
@@ -560,7 +560,24 @@ impl Builder<'_> {
             true
         };
         match auth_type.as_deref() {
-            Some("cognito_user_pools") => return broken(self, auth, cognito_message(name)),
+            Some("cognito_user_pools") if http => {
+                return broken(
+                    self,
+                    auth,
+                    format!(
+                        "security scheme {name} is a Cognito user pool authorizer, which HTTP APIs do not have: use a JWT authorizer (x-amazon-apigateway-authorizer type: jwt) with the pool's issuer https://cognito-idp.REGION.amazonaws.com/POOL_ID"
+                    ),
+                );
+            }
+            Some("cognito_user_pools") if !scheme.contains_key(AUTHORIZER) => {
+                return broken(
+                    self,
+                    auth,
+                    format!(
+                        "security scheme {name} is a Cognito user pool authorizer without {AUTHORIZER} (type: cognito_user_pools, providerARNs: [...])"
+                    ),
+                );
+            }
             Some("awssigv4") => {
                 return broken(
                     self,
@@ -642,15 +659,21 @@ impl Builder<'_> {
             "token" => false,
             "request" => true,
             "cognito_user_pools" => {
-                return Err(self
-                    .r
-                    .diags
-                    .error(child(&loc, "type"), cognito_message(name)));
+                return self.gateway_cognito_authorizer(
+                    name,
+                    &props,
+                    &loc,
+                    Spelling::Extension,
+                    scheme_header(scheme),
+                    scheme_loc,
+                );
             }
             _ => {
                 return Err(self.r.diags.error(
                     child(&loc, "type"),
-                    format!("authorizer type must be token or request, got {ty:?}"),
+                    format!(
+                        "authorizer type must be token, request or cognito_user_pools, got {ty:?}"
+                    ),
                 ));
             }
         };
@@ -748,12 +771,6 @@ impl Builder<'_> {
                             .collect()
                     })
                     .unwrap_or_default();
-                if !listed.is_empty() && !d.http {
-                    self.r.diags.warn(
-                        &name_loc,
-                        "authorization scopes are not emulated; scopes are only checked by Cognito authorizers",
-                    );
-                }
                 if !named.iter().any(|(n, _, _)| n == name) {
                     named.push((name.clone(), name_loc, listed));
                 }

@@ -279,17 +279,86 @@ fn missing_authorizer_function_is_an_error_naming_the_authorizer() {
 }
 
 #[test]
-fn cognito_authorizers_are_errors() {
+fn cognito_authorizers_take_their_pools_issuers_and_scopes() {
+    // One pool by ARN, one declared in the template; the authorizer's scopes apply to the
+    // routes that set none, an event's own scopes win.
     let text = template(
         r#"        DefaultAuthorizer: Pool
         Authorizers:
           Pool:
-            UserPoolArn: arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_abc"#,
+            UserPoolArn:
+              - arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_abc
+              - !GetAtt UserPool.Arn
+            AuthorizationScopes: [api/read]
+            Identity: {Header: X-Token, ValidationExpression: "^client-[0-9]+$"}
+  UserPool:
+    Type: AWS::Cognito::UserPool"#,
+    )
+    .replace(
+        "Auth: {Authorizer: Req}",
+        "Auth: {Authorizer: Pool, AuthorizationScopes: [api/write]}",
+    );
+    let m = load_ok(&text);
+    assert_eq!(
+        warnings(&m),
+        [
+            "Resources.UserPool: user pool UserPool is not emulated (no sign-in, no tokens); authorizers check its issuer https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_UserPool: sign tokens with `glassgate token --issuer https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_UserPool` and serve with --trust-dev-issuer https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_UserPool, or give its keys with --jwks https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_UserPool=PATH_OR_URL"
+        ]
+    );
+    let a = &api(&m).authorizers["Pool"];
+    assert_eq!(a.function, None);
+    assert_eq!(
+        a.kind,
+        AuthorizerKind::CognitoUserPools {
+            issuers: vec![
+                "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc".into(),
+                // A template's pool gets the id {region}_{logical id}.
+                "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_UserPool".into(),
+            ],
+            header: "X-Token".into(),
+            validation_expression: Some("^client-[0-9]+$".into()),
+        }
+    );
+    let scopes: Vec<(String, Vec<String>)> = api(&m)
+        .routes
+        .iter()
+        .map(|r| (r.key.to_string(), r.scopes.clone()))
+        .collect();
+    assert_eq!(
+        scopes,
+        [
+            ("GET /default".to_owned(), vec!["api/read".to_owned()]),
+            ("GET /open".to_owned(), vec![]),
+            ("POST /named".to_owned(), vec!["api/write".to_owned()]),
+            ("OPTIONS /default".to_owned(), vec!["api/read".to_owned()]),
+        ]
+    );
+}
+
+#[test]
+fn a_cognito_authorizer_without_a_pool_arn_is_an_error() {
+    let text = template(
+        r#"        DefaultAuthorizer: Pool
+        Authorizers:
+          Pool:
+            UserPoolArn: my-pool"#,
     )
     .replace(", Auth: {Authorizer: Req}", "");
     assert_eq!(
         load_err(&text),
-        "template.yaml: Resources.Api.Properties.Auth.Authorizers.Pool: authorizer Pool is a Cognito user pool authorizer, which glassgate does not emulate yet"
+        "template.yaml: Resources.Api.Properties.Auth.Authorizers.Pool.UserPoolArn: \"my-pool\" is not a Cognito user pool ARN (arn:aws:cognito-idp:REGION:ACCOUNT:userpool/POOL_ID, or !GetAtt Pool.Arn of an AWS::Cognito::UserPool in this template)"
+    );
+    let text = template(
+        r#"        DefaultAuthorizer: Jwt
+        Authorizers:
+          Jwt:
+            JwtConfiguration: {issuer: "https://example.com/", audience: [a]}"#,
+    )
+    .replace(", Auth: {Authorizer: Req}", "");
+    assert!(
+        load_err(&text).contains("has a JwtConfiguration, which only HTTP APIs"),
+        "{}",
+        load_err(&text)
     );
 }
 
@@ -345,7 +414,6 @@ fn not_emulated_auth_properties_warn() {
     assert_eq!(
         warnings(&m),
         [
-            "Resources.App.Properties.Events.Named.Properties.Auth.AuthorizationScopes: AuthorizationScopes is not emulated; scopes are only checked by Cognito authorizers",
             "Resources.App.Properties.Events.Named.Properties.Auth.ApiKeyRequired: ApiKeyRequired is not emulated; requests are served without checking an API key",
             "Resources.App.Properties.Events.Named.Properties.Auth.InvokeRole: InvokeRole is not emulated; functions are invoked with the local credentials",
             "Resources.App.Properties.Events.Named.Properties.Auth.ResourcePolicy: ResourcePolicy is not emulated; requests are not checked against it",
@@ -354,6 +422,7 @@ fn not_emulated_auth_properties_warn() {
             "Resources.Api.Properties.Auth.InvokeRole: InvokeRole is not emulated; functions are invoked with the local credentials",
             "Resources.Api.Properties.Auth.ResourcePolicy: ResourcePolicy is not emulated; requests are not checked against it",
             "Resources.Api.Properties.Auth.Authorizers.Req.Identity.Header: Identity.Header applies to TOKEN authorizers only; authorizer Req is not one, so it is ignored",
+            "Resources.App.Properties.Events.Named: route POST /named has AuthorizationScopes but its authorizer Req is a Lambda authorizer; API Gateway checks scopes only with Cognito and JWT authorizers, so they are ignored",
         ]
     );
     assert_eq!(

@@ -236,23 +236,28 @@ fn other_integration_types_are_not_served() {
 }
 
 #[test]
-fn iam_and_cognito_methods_are_errors() {
-    for ty in ["AWS_IAM", "COGNITO_USER_POOLS"] {
-        let text = FULL.replace(
-            "AuthorizationType: NONE",
-            &format!("AuthorizationType: {ty}"),
-        );
-        assert_eq!(
-            load_err(&text),
-            format!(
-                "template.yaml: Resources.RootAny.Properties.AuthorizationType: AuthorizationType {ty} is not emulated by glassgate; requests cannot be authorized"
-            )
-        );
-    }
-    let text = FULL.replace("      Type: TOKEN\n", "      Type: COGNITO_USER_POOLS\n");
+fn iam_methods_are_errors_and_cognito_ones_need_their_authorizer_and_pools() {
+    let text = FULL.replace("AuthorizationType: NONE", "AuthorizationType: AWS_IAM");
     assert_eq!(
         load_err(&text),
-        "template.yaml: Resources.TokAuth.Properties.Type: authorizer TokAuth is a Cognito user pool authorizer, which glassgate does not emulate yet"
+        "template.yaml: Resources.RootAny.Properties.AuthorizationType: AuthorizationType AWS_IAM is not emulated by glassgate; requests cannot be authorized"
+    );
+    let text = FULL.replace(
+        "AuthorizationType: NONE",
+        "AuthorizationType: COGNITO_USER_POOLS",
+    );
+    assert_eq!(
+        load_err(&text),
+        "template.yaml: Resources.RootAny.Properties.AuthorizationType: AuthorizationType COGNITO_USER_POOLS needs an AuthorizerId (use !Ref MyAuthorizer)"
+    );
+    // A Cognito authorizer without pools would check nothing: an error, never an open route.
+    let text = FULL.replace("      Type: TOKEN\n", "      Type: COGNITO_USER_POOLS\n");
+    assert!(
+        load_err(&text).contains(
+            "Resources.TokAuth.Properties: Cognito user pool authorizer TokAuth has no ProviderARNs (the ARNs of its user pools)"
+        ),
+        "{}",
+        load_err(&text)
     );
 }
 

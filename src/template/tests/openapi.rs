@@ -642,7 +642,7 @@ fn unsupported_integrations_and_missing_integrations_are_not_served() {
 }
 
 #[test]
-fn unknown_function_cognito_and_unknown_scheme_are_errors() {
+fn unknown_function_and_unknown_scheme_are_errors_and_a_cognito_scheme_loads() {
     let text = swagger()
         .replace("${PetsFn.Arn}", "arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:nope")
         .replace(
@@ -654,9 +654,6 @@ fn unknown_function_cognito_and_unknown_scheme_are_errors() {
     assert_eq!(
         err,
         [
-            format!(
-                "DIR/template.yaml: {BODY}.securityDefinitions.Pool: authorizer Pool is a Cognito user pool authorizer, which glassgate does not emulate yet"
-            ),
             format!(
                 "DIR/template.yaml: {BODY}.paths./pets.get.x-amazon-apigateway-integration.uri: GET /pets: no function of this template matches \"arn:aws:lambda:eu-west-1:123456789012:function:nope\" (use ${{MyFunction.Arn}} in the uri)"
             ),

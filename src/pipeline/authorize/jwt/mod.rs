@@ -16,6 +16,7 @@
 //! The `error_description` texts AWS was seen to send are used as is; the others are
 //! glassgate's, in the same style. Claims reach the integration stringified (§3.5).
 
+pub mod cognito;
 pub mod dev_issuer;
 pub mod jwks;
 
@@ -60,6 +61,13 @@ pub enum JwtFailure {
     NotYetValid { claim: &'static str, seconds: i64 },
     /// None of the route's scopes is in the token.
     Scope { want: Vec<String>, had: Vec<String> },
+    /// A Cognito access token on a method without scopes, which takes ID tokens only.
+    TokenUse { got: Option<String> },
+    /// A Cognito token whose `aud` does not match `IdentityValidationExpression`.
+    AudiencePattern {
+        got: Option<String>,
+        pattern: String,
+    },
     /// The issuer's keys could not be had.
     Keys(JwksError),
 }
@@ -76,6 +84,8 @@ impl JwtFailure {
             JwtFailure::Expired { .. } => Cause::JwtExpired,
             JwtFailure::NotYetValid { .. } => Cause::JwtNotYetValid,
             JwtFailure::Scope { .. } => Cause::JwtScopeMissing,
+            JwtFailure::TokenUse { .. } => Cause::JwtWrongTokenUse,
+            JwtFailure::AudiencePattern { .. } => Cause::JwtWrongAudience,
             JwtFailure::Keys(_) => Cause::JwksUnreachable,
         }
     }
@@ -100,9 +110,11 @@ impl JwtFailure {
                 "invalid_token",
                 "the token was not issued by a valid issuer",
             ),
-            JwtFailure::Audience { .. } => {
+            JwtFailure::Audience { .. } | JwtFailure::AudiencePattern { .. } => {
                 ("invalid_token", "the token does not have a valid audience")
             }
+            // Cognito's REST authorizers send no www-authenticate; this is for completeness.
+            JwtFailure::TokenUse { .. } => ("invalid_token", "the token is of the wrong kind"),
             JwtFailure::Expired { .. } => ("invalid_token", "the token has expired"),
             JwtFailure::NotYetValid { .. } => ("invalid_token", "the token is not valid yet"),
             JwtFailure::Scope { .. } => (
@@ -170,6 +182,18 @@ impl JwtFailure {
             JwtFailure::Scope { want, had } => format!(
                 "the route requires one of the scopes {want:?}; the token has {had:?} (an ID token has no scope claim: send the access token)"
             ),
+            JwtFailure::TokenUse { got } => format!(
+                "the method has no AuthorizationScopes, so API Gateway takes only an ID token, and this token's token_use is {}",
+                got.as_deref()
+                    .map(|g| format!("{g:?} (an access token)"))
+                    .unwrap_or_else(|| "absent".into())
+            ),
+            JwtFailure::AudiencePattern { got, pattern } => format!(
+                "aud {} does not match the IdentityValidationExpression {pattern:?}",
+                got.as_deref()
+                    .map(|g| format!("{g:?}"))
+                    .unwrap_or_else(|| "is absent (an access token has none) and".into())
+            ),
             JwtFailure::Keys(e) => format!(
                 "the issuer's signing keys could not be fetched: {e} (serve --jwks ISSUER=PATH_OR_URL gives them offline)"
             ),
@@ -189,48 +213,8 @@ pub async fn verify(
     keys: &Jwks,
     now: i64,
 ) -> Result<Verified, JwtFailure> {
-    let token = value.strip_prefix("Bearer ").unwrap_or(value).trim();
-    if token.split('.').count() != 3 {
-        return Err(JwtFailure::Malformed(
-            "token contains an invalid number of segments".into(),
-        ));
-    }
-    let header = decode_header(token).map_err(|e| JwtFailure::Malformed(e.to_string()))?;
-    let rsa = [
-        Algorithm::RS256,
-        Algorithm::RS384,
-        Algorithm::RS512,
-        Algorithm::PS256,
-        Algorithm::PS384,
-        Algorithm::PS512,
-    ];
-    if !rsa.contains(&header.alg) {
-        return Err(JwtFailure::Algorithm(format!("{:?}", header.alg)));
-    }
-    let set = keys
-        .keys(issuer, header.kid.as_deref())
-        .await
-        .map_err(JwtFailure::Keys)?;
-    let jwk = match &header.kid {
-        Some(kid) => set.find(kid),
-        None if set.keys.len() == 1 => set.keys.first(),
-        None => None,
-    }
-    .ok_or_else(|| JwtFailure::UnknownKid(header.kid.clone()))?;
-    let key = DecodingKey::from_jwk(jwk).map_err(|_| JwtFailure::BadSignature)?;
-    let mut validation = Validation::new(header.alg);
-    validation.validate_exp = false;
-    validation.validate_nbf = false;
-    validation.validate_aud = false;
-    validation.required_spec_claims.clear();
-    let data =
-        decode::<serde_json::Map<String, Value>>(token, &key, &validation).map_err(|e| match e
-            .kind()
-        {
-            jsonwebtoken::errors::ErrorKind::InvalidSignature => JwtFailure::BadSignature,
-            _ => JwtFailure::Malformed(e.to_string()),
-        })?;
-    let claims = data.claims;
+    let token = bare(value)?;
+    let claims = signed_claims(token, issuer, keys).await?;
     match claims.get("iss").and_then(Value::as_str) {
         Some(iss) if iss == issuer => {}
         got => {
@@ -267,22 +251,7 @@ pub async fn verify(
             });
         }
     }
-    let number = |name: &str| claims.get(name).and_then(Value::as_f64).map(|n| n as i64);
-    if let Some(exp) = number("exp")
-        && now >= exp
-    {
-        return Err(JwtFailure::Expired { seconds: now - exp });
-    }
-    for claim in ["nbf", "iat"] {
-        if let Some(t) = number(claim)
-            && t > now
-        {
-            return Err(JwtFailure::NotYetValid {
-                claim: if claim == "nbf" { "nbf" } else { "iat" },
-                seconds: t - now,
-            });
-        }
-    }
+    check_times(&claims, now)?;
     let had = token_scopes(&claims);
     let scopes = if route_scopes.is_empty() {
         None
@@ -302,6 +271,85 @@ pub async fn verify(
             .collect(),
         scopes,
     })
+}
+
+/// The token in an identity source's value (bare or after `Bearer `), if it has the three
+/// segments of a JWT.
+fn bare(value: &str) -> Result<&str, JwtFailure> {
+    let token = value.strip_prefix("Bearer ").unwrap_or(value).trim();
+    if token.split('.').count() != 3 {
+        return Err(JwtFailure::Malformed(
+            "token contains an invalid number of segments".into(),
+        ));
+    }
+    Ok(token)
+}
+
+/// The claims of `token` once its header is read, its algorithm accepted and its signature
+/// verified with `issuer`'s key of its `kid`.
+async fn signed_claims(
+    token: &str,
+    issuer: &str,
+    keys: &Jwks,
+) -> Result<serde_json::Map<String, Value>, JwtFailure> {
+    let header = decode_header(token).map_err(|e| JwtFailure::Malformed(e.to_string()))?;
+    let rsa = [
+        Algorithm::RS256,
+        Algorithm::RS384,
+        Algorithm::RS512,
+        Algorithm::PS256,
+        Algorithm::PS384,
+        Algorithm::PS512,
+    ];
+    if !rsa.contains(&header.alg) {
+        return Err(JwtFailure::Algorithm(format!("{:?}", header.alg)));
+    }
+    let set = keys
+        .keys(issuer, header.kid.as_deref())
+        .await
+        .map_err(JwtFailure::Keys)?;
+    let jwk = match &header.kid {
+        Some(kid) => set.find(kid),
+        None if set.keys.len() == 1 => set.keys.first(),
+        None => None,
+    }
+    .ok_or_else(|| JwtFailure::UnknownKid(header.kid.clone()))?;
+    let key = DecodingKey::from_jwk(jwk).map_err(|_| JwtFailure::BadSignature)?;
+    let mut validation = Validation::new(header.alg);
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.validate_aud = false;
+    validation.required_spec_claims.clear();
+    let data =
+        decode::<serde_json::Map<String, Value>>(token, &key, &validation).map_err(|e| match e
+            .kind()
+        {
+            jsonwebtoken::errors::ErrorKind::InvalidSignature => JwtFailure::BadSignature,
+            _ => JwtFailure::Malformed(e.to_string()),
+        })?;
+    Ok(data.claims)
+}
+
+/// `exp` after now, `nbf` and `iat` not after now (no clock skew; a missing `exp` is
+/// accepted: both unverified choices of the spec).
+fn check_times(claims: &serde_json::Map<String, Value>, now: i64) -> Result<(), JwtFailure> {
+    let number = |name: &str| claims.get(name).and_then(Value::as_f64).map(|n| n as i64);
+    if let Some(exp) = number("exp")
+        && now >= exp
+    {
+        return Err(JwtFailure::Expired { seconds: now - exp });
+    }
+    for claim in ["nbf", "iat"] {
+        if let Some(t) = number(claim)
+            && t > now
+        {
+            return Err(JwtFailure::NotYetValid {
+                claim: if claim == "nbf" { "nbf" } else { "iat" },
+                seconds: t - now,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The token's scopes: `scope` (space-separated) or `scp` (a list or a string).
