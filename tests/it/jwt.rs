@@ -54,6 +54,25 @@ impl Issuer {
         )
         .expect("rotate");
     }
+
+    /// Withdraw `k1`, keeping `k2` only: the end of a rotation.
+    fn retire_k1(&self) {
+        let both: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(fixtures().join("jwks-k1-k2.json")).expect("jwks"),
+        )
+        .expect("json");
+        let k2: Vec<&serde_json::Value> = both["keys"]
+            .as_array()
+            .expect("keys")
+            .iter()
+            .filter(|k| k["kid"] == "k2")
+            .collect();
+        std::fs::write(
+            self.dir.path().join("jwks.json"),
+            json!({ "keys": k2 }).to_string(),
+        )
+        .expect("retire");
+    }
 }
 
 impl Drop for Issuer {
@@ -362,6 +381,18 @@ async fn a_rotated_key_is_fetched_and_an_unreachable_issuer_is_named() {
     assert_eq!(r.status, 200, "after the rotation: {}", r.text());
     let log = std::fs::read_to_string(issuer.dir.path().join("requests.log")).expect("log");
     assert!(log.matches("/jwks.json").count() >= 2, "{log}");
+
+    // The issuer withdraws k1. A k1 token verified before is not taken on trust: once the
+    // keys are fetched again (here for a kid they lack), it is checked against them and fails.
+    let old = token("k1.pem", "k1", good.clone());
+    assert_eq!(call(&gw, "/me", &old).await.status, 200);
+    issuer.retire_k1();
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let r = call(&gw, "/me", &token("k1.pem", "k3", good.clone())).await;
+    assert_eq!(r.header("x-glassgate-cause"), Some("jwt-unknown-kid"));
+    let r = call(&gw, "/me", &old).await;
+    assert_eq!(r.status, 401, "a withdrawn key: {}", r.text());
+    assert_eq!(r.header("x-glassgate-cause"), Some("jwt-unknown-kid"));
 
     // The issuer goes away: a server with no cached keys cannot check tokens.
     let url = issuer.url.clone();

@@ -48,6 +48,20 @@ struct Entry {
     fetched: Instant,
 }
 
+/// A token whose signature verified: with which issuer's key set, under which `kid`, and its
+/// claims. Reused only while that same key set is the issuer's current one, so a refetch
+/// (rotation, the 2 h TTL) makes every token verify again.
+pub struct Signed {
+    issuer: Box<str>,
+    kid: Option<Box<str>>,
+    keys: Arc<JwkSet>,
+    /// The token's claims, as decoded.
+    pub claims: Arc<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// How many verified tokens are remembered (a client resends its token on every request).
+const VERIFIED_CAPACITY: usize = 4096;
+
 /// Where an issuer's keys come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeySource {
@@ -68,6 +82,9 @@ pub struct Jwks {
     cache: Mutex<HashMap<String, Entry>>,
     /// When each issuer was last fetched (successfully or not).
     attempts: Mutex<HashMap<String, Instant>>,
+    /// Tokens already verified, by their full text: the signature check is the costly step
+    /// of a JWT authorizer, and its result depends only on the token and the key set.
+    verified: quick_cache::sync::Cache<Box<str>, Arc<Signed>>,
 }
 
 impl Jwks {
@@ -82,7 +99,43 @@ impl Jwks {
             overrides,
             cache: Mutex::new(HashMap::new()),
             attempts: Mutex::new(HashMap::new()),
+            verified: quick_cache::sync::Cache::new(VERIFIED_CAPACITY),
         }
+    }
+
+    /// The claims of `token` if it was verified before with `issuer`'s key set that is still
+    /// current; `None` means check the signature.
+    pub async fn verified(
+        &self,
+        token: &str,
+        issuer: &str,
+    ) -> Option<Arc<serde_json::Map<String, serde_json::Value>>> {
+        let hit = self.verified.get(token)?;
+        if &*hit.issuer != issuer {
+            return None;
+        }
+        let current = self.keys(issuer, hit.kid.as_deref()).await.ok()?;
+        Arc::ptr_eq(&current, &hit.keys).then(|| hit.claims.clone())
+    }
+
+    /// Remember that `token` verified with `keys` of `issuer` under `kid`.
+    pub fn remember(
+        &self,
+        token: &str,
+        issuer: &str,
+        kid: Option<&str>,
+        keys: Arc<JwkSet>,
+        claims: Arc<serde_json::Map<String, serde_json::Value>>,
+    ) {
+        self.verified.insert(
+            token.into(),
+            Arc::new(Signed {
+                issuer: issuer.into(),
+                kid: kid.map(Into::into),
+                keys,
+                claims,
+            }),
+        );
     }
 
     /// Where the keys of `issuer` come from.

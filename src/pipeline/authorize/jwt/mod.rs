@@ -20,6 +20,8 @@ pub mod cognito;
 pub mod dev_issuer;
 pub mod jwks;
 
+use std::sync::Arc;
+
 use indexmap::IndexMap;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
 use serde_json::Value;
@@ -286,12 +288,15 @@ fn bare(value: &str) -> Result<&str, JwtFailure> {
 }
 
 /// The claims of `token` once its header is read, its algorithm accepted and its signature
-/// verified with `issuer`'s key of its `kid`.
+/// verified with `issuer`'s key of its `kid` (or found verified before with the same keys).
 async fn signed_claims(
     token: &str,
     issuer: &str,
     keys: &Jwks,
-) -> Result<serde_json::Map<String, Value>, JwtFailure> {
+) -> Result<Arc<serde_json::Map<String, Value>>, JwtFailure> {
+    if let Some(claims) = keys.verified(token, issuer).await {
+        return Ok(claims);
+    }
     let header = decode_header(token).map_err(|e| JwtFailure::Malformed(e.to_string()))?;
     let rsa = [
         Algorithm::RS256,
@@ -327,7 +332,9 @@ async fn signed_claims(
             jsonwebtoken::errors::ErrorKind::InvalidSignature => JwtFailure::BadSignature,
             _ => JwtFailure::Malformed(e.to_string()),
         })?;
-    Ok(data.claims)
+    let claims = Arc::new(data.claims);
+    keys.remember(token, issuer, header.kid.as_deref(), set, claims.clone());
+    Ok(claims)
 }
 
 /// `exp` after now, `nbf` and `iat` not after now (no clock skew; a missing `exp` is
