@@ -219,11 +219,13 @@ pub fn describe(model: &Model) -> String {
                 Integration::Lambda {
                     function, payload, ..
                 } => {
-                    let runtime = model
-                        .functions
-                        .get(function)
-                        .map(|f| f.runtime.as_str())
-                        .unwrap_or("?");
+                    let f = model.functions.get(function);
+                    let runtime = f.map(|f| f.runtime.as_str()).unwrap_or("?");
+                    // Served, but every request answers 502: say so where the route is listed.
+                    let runtime = match f.and_then(|f| f.unsupported.as_ref()) {
+                        Some(_) => format!("{runtime}: not run by glassgate, answers 502"),
+                        None => runtime.to_owned(),
+                    };
                     // REST speaks 1.0 only; on an HTTP API the version is the route's choice,
                     // so it is named where it is not the default 2.0.
                     let payload = match (api.flavor.kind(), payload) {
@@ -233,6 +235,11 @@ pub fn describe(model: &Model) -> String {
                         _ => "",
                     };
                     out.push_str(&format!("{function} ({runtime}{payload})"));
+                }
+                Integration::NotEmulated { kind } => {
+                    out.push_str(&format!(
+                        "integration type {kind} (not emulated: answers 500)"
+                    ));
                 }
             }
             if let Some(auth) = &r.authorizer {

@@ -217,6 +217,33 @@ pub fn diagnose(trace: &Trace) -> Option<Diagnosis> {
             format!("{status} came from your backend: {}.", f.detail),
             vec!["make the handler faster or raise the function Timeout".into()],
         ),
+        Cause::IntegrationNotEmulated => (
+            format!(
+                "{status} came from glassgate, not from your backend: {}.",
+                f.detail
+            ),
+            vec![
+                "try this route on AWS; glassgate serves Lambda proxy integrations and answers this one 500 rather than guess (HTTP proxy and mock integrations are planned)".into(),
+            ],
+        ),
+        Cause::RuntimeUnsupported => (
+            format!(
+                "{status} came from glassgate, not from your code: {}. On AWS the function would have run; every other route of the template is served.",
+                f.detail
+            ),
+            vec![
+                "try this route on AWS (or with `sam local`, which runs every Lambda runtime in Docker); glassgate runs python3.x, nodejs*.x and provided functions".into(),
+            ],
+        ),
+        Cause::AuthorizerRuntimeUnsupported => (
+            format!(
+                "{status} {{\"message\":null}} came from glassgate: {}; the route is refused rather than served open; {backend}.",
+                f.detail
+            ),
+            vec![
+                "run the route with `--authorizer NAME=allow` (a permissive stand-in) or `--authorizer NAME=bypass` to reach the backend, or port the authorizer to Python, Node or a provided runtime".into(),
+            ],
+        ),
         Cause::HandlerInitError => (
             format!("{status} came from your backend, which could not start: {}.", f.detail),
             vec!["check Handler, CodeUri and the imports of the handler module".into()],

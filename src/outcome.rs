@@ -118,8 +118,17 @@ pub enum Cause {
     HandlerInitError,
     /// The handler returned something that is not a valid proxy response.
     MalformedProxyResponse,
+    /// The integration's function cannot run under glassgate (its runtime, a container
+    /// image); the rest of the template is served.
+    RuntimeUnsupported,
+    /// The authorizer's function cannot run under glassgate; its routes are refused, never
+    /// served open.
+    AuthorizerRuntimeUnsupported,
     /// The integration timeout (29 s default, `TimeoutInMillis`) passed first.
     IntegrationTimeout,
+    /// The route's integration type is not emulated by glassgate (non-proxy Lambda, HTTP,
+    /// MOCK); the route answers 500 rather than a stand-in.
+    IntegrationNotEmulated,
     /// The request body is larger than API Gateway accepts.
     RequestTooLarge,
     /// API Gateway could not invoke the authorizer (Lambda permission or role). Seen only in
@@ -133,7 +142,7 @@ pub enum Cause {
 
 impl Cause {
     /// Every cause.
-    pub const ALL: [Cause; 34] = [
+    pub const ALL: [Cause; 37] = [
         Cause::NoRoute,
         Cause::IdentityMissing,
         Cause::IdentityInvalid,
@@ -163,7 +172,10 @@ impl Cause {
         Cause::HandlerTimeout,
         Cause::HandlerInitError,
         Cause::MalformedProxyResponse,
+        Cause::RuntimeUnsupported,
+        Cause::AuthorizerRuntimeUnsupported,
         Cause::IntegrationTimeout,
+        Cause::IntegrationNotEmulated,
         Cause::RequestTooLarge,
         Cause::AuthorizerPermission,
         Cause::IntegrationPermission,
@@ -207,7 +219,10 @@ impl Cause {
             Cause::HandlerTimeout => "handler-timeout",
             Cause::HandlerInitError => "handler-init-error",
             Cause::MalformedProxyResponse => "malformed-proxy-response",
+            Cause::RuntimeUnsupported => "runtime-unsupported",
+            Cause::AuthorizerRuntimeUnsupported => "authorizer-runtime-unsupported",
             Cause::IntegrationTimeout => "integration-timeout",
+            Cause::IntegrationNotEmulated => "integration-not-emulated",
             Cause::RequestTooLarge => "request-too-large",
             Cause::AuthorizerPermission => "authorizer-permission",
             Cause::IntegrationPermission => "integration-permission",
@@ -242,15 +257,18 @@ impl Cause {
             | Cause::JwtScopeMissing
             | Cause::JwtWrongTokenUse
             | Cause::JwksUnreachable
+            | Cause::AuthorizerRuntimeUnsupported
             | Cause::AuthorizerPermission => Layer::Authorizer,
             Cause::HandlerError
             | Cause::HandlerCrash
             | Cause::HandlerTimeout
             | Cause::HandlerInitError
-            | Cause::MalformedProxyResponse => Layer::Backend,
-            Cause::IntegrationTimeout | Cause::IntegrationPermission | Cause::Throttled => {
-                Layer::Integration
-            }
+            | Cause::MalformedProxyResponse
+            | Cause::RuntimeUnsupported => Layer::Backend,
+            Cause::IntegrationTimeout
+            | Cause::IntegrationPermission
+            | Cause::Throttled
+            | Cause::IntegrationNotEmulated => Layer::Integration,
             Cause::RequestTooLarge => Layer::Gateway,
         }
     }

@@ -611,6 +611,17 @@ fn explain(c: Cause, status: u16, n: &Notes) -> (String, Vec<String>) {
                 "raise MemorySize if the exit was signal: killed",
             ]),
         ),
+        // Local only: an AWS execution log never shows these.
+        Cause::RuntimeUnsupported
+        | Cause::AuthorizerRuntimeUnsupported
+        | Cause::IntegrationNotEmulated => (
+            format!(
+                "{head}: the function is one glassgate cannot run locally; on AWS it would have run."
+            ),
+            s(&[
+                "run this function on AWS or under sam local; the rest of the API is served by glassgate",
+            ]),
+        ),
         Cause::HandlerInitError => (
             format!(
                 "{head}: the function failed to initialise{fn_error}, {PROXY_502}; the handler never ran (an import error, a missing handler or a syntax error stops it before the first request)."

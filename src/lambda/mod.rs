@@ -89,6 +89,14 @@ pub enum LambdaError {
     /// A function name that is not in the model.
     #[error("no function named {0}")]
     UnknownFunction(String),
+    /// A function glassgate cannot run (its runtime, a container image).
+    #[error("function {function} cannot run under glassgate: {reason}")]
+    NotRunnable {
+        /// Function logical id.
+        function: String,
+        /// Why.
+        reason: String,
+    },
 }
 
 /// The result of one invocation.
@@ -174,6 +182,8 @@ pub enum FailureKind {
 /// All functions of a model, ready to invoke.
 pub struct LambdaService {
     pools: HashMap<String, Arc<FunctionPool>>,
+    /// Functions that cannot run here, with why: invoking one is [`LambdaError::NotRunnable`].
+    not_runnable: HashMap<String, String>,
     bootstrap_dir: PathBuf,
     reaper: tokio::task::JoinHandle<()>,
     sampler: tokio::task::JoinHandle<()>,
@@ -189,7 +199,12 @@ impl LambdaService {
         let mut pools = HashMap::new();
         let mut interpreters = Interpreters::default();
         let meter = Arc::new(cpu_meter::CpuMeter::new());
+        let mut not_runnable = HashMap::new();
         for f in model.functions.values() {
+            if let Some(reason) = &f.unsupported {
+                not_runnable.insert(f.logical_id.clone(), reason.clone());
+                continue;
+            }
             let launch = launch_for(f, settings, &bootstrap_dir, &mut interpreters)?;
             let arn = f.arn(&settings.region, &settings.account_id);
             pools.insert(
@@ -228,6 +243,7 @@ impl LambdaService {
         });
         Ok(LambdaService {
             pools,
+            not_runnable,
             bootstrap_dir,
             reaper,
             sampler,
@@ -239,7 +255,7 @@ impl LambdaService {
     /// when API Gateway's integration timeout fires first.
     ///
     /// # Errors
-    /// [`LambdaError::UnknownFunction`].
+    /// [`LambdaError::UnknownFunction`], [`LambdaError::NotRunnable`].
     ///
     /// `trace_root` is the X-Ray root of the request the invocation serves; the process sees
     /// it in `Lambda-Runtime-Trace-Id` (and `_X_AMZN_TRACE_ID`).
@@ -253,11 +269,15 @@ impl LambdaService {
             "{trace_root};Parent={:016x};Sampled=0",
             rand::random::<u64>()
         );
-        let pool = self
-            .pools
-            .get(function)
-            .ok_or_else(|| LambdaError::UnknownFunction(function.to_owned()))?
-            .clone();
+        let Some(pool) = self.pools.get(function).cloned() else {
+            return Err(match self.not_runnable.get(function) {
+                Some(reason) => LambdaError::NotRunnable {
+                    function: function.to_owned(),
+                    reason: reason.clone(),
+                },
+                None => LambdaError::UnknownFunction(function.to_owned()),
+            });
+        };
         let (tx, rx) = tokio::sync::oneshot::channel();
         tokio::spawn(async move {
             let report = pool.invoke(payload, trace_id).await;

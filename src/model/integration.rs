@@ -15,6 +15,14 @@ pub enum Integration {
         /// `TimeoutInMillis` (default 29 s on REST APIs, 30 s on HTTP APIs).
         timeout: Duration,
     },
+    /// An integration type glassgate does not emulate yet (`AWS` Lambda non-proxy with mapping
+    /// templates, `HTTP`, `HTTP_PROXY`, `MOCK`): the route is served, and every request that
+    /// reaches the integration answers 500 with cause `integration-not-emulated`, never a
+    /// stand-in of another type.
+    NotEmulated {
+        /// The type as the template writes it (`aws`, `HTTP_PROXY`...).
+        kind: String,
+    },
 }
 
 impl Integration {
@@ -22,6 +30,7 @@ impl Integration {
     pub fn function(&self) -> Option<&str> {
         match self {
             Integration::Lambda { function, .. } => Some(function),
+            Integration::NotEmulated { .. } => None,
         }
     }
 
@@ -29,6 +38,7 @@ impl Integration {
     pub fn payload(&self) -> Option<PayloadVersion> {
         match self {
             Integration::Lambda { payload, .. } => Some(*payload),
+            Integration::NotEmulated { .. } => None,
         }
     }
 
@@ -36,6 +46,7 @@ impl Integration {
     pub fn timeout(&self) -> Duration {
         match self {
             Integration::Lambda { timeout, .. } => *timeout,
+            Integration::NotEmulated { .. } => Duration::from_secs(29),
         }
     }
 }

@@ -606,11 +606,25 @@ impl Pipeline {
             &req.body,
             None,
         ));
-        let Integration::Lambda {
-            function,
-            payload: version,
-            timeout,
-        } = &route.integration;
+        let (function, version, timeout) = match &route.integration {
+            Integration::Lambda {
+                function,
+                payload,
+                timeout,
+            } => (function, payload, timeout),
+            Integration::NotEmulated { kind } => {
+                trace.log("Execution failed due to configuration error: integration not emulated");
+                let f = Failure::new(
+                    Cause::IntegrationNotEmulated,
+                    format!(
+                        "the integration of {} is of type {kind}, which glassgate does not emulate yet (only Lambda proxy integrations, AWS_PROXY / aws_proxy); on AWS it would run",
+                        route.key
+                    ),
+                );
+                trace.stage(Stage::Integrate, began, f.cause.token());
+                return self.fail(trace, f, &rctx);
+            }
+        };
         let event = match version {
             PayloadVersion::V2 => payload::v2::build(
                 req,

@@ -348,6 +348,49 @@ impl<'t> Resolver<'t> {
     }
 
     /// `Ref`: parameters, pseudo parameters and resources.
+    /// A parameter with no `Default` and no override that `value` uses (`Ref`, or `${Name}` in
+    /// `Fn::Sub`), if any: where SAM CLI would pass an empty value, the caller can too.
+    pub(super) fn valueless_parameter(&self, value: &Value) -> Option<String> {
+        let valueless = |name: &str| {
+            self.params
+                .get(name)
+                .is_some_and(|p| p.value.is_none())
+                .then(|| name.to_owned())
+        };
+        match value {
+            Value::Object(m) => {
+                if let Some(Value::String(name)) = m.get("Ref") {
+                    return valueless(name);
+                }
+                if let Some(sub) = m.get("Fn::Sub") {
+                    let (text, vars) = match sub {
+                        Value::String(t) => (Some(t.as_str()), None),
+                        Value::Array(items) => (
+                            items.first().and_then(Value::as_str),
+                            items.get(1).and_then(Value::as_object),
+                        ),
+                        _ => (None, None),
+                    };
+                    let mut rest = text.unwrap_or_default();
+                    while let Some(start) = rest.find("${") {
+                        let after = &rest[start + 2..];
+                        let Some(end) = after.find('}') else { break };
+                        let name = &after[..end];
+                        if !vars.is_some_and(|v| v.contains_key(name))
+                            && let Some(p) = valueless(name)
+                        {
+                            return Some(p);
+                        }
+                        rest = &after[end..];
+                    }
+                }
+                m.values().find_map(|v| self.valueless_parameter(v))
+            }
+            Value::Array(items) => items.iter().find_map(|v| self.valueless_parameter(v)),
+            _ => None,
+        }
+    }
+
     fn reference(&mut self, arg: &Value, loc: &str) -> Resolved {
         let Value::String(name) = arg else {
             return Err(self.diags.error(
@@ -397,6 +440,9 @@ impl<'t> Resolver<'t> {
         let Some(info) = self.resource(name) else {
             if is_implicit_api(name) {
                 return Ok(name.to_owned());
+            }
+            if let Some(arn) = self.published_ref(name, loc)? {
+                return Ok(arn);
             }
             return Err(self.diags.error(
                 loc,
@@ -448,6 +494,59 @@ impl<'t> Resolver<'t> {
         Ok(Some(Value::String(text)))
     }
 
+    /// What SAM's `AutoPublishAlias` makes a function's alias and version answer: `Ref
+    /// Fn.Alias` or `Fn.Alias` in `Fn::Sub` (also the generated `FnAlias{alias}`), and
+    /// `Fn.Version`: the function's ARN with the alias (or version `1`) as qualifier, which
+    /// the local function answers to. `Ok(None)` when `name` is none of these.
+    fn published_ref(&mut self, name: &str, loc: &str) -> Result<Option<String>, Reported> {
+        let (logical, what) = match name.rsplit_once('.') {
+            Some((l, w @ ("Alias" | "Version"))) => (l.to_owned(), w),
+            _ => {
+                // `HelloFunctionAliaslive`, the alias resource SAM generates.
+                let found = self.resources.iter().find_map(|(logical, info)| {
+                    let alias = info
+                        .props
+                        .and_then(|p| p.get("AutoPublishAlias"))
+                        .and_then(Value::as_str)?;
+                    (info.is_function() && name == format!("{logical}Alias{alias}"))
+                        .then(|| (*logical).to_owned())
+                });
+                match found {
+                    Some(l) => (l, "Alias"),
+                    None => return Ok(None),
+                }
+            }
+        };
+        let Some(info) = self.resource(&logical).filter(|i| i.is_function()) else {
+            return Ok(None);
+        };
+        let alias = info.props.and_then(|p| p.get("AutoPublishAlias")).cloned();
+        let Some(alias) = alias else {
+            return Err(self.diags.error(
+                loc,
+                format!(
+                    "{name} exists only when {logical} has AutoPublishAlias (SAM creates the alias and version then)"
+                ),
+            ));
+        };
+        let qualifier = match what {
+            "Alias" => match self.resolve(&alias, loc)? {
+                Some(Value::String(a)) if !a.is_empty() => a,
+                _ => {
+                    return Err(self
+                        .diags
+                        .error(loc, format!("AutoPublishAlias of {logical} must be a name")));
+                }
+            },
+            _ => "1".to_owned(),
+        };
+        let function = self.function_name(&logical)?;
+        Ok(Some(format!(
+            "arn:aws:lambda:{}:{}:function:{function}:{qualifier}",
+            self.opts.region, self.opts.account_id
+        )))
+    }
+
     /// `Fn::GetAtt` of `logical.attr`, used at `loc`.
     fn attribute(&mut self, logical: &str, attr: &str, loc: &str) -> Result<String, Reported> {
         let Some(info) = self.resource(logical) else {
@@ -460,6 +559,12 @@ impl<'t> Resolver<'t> {
             ));
         };
         self.require_included(logical, loc)?;
+        // `${Fn.Alias}` in `Fn::Sub` reads as an attribute; SAM means the alias.
+        if info.is_function() && (attr == "Alias" || attr == "Version") {
+            return Ok(self
+                .published_ref(&format!("{logical}.{attr}"), loc)?
+                .unwrap_or_default());
+        }
         if info.is_function() && attr == "Arn" {
             let name = self.function_name(logical)?;
             return Ok(format!(

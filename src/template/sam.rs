@@ -417,13 +417,19 @@ fn rest_lambda_route(
     timeout_ms: u64,
     source: String,
 ) -> Route {
+    let integration = Integration::Lambda {
+        function,
+        payload: PayloadVersion::V1,
+        timeout: Duration::from_millis(timeout_ms),
+    };
+    rest_route(method, path, integration, source)
+}
+
+/// A REST route with any integration, its authorizer not settled yet.
+fn rest_route(method: &str, path: PathTemplate, integration: Integration, source: String) -> Route {
     Route {
         key: RouteKey::path(method, path),
-        integration: Integration::Lambda {
-            function,
-            payload: PayloadVersion::V1,
-            timeout: Duration::from_millis(timeout_ms),
-        },
+        integration,
         authorizer: None,
         scopes: Vec::new(),
         source,
@@ -612,6 +618,9 @@ impl<'t> Builder<'t> {
         let mut timeout = 3;
         let mut memory = 128;
         let mut events: Option<Prop<'_>> = None;
+        let mut image: Option<String> = None;
+        // A Handler that failed to resolve is reported already: not also as missing.
+        let mut handler_failed = false;
         for (key, prop) in effective {
             match key {
                 // Read through the resolver, which caches it for `Ref`s.
@@ -623,7 +632,10 @@ impl<'t> Builder<'t> {
                 },
                 "Handler" => match self.string(&prop) {
                     Ok(s) => handler = s,
-                    Err(Reported) => ok = false,
+                    Err(Reported) => {
+                        ok = false;
+                        handler_failed = true;
+                    }
                 },
                 "CodeUri" if serverless => code = Some(prop),
                 "Code" if !serverless => code = Some(prop),
@@ -653,22 +665,12 @@ impl<'t> Builder<'t> {
                 }
                 "Events" if serverless => events = Some(prop),
                 "PackageType" => match self.string(&prop) {
-                    Ok(Some(t)) if t == "Image" => {
-                        self.r.diags.error(
-                            &prop.loc,
-                            format!("function {logical} is a container image; glassgate runs code from a folder (CodeUri)"),
-                        );
-                        ok = false;
-                    }
+                    Ok(Some(t)) if t == "Image" => image = Some(prop.loc),
                     Ok(_) => {}
                     Err(Reported) => ok = false,
                 },
                 "ImageUri" => {
-                    self.r.diags.error(
-                        &prop.loc,
-                        format!("function {logical} is a container image; glassgate runs code from a folder (CodeUri)"),
-                    );
-                    ok = false;
+                    image.get_or_insert(prop.loc);
                 }
                 other => self.function_property_note(other, &prop.loc),
             }
@@ -680,7 +682,49 @@ impl<'t> Builder<'t> {
             self.events(logical, events);
         }
 
-        let Some((runtime, runtime_loc)) = runtime else {
+        // A function glassgate cannot run does not stop the template: its routes answer 502
+        // (`runtime-unsupported`) and everything else is served.
+        let unsupported = match (&image, &runtime) {
+            (Some(loc), _) => Some((
+                loc.clone(),
+                "it is a container image (PackageType: Image); glassgate runs code from a folder (CodeUri)".to_owned(),
+            )),
+            (None, Some((r, loc))) if runtime_kind(r).is_none() => Some((
+                loc.clone(),
+                format!(
+                    "its runtime {r} is not one glassgate runs (python3.x, nodejs*.x and provided runtimes)"
+                ),
+            )),
+            _ => None,
+        };
+        if let Some((loc, reason)) = unsupported {
+            self.r.diags.warn(
+                loc,
+                format!(
+                    "function {logical} cannot run under glassgate: {reason}; its routes are served and answer 502 (runtime-unsupported), the rest of the template runs"
+                ),
+            );
+            let (Ok(function_name), Ok(environment), true) = (function_name, environment, ok)
+            else {
+                return;
+            };
+            self.functions.insert(
+                logical.to_owned(),
+                Function {
+                    logical_id: logical.to_owned(),
+                    function_name,
+                    runtime: runtime.map_or_else(|| "image".to_owned(), |(r, _)| r),
+                    handler,
+                    code_dir: self.base_dir.to_path_buf(),
+                    timeout: Duration::from_secs(timeout),
+                    memory_mb: u32::try_from(memory).unwrap_or(128),
+                    environment,
+                    unsupported: Some(reason),
+                },
+            );
+            return;
+        }
+        let Some((runtime, _)) = runtime else {
             let hint = if serverless {
                 " (set it on the function or in Globals.Function)"
             } else {
@@ -692,19 +736,10 @@ impl<'t> Builder<'t> {
             );
             return;
         };
-        let kind = match runtime_kind(&runtime) {
-            Some(kind) => kind,
-            None => {
-                self.r.diags.error(
-                    runtime_loc,
-                    format!(
-                        "function {logical} uses runtime {runtime}; glassgate runs python3.x, nodejs*.x and provided runtimes"
-                    ),
-                );
-                return;
-            }
+        let Some(kind) = runtime_kind(&runtime) else {
+            return;
         };
-        if handler.is_none() && kind == RuntimeKind::Interpreted {
+        if handler.is_none() && !handler_failed && kind == RuntimeKind::Interpreted {
             self.r.diags.error(
                 &props_loc,
                 format!("function {logical} has no Handler; {runtime} functions need one (e.g. app.handler)"),
@@ -731,6 +766,7 @@ impl<'t> Builder<'t> {
                 timeout: Duration::from_secs(timeout),
                 memory_mb,
                 environment,
+                unsupported: None,
             },
         );
     }
@@ -813,6 +849,25 @@ impl<'t> Builder<'t> {
                 };
                 for (name, v) in entries {
                     let at = child(&loc, name);
+                    // As SAM CLI does: a value it cannot resolve, or null, is an empty string.
+                    if let Some(param) = self.r.valueless_parameter(v) {
+                        self.r.diags.warn(
+                            &at,
+                            format!(
+                                "{name} uses parameter {param}, which has no Default and no value: it is empty, as SAM CLI passes it (give one with --parameter-overrides {param}=VALUE)"
+                            ),
+                        );
+                        vars.insert(name.clone(), String::new());
+                        continue;
+                    }
+                    if v.is_null() {
+                        self.r.diags.warn(
+                            &at,
+                            format!("{name} is null: it is empty, as SAM CLI passes it"),
+                        );
+                        vars.insert(name.clone(), String::new());
+                        continue;
+                    }
                     match self.r.resolve(v, &at) {
                         Ok(Some(v)) => match scalar_text(&v) {
                             Some(text) => {

@@ -11,6 +11,7 @@ mod http_api;
 mod http_authorizers;
 mod jwt;
 mod lifecycle;
+mod projects;
 mod reload;
 mod runtimes;
 mod scaling;

@@ -617,7 +617,12 @@ impl Authorizers {
                 Bytes::from(payload),
                 &crate::pipeline::request::trace_root(&req.request_id, req.received_at),
             )
-            .map_err(|e| Failure::new(Cause::AuthorizerError, e.to_string()))?;
+            .map_err(|e| match e {
+                crate::lambda::LambdaError::NotRunnable { .. } => {
+                    Failure::new(Cause::AuthorizerRuntimeUnsupported, e.to_string())
+                }
+                e => Failure::new(Cause::AuthorizerError, e.to_string()),
+            })?;
         let Ok(report) = rx.await else {
             return Err(Failure::new(
                 Cause::AuthorizerCrash,

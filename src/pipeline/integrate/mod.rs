@@ -69,7 +69,12 @@ pub async fn invoke(
             Bytes::from(event),
             &crate::pipeline::request::trace_root(&trace.request_id, trace.received_at),
         )
-        .map_err(|e| Failure::new(Cause::HandlerInitError, e.to_string()))?;
+        .map_err(|e| match e {
+            crate::lambda::LambdaError::NotRunnable { .. } => {
+                Failure::new(Cause::RuntimeUnsupported, e.to_string())
+            }
+            e => Failure::new(Cause::HandlerInitError, e.to_string()),
+        })?;
     let report = match tokio::time::timeout(target.timeout, rx).await {
         Err(_) => {
             trace.log("Execution failed due to a timeout error");

@@ -41,12 +41,15 @@ pub(super) fn fixed(cause: Cause) -> (u16, &'static str) {
         | Cause::AuthorizerMalformedResponse
         | Cause::AuthorizerInvalidContext
         | Cause::AuthorizerOutOfMemory
+        | Cause::AuthorizerRuntimeUnsupported
+        | Cause::RuntimeUnsupported
         | Cause::HandlerError
         | Cause::HandlerCrash
         | Cause::HandlerTimeout
         | Cause::HandlerInitError
         | Cause::MalformedProxyResponse
-        | Cause::IntegrationPermission => (500, INTERNAL),
+        | Cause::IntegrationPermission
+        | Cause::IntegrationNotEmulated => (500, INTERNAL),
         // Both observed: the integration timeout after ~30 s, throttling at once.
         Cause::IntegrationTimeout | Cause::Throttled => (503, UNAVAILABLE),
         Cause::RequestTooLarge => (413, TOO_LARGE),

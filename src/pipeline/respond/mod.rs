@@ -185,7 +185,8 @@ fn builtin(cause: Cause) -> Builtin {
         | Cause::AuthorizerTimeout
         | Cause::AuthorizerMalformedResponse
         | Cause::AuthorizerInvalidContext
-        | Cause::AuthorizerOutOfMemory => b(
+        | Cause::AuthorizerOutOfMemory
+        | Cause::AuthorizerRuntimeUnsupported => b(
             Some(T::AUTHORIZER_CONFIGURATION_ERROR),
             500,
             "AuthorizerConfigurationException",
@@ -221,7 +222,8 @@ fn builtin(cause: Cause) -> Builtin {
         | Cause::HandlerCrash
         | Cause::HandlerTimeout
         | Cause::HandlerInitError
-        | Cause::MalformedProxyResponse => b(
+        | Cause::MalformedProxyResponse
+        | Cause::RuntimeUnsupported => b(
             None,
             502,
             "InternalServerErrorException",
@@ -235,8 +237,9 @@ fn builtin(cause: Cause) -> Builtin {
             r#"{"message": "Endpoint request timed out"}"#,
             Some("Endpoint request timed out"),
         ),
-        // API Gateway's own failure to call Lambda (aws-semantics.md §8.3).
-        Cause::IntegrationPermission | Cause::Throttled => b(
+        // API Gateway's own failure to call Lambda (aws-semantics.md §8.3); and glassgate's
+        // for an integration it cannot run, answered like one.
+        Cause::IntegrationPermission | Cause::Throttled | Cause::IntegrationNotEmulated => b(
             None,
             500,
             "InternalServerErrorException",

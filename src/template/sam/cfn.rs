@@ -95,6 +95,10 @@ struct DeclaredStage {
     access_log: Option<crate::model::AccessLog>,
 }
 
+/// A method's integration: a Lambda proxy (function, timeout in ms), or the type of one
+/// glassgate does not emulate.
+type MethodTarget = Result<(String, u64), String>;
+
 impl<'t> Builder<'t> {
     pub(super) fn cfn_rest_api(&mut self, logical: &str, info: &ResourceInfo<'t>) {
         let props_loc = child(&child("Resources", logical), "Properties");
@@ -908,7 +912,7 @@ impl<'t> Builder<'t> {
         let mut authorization = ("NONE".to_owned(), String::new());
         let mut authorizer_id: Option<(String, String)> = None;
         let mut scopes = Vec::new();
-        let mut integration: Option<(String, u64)> = None;
+        let mut integration: Option<MethodTarget> = None;
         let mut has_integration = false;
         for (key, value) in &props {
             let prop = Prop {
@@ -961,12 +965,22 @@ impl<'t> Builder<'t> {
                 format!("method {logical} has no Integration; it is not served"),
             );
         }
-        let (Ok(api), Some(path), Some(method), Some((function, timeout_ms)), Ok(route_auth), true) =
+        let (Ok(api), Some(path), Some(method), Some(integration), Ok(route_auth), true) =
             (api, path, method, integration, route_auth, ok)
         else {
             return;
         };
-        let mut spec = super::rest_lambda_route(&method, path, function, timeout_ms, source);
+        let mut spec = match integration {
+            Ok((function, timeout_ms)) => {
+                super::rest_lambda_route(&method, path, function, timeout_ms, source)
+            }
+            Err(kind) => super::rest_route(
+                &method,
+                path,
+                crate::model::Integration::NotEmulated { kind },
+                source,
+            ),
+        };
         spec.scopes = scopes;
         self.add_route(api, spec, route_auth);
     }
@@ -1045,21 +1059,36 @@ impl<'t> Builder<'t> {
         }
     }
 
-    /// The function and timeout of a Lambda proxy integration; `Ok(None)` (with a warning) for
-    /// integration types that are not emulated.
+    /// The function and timeout of a Lambda proxy integration; `Ok(Some(Err(type)))` (with a
+    /// warning) for an integration type that is not emulated.
     fn cfn_integration(
         &mut self,
         method: &str,
         prop: &Prop<'_>,
-    ) -> Result<Option<(String, u64)>, Reported> {
+    ) -> Result<Option<MethodTarget>, Reported> {
         let entries = self.mapping(prop.value, &prop.loc)?;
         let ty = self.required_string(&entries, &prop.loc, "Type", "Integration", "(AWS_PROXY)")?;
         if ty != "AWS_PROXY" {
-            self.r.diags.warn(
+            if matches!(ty.as_str(), "AWS" | "HTTP" | "HTTP_PROXY" | "MOCK") {
+                let what = if ty == "AWS" {
+                    " (a Lambda non-proxy integration, with mapping templates)"
+                } else {
+                    ""
+                };
+                self.r.diags.warn(
+                    child(&prop.loc, "Type"),
+                    format!(
+                        "integration type {ty}{what} of method {method} is not emulated by glassgate yet; the method answers 500 (integration-not-emulated), never a proxy stand-in"
+                    ),
+                );
+                return Ok(Some(Err(ty)));
+            }
+            return Err(self.r.diags.error(
                 child(&prop.loc, "Type"),
-                format!("integration type {ty} is not emulated; the method is not served"),
-            );
-            return Ok(None);
+                format!(
+                    "unknown integration type {ty:?}; expected AWS_PROXY, AWS, HTTP, HTTP_PROXY or MOCK"
+                ),
+            ));
         }
         self.proxy_integration(
             &entries,
@@ -1072,7 +1101,7 @@ impl<'t> Builder<'t> {
             },
             &format!("method {method}"),
         )
-        .map(Some)
+        .map(|target| Some(Ok(target)))
     }
 
     /// The function and timeout of an `AWS_PROXY` integration, as the CloudFormation

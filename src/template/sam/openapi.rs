@@ -169,13 +169,33 @@ impl Builder<'_> {
     }
 
     /// Add the routes of every definition to their APIs, ahead of the routes declared
-    /// elsewhere; a route also declared elsewhere keeps that declaration.
+    /// elsewhere; a route also declared elsewhere keeps that declaration, unless the
+    /// definition gives it an integration glassgate does not emulate: that is what API
+    /// Gateway runs (SAM never replaces a definition's integration with an event's), so the
+    /// event's Lambda proxy must not stand in for it.
     pub(super) fn openapi_finish(&mut self) {
         let pending = std::mem::take(&mut self.openapi_routes);
         let mut by_api: IndexMap<String, Vec<PendingRoute>> = IndexMap::new();
         for (api, route) in pending {
             let spec = &route.spec;
             let key = (api.clone(), spec.key.clone());
+            if let (Some(first), crate::model::Integration::NotEmulated { kind }) =
+                (self.seen_routes.get(&key).cloned(), &spec.integration)
+            {
+                if let Some(routes) = self.routes.get_mut(&api) {
+                    routes.retain(|r| r.spec.key != spec.key);
+                }
+                self.r.diags.warn(
+                    &first,
+                    format!(
+                        "{} of API {api} is also in the API's definition with integration type {kind}, which is what API Gateway runs; this declaration does not replace it",
+                        spec.key
+                    ),
+                );
+                self.seen_routes.insert(key, spec.source.clone());
+                by_api.entry(api).or_default().push(route);
+                continue;
+            }
             if let Some(first) = self.seen_routes.get(&key) {
                 self.r.diags.warn(
                     &spec.source,
@@ -886,10 +906,13 @@ impl Builder<'_> {
                 },
                 INTEGRATION => match self.definition_integration(&route, v, &at) {
                     Ok(t) => {
-                        target = t.map(|(function, timeout_ms)| Integration::Lambda {
-                            function,
-                            payload: PayloadVersion::V1,
-                            timeout: std::time::Duration::from_millis(timeout_ms),
+                        target = t.map(|t| match t {
+                            RestTarget::Proxy((function, timeout_ms)) => Integration::Lambda {
+                                function,
+                                payload: PayloadVersion::V1,
+                                timeout: std::time::Duration::from_millis(timeout_ms),
+                            },
+                            RestTarget::NotEmulated(kind) => Integration::NotEmulated { kind },
                         });
                     }
                     Err(Reported) => ok = false,
@@ -998,9 +1021,9 @@ impl Builder<'_> {
             "http_proxy" => {
                 self.r.diags.warn(
                     loc,
-                    format!("integration type {ty} of {route} is not served by glassgate yet; not served"),
+                    format!("integration type {ty} of {route} is not emulated by glassgate yet; the route answers 500 (integration-not-emulated)"),
                 );
-                return Ok(None);
+                return Ok(Some(Integration::NotEmulated { kind: ty }));
             }
             _ => {
                 return Err(self.r.diags.error(
@@ -1063,18 +1086,23 @@ impl Builder<'_> {
         route: &str,
         value: &Value,
         loc: &str,
-    ) -> Result<Option<(String, u64)>, Reported> {
+    ) -> Result<Option<RestTarget>, Reported> {
         let entries = self.mapping(value, loc)?;
         let what = format!("the integration of {route}");
         let ty = self.required_string(&entries, loc, "type", &what, "(aws_proxy)")?;
         match ty.to_ascii_lowercase().as_str() {
             "aws_proxy" => {}
             "mock" | "http" | "http_proxy" | "aws" => {
+                let what = if ty.eq_ignore_ascii_case("aws") {
+                    " (a Lambda non-proxy integration, with mapping templates)"
+                } else {
+                    ""
+                };
                 self.r.diags.warn(
                     loc,
-                    format!("integration type {ty} of {route} is not emulated; not served"),
+                    format!("integration type {ty}{what} of {route} is not emulated by glassgate yet; the route answers 500 (integration-not-emulated), never a proxy stand-in"),
                 );
-                return Ok(None);
+                return Ok(Some(RestTarget::NotEmulated(ty)));
             }
             _ => {
                 return Err(self.r.diags.error(
@@ -1096,7 +1124,7 @@ impl Builder<'_> {
             },
             route,
         )
-        .map(Some)
+        .map(|target| Some(RestTarget::Proxy(target)))
     }
 
     /// `x-amazon-apigateway-gateway-responses`. SAM's `GatewayResponses` (already in `auth`)
@@ -1139,6 +1167,13 @@ fn warn_once(b: &mut Builder<'_>, d: &mut Definition, ext: &'static str, effect:
         b.r.diags
             .warn(loc, format!("{ext} is not emulated; {effect}"));
     }
+}
+
+/// What a REST operation's integration is: a Lambda proxy (function, timeout in ms), or a type
+/// glassgate does not emulate.
+enum RestTarget {
+    Proxy((String, u64)),
+    NotEmulated(String),
 }
 
 /// The header a Swagger API-key scheme names (`in: header`, `name: Authorization`).

@@ -220,19 +220,28 @@ Resources:
 }
 
 #[test]
-fn other_integration_types_are_not_served() {
+fn other_integration_types_are_served_as_not_emulated() {
     let text = FULL.replace(
         "      AuthorizationType: NONE\n      Integration:\n        Type: AWS_PROXY",
         "      AuthorizationType: NONE\n      Integration:\n        Type: MOCK",
     );
     let m = load_ok(&text);
-    assert_eq!(m.apis[0].routes.len(), 1);
+    assert_eq!(m.apis[0].routes.len(), 2);
+    assert!(m.apis[0].routes.iter().any(|r| r.integration
+        == crate::model::Integration::NotEmulated {
+            kind: "MOCK".into()
+        }));
     assert_eq!(
         warnings(&m),
         [
-            "Resources.RootAny.Properties.Integration.Type: integration type MOCK is not emulated; the method is not served"
+            "Resources.RootAny.Properties.Integration.Type: integration type MOCK of method RootAny is not emulated by glassgate yet; the method answers 500 (integration-not-emulated), never a proxy stand-in"
         ]
     );
+    let text = FULL.replace(
+        "      AuthorizationType: NONE\n      Integration:\n        Type: AWS_PROXY",
+        "      AuthorizationType: NONE\n      Integration:\n        Type: LAMBDA",
+    );
+    assert!(load_err(&text).contains("unknown integration type \"LAMBDA\""));
 }
 
 #[test]

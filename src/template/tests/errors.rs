@@ -1,6 +1,6 @@
 //! Every error names the file, the resource and the path inside it; errors are collected.
 
-use super::{HELLO, load_err, project_dir};
+use super::{HELLO, load_err, load_ok, project_dir, warnings};
 use crate::template::{LoadOptions, TemplateError, load};
 
 #[test]
@@ -53,7 +53,6 @@ Resources:
         load_err(text),
         "template.yaml: Resources.A.Properties.Timeout: Timeout must be between 1 and 900 seconds, got 0\n\
          template.yaml: Resources.A.Properties.MemorySize: expected a whole number, got \"lots\"\n\
-         template.yaml: Resources.A.Properties.Runtime: function A uses runtime java21; glassgate runs python3.x, nodejs*.x and provided runtimes\n\
          template.yaml: Resources.B.Properties.Events.NoPath.Properties: Api event has no Path\n\
          template.yaml: Resources.B.Properties.Events.BadMethod.Properties.Method: unknown HTTP method \"fetch\"; expected GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS or ANY\n\
          template.yaml: Resources.B.Properties.Events.Relative.Properties.Path: route paths must start with '/', got \"x\"\n\
@@ -131,16 +130,37 @@ fn rest_api_id_must_point_at_a_serverless_api() {
 }
 
 #[test]
-fn container_images_are_rejected() {
+fn functions_glassgate_cannot_run_are_kept_and_marked() {
+    // A container image and a runtime glassgate does not run: warnings, not errors; the
+    // functions stay in the model (their routes answer 502 when served).
     let text = HELLO.replace(
         "CodeUri: src",
         "PackageType: Image\n      ImageUri: repo:tag",
     );
-    let msg = load_err(&text);
-    assert!(
-        msg.starts_with("template.yaml: Resources.HelloFunction.Properties.PackageType: function HelloFunction is a container image"),
-        "{msg}"
+    let m = load_ok(&text);
+    let f = &m.functions["HelloFunction"];
+    assert_eq!(
+        f.unsupported.as_deref(),
+        Some(
+            "it is a container image (PackageType: Image); glassgate runs code from a folder (CodeUri)"
+        )
     );
+    assert!(
+        warnings(&m).iter().any(|w| w.starts_with(
+            "Resources.HelloFunction.Properties.PackageType: function HelloFunction cannot run under glassgate"
+        )),
+        "{:?}",
+        warnings(&m)
+    );
+    let text = HELLO.replace("python3.12", "java21");
+    let m = load_ok(&text);
+    assert_eq!(
+        m.functions["HelloFunction"].unsupported.as_deref(),
+        Some(
+            "its runtime java21 is not one glassgate runs (python3.x, nodejs*.x and provided runtimes)"
+        )
+    );
+    assert_eq!(m.apis[0].routes.len(), 1);
 }
 
 #[test]
@@ -202,8 +222,10 @@ fn load_reads_the_file() {
 
 #[test]
 fn invalid_keeps_the_warnings_found() {
-    let text = format!("{HELLO}  Bucket:\n    Type: AWS::S3::Bucket\n")
-        .replace("Runtime: python3.12", "Runtime: ruby3.3");
+    let text = format!("{HELLO}  Bucket:\n    Type: AWS::S3::Bucket\n").replace(
+        "Runtime: python3.12",
+        "Runtime: python3.12\n      Timeout: 0",
+    );
     match super::try_load(&text) {
         Err(TemplateError::Invalid {
             errors, warnings, ..

@@ -102,15 +102,20 @@ fn parameters_defaults_and_overrides() {
 fn parameter_without_value_is_an_error_only_when_used() {
     // Declared without Default but unused: fine.
     load_ok(&with_env(PARAMS, "          A: b"));
+    // Used where an empty value would make glassgate answer wrongly: an error. (In an
+    // environment variable it is empty, as SAM CLI makes it:
+    // `environment_values_sam_cli_cannot_resolve_are_empty`.)
     let text = with_env(
         PARAMS,
         "          A: !Ref Secret\n          B: !Sub '${Secret}-x'",
-    );
+    )
+    .replace("Handler: app.handler", "Handler: !Ref Secret");
     assert_eq!(
         load_err(&text),
         "template.yaml: Parameters.Secret: parameter Secret has no Default and no value was given \
-         (used at Resources.Fn.Properties.Environment.Variables.A.Ref); pass --parameter-overrides Secret=Value"
+         (used at Resources.Fn.Properties.Handler.Ref); pass --parameter-overrides Secret=Value"
     );
+    let text = text.replace("Handler: !Ref Secret", "Handler: app.handler");
     let mut o = opts();
     o.parameter_overrides
         .insert("Secret".into(), "s3cr3t".into());
@@ -425,5 +430,59 @@ fn function_name_cycles_are_errors() {
     assert!(
         msg.contains("Resources.Fn.Properties.FunctionName: FunctionName of Fn depends on itself"),
         "{msg}"
+    );
+}
+
+#[test]
+fn environment_values_sam_cli_cannot_resolve_are_empty() {
+    // As SAM CLI: a parameter without a value, and null, give an empty variable (with a
+    // warning here); the parameter used anywhere else is still an error.
+    let text = with_env(
+        "Parameters:\n  Secret: {Type: String}\n  Stage: {Type: String, Default: dev}",
+        "          A: !Ref Secret\n          B: !Sub \"${Stage}-${Secret}\"\n          C: null\n          D: !Sub \"${Stage}\"",
+    );
+    let m = load_ok(&text);
+    let e = &m.functions["Fn"].environment;
+    assert_eq!(e["A"], "");
+    assert_eq!(e["B"], "");
+    assert_eq!(e["C"], "");
+    assert_eq!(e["D"], "dev");
+    assert_eq!(
+        warnings(&m),
+        [
+            "Resources.Fn.Properties.Environment.Variables.A: A uses parameter Secret, which has no Default and no value: it is empty, as SAM CLI passes it (give one with --parameter-overrides Secret=VALUE)",
+            "Resources.Fn.Properties.Environment.Variables.B: B uses parameter Secret, which has no Default and no value: it is empty, as SAM CLI passes it (give one with --parameter-overrides Secret=VALUE)",
+            "Resources.Fn.Properties.Environment.Variables.C: C is null: it is empty, as SAM CLI passes it",
+        ]
+    );
+    let text = with_env(
+        "Parameters:\n  Secret: {Type: String}",
+        "          A: !Ref Secret",
+    )
+    .replace("Handler: app.handler", "Handler: !Ref Secret");
+    assert!(load_err(&text).contains("parameter Secret has no Default"));
+}
+
+#[test]
+fn auto_published_aliases_and_versions_name_the_function() {
+    let text = with_env("", "          A: !Ref Fn.Alias\n          B: !Ref Fn.Version\n          C: !Sub \"${Fn.Alias}\"\n          D: !Ref FnAliaslive")
+        .replace("Runtime: python3.12", "Runtime: python3.12\n      AutoPublishAlias: live");
+    let e = env(&text);
+    assert_eq!(
+        e["A"],
+        "arn:aws:lambda:eu-west-1:123456789012:function:Fn:live"
+    );
+    assert_eq!(
+        e["B"],
+        "arn:aws:lambda:eu-west-1:123456789012:function:Fn:1"
+    );
+    assert_eq!(e["C"], e["A"]);
+    assert_eq!(e["D"], e["A"]);
+    // Without AutoPublishAlias there is no alias to name.
+    let text = with_env("", "          A: !Ref Fn.Alias");
+    assert!(
+        load_err(&text).contains("Fn.Alias exists only when Fn has AutoPublishAlias"),
+        "{}",
+        load_err(&text)
     );
 }

@@ -606,7 +606,7 @@ fn sam_default_authorizer_applies_to_the_definition() {
 }
 
 #[test]
-fn unsupported_integrations_and_missing_integrations_are_not_served() {
+fn unsupported_integrations_answer_500_and_missing_integrations_are_not_served() {
     let text = sam_template(
         r#"      DefinitionBody:
         swagger: "2.0"
@@ -624,15 +624,26 @@ fn unsupported_integrations_and_missing_integrations_are_not_served() {
               responses: {}"#,
     );
     let m = load_ok(&text);
-    assert!(api(&m, "Api").routes.is_empty());
+    let kinds: Vec<String> = api(&m, "Api")
+        .routes
+        .iter()
+        .map(|r| format!("{} {:?}", r.key, r.integration))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "OPTIONS /mock NotEmulated { kind: \"mock\" }",
+            "GET /http NotEmulated { kind: \"HTTP_PROXY\" }",
+        ]
+    );
     assert_eq!(
         warnings(&m),
         [
             format!(
-                "{BODY}.paths./mock.options.x-amazon-apigateway-integration: integration type mock of OPTIONS /mock is not emulated; not served"
+                "{BODY}.paths./mock.options.x-amazon-apigateway-integration: integration type mock of OPTIONS /mock is not emulated by glassgate yet; the route answers 500 (integration-not-emulated), never a proxy stand-in"
             ),
             format!(
-                "{BODY}.paths./http.get.x-amazon-apigateway-integration: integration type HTTP_PROXY of GET /http is not emulated; not served"
+                "{BODY}.paths./http.get.x-amazon-apigateway-integration: integration type HTTP_PROXY of GET /http is not emulated by glassgate yet; the route answers 500 (integration-not-emulated), never a proxy stand-in"
             ),
             format!(
                 "{BODY}.paths./none.get: GET /none has no x-amazon-apigateway-integration; it is not served"

@@ -1,0 +1,134 @@
+//! Real projects' shapes (issue #11): our own small projects under `tests/fixtures/projects/`,
+//! written to mirror what public SAM projects contain, each served and requested end to end.
+
+use std::path::{Path, PathBuf};
+
+use crate::support::Gateway;
+
+fn project(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/projects")
+        .join(name)
+}
+
+/// A copy of a fixture project in a temporary folder, served from there.
+fn serve(name: &str, args: &[&str]) -> Gateway {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_dir(&project(name), dir.path());
+    let template = dir.path().join("template.yaml");
+    Gateway::start_in(dir, &template, args)
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).expect("read fixture") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            std::fs::create_dir_all(&target).expect("mkdir");
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+/// Java functions beside Python ones: the Python routes are served, the Java route answers 502
+/// `runtime-unsupported`, and the route behind the Java authorizer is refused, never open.
+#[tokio::test]
+async fn a_java_function_does_not_stop_the_python_ones() {
+    let gw = serve("java-beside-python", &[]);
+    assert!(
+        gw.stdout_banner
+            .contains("OrdersFunction (java21: not run by glassgate, answers 502)"),
+        "{}",
+        gw.stdout_banner
+    );
+    let r = gw.request("GET", "/hello", &[], "").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.text(), r#"{"hello": "from python"}"#);
+
+    let r = gw.request("GET", "/orders", &[], "").await;
+    assert_eq!(r.status, 502);
+    assert_eq!(r.text(), r#"{"message": "Internal server error"}"#);
+    assert_eq!(r.header("x-glassgate-layer"), Some("backend"));
+    assert_eq!(r.header("x-glassgate-cause"), Some("runtime-unsupported"));
+    let t = gw.trace(r.header("x-amzn-requestid").expect("id"));
+    let detail = t["failure"]["detail"].as_str().unwrap_or_default();
+    assert!(
+        detail.contains("its runtime java21 is not one glassgate runs"),
+        "{detail}"
+    );
+
+    let r = gw
+        .request("GET", "/guarded", &[("Authorization", "token")], "")
+        .await;
+    assert_eq!(r.status, 500);
+    assert_eq!(r.text(), r#"{"message":null}"#);
+    assert_eq!(r.header("x-glassgate-layer"), Some("authorizer"));
+    assert_eq!(
+        r.header("x-glassgate-cause"),
+        Some("authorizer-runtime-unsupported")
+    );
+}
+
+/// A parameter without a Default and a null value in the environment are empty (as SAM CLI
+/// passes them, with a warning), and an OpenAPI uri naming `${Fn.Alias}` reaches the function.
+#[tokio::test]
+async fn unresolvable_environment_values_are_empty_and_aliases_resolve() {
+    let gw = serve("params-and-aliases", &[]);
+    let r = gw.request("GET", "/config", &[], "").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let env = r.json();
+    assert_eq!(env["SECRET"], "");
+    assert_eq!(env["OPTIONAL"], "");
+    assert_eq!(env["STAGE"], "dev");
+    assert_eq!(
+        env["SELF"],
+        "arn:aws:lambda:us-east-1:123456789012:function:ConfigFunction:live"
+    );
+    assert!(
+        gw.stdout_banner
+            .contains("SECRET uses parameter ApiKeySecret, which has no Default and no value"),
+        "{}",
+        gw.stdout_banner
+    );
+}
+
+/// A Lambda non-proxy integration (`type: aws`) is not answered as a proxy integration, even
+/// when the function's Api event names the same route: it answers 500
+/// `integration-not-emulated`, and the route table says so.
+#[tokio::test]
+async fn a_non_proxy_integration_is_never_served_as_a_proxy() {
+    let gw = serve("non-proxy-integration", &[]);
+    assert!(
+        gw.stdout_banner
+            .contains("integration type aws (not emulated: answers 500)"),
+        "{}",
+        gw.stdout_banner
+    );
+    assert!(
+        gw.stdout_banner.contains(
+            "POST /items of API Api is also in the API's definition with integration type aws"
+        ),
+        "{}",
+        gw.stdout_banner
+    );
+    let r = gw
+        .request(
+            "POST",
+            "/items",
+            &[("Content-Type", "application/json")],
+            r#"{"name":"a"}"#,
+        )
+        .await;
+    assert_eq!(r.status, 500, "{}", r.text());
+    assert_eq!(r.text(), r#"{"message": "Internal server error"}"#);
+    assert_eq!(r.header("x-glassgate-layer"), Some("integration"));
+    assert_eq!(
+        r.header("x-glassgate-cause"),
+        Some("integration-not-emulated")
+    );
+    // The proxy route beside it is served.
+    let r = gw.request("GET", "/health", &[], "").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+}
