@@ -23,6 +23,9 @@ use crate::template::{self, LoadOptions};
 pub struct TemplateArgs {
     /// Template path; `None` looks for `template.yaml|yml|json` in the current folder.
     pub template: Option<PathBuf>,
+    /// Whether a folder's `.aws-sam/build/template.yaml` (`sam build` output) is preferred to
+    /// its own template, as SAM CLI does (off with `--no-build-dir`).
+    pub build_dir: bool,
     /// `Key=Value` (or SAM's `ParameterKey=K,ParameterValue=V`) overrides.
     pub parameter_overrides: Vec<String>,
     /// Region for ARNs and `AWS_REGION`.
@@ -107,17 +110,46 @@ pub fn parse_modes(
 ///
 /// # Errors
 /// No template found.
-pub fn find_template(given: Option<&Path>) -> Result<PathBuf> {
+pub fn find_template(given: Option<&Path>, build_dir: bool) -> Result<PathBuf> {
     if let Some(p) = given {
         if p.is_dir() {
-            return find_in(p);
+            return find_in(p, build_dir);
         }
         return Ok(p.to_path_buf());
     }
-    find_in(Path::new("."))
+    find_in(Path::new("."), build_dir)
 }
 
-fn find_in(dir: &Path) -> Result<PathBuf> {
+/// The template of a folder: `sam build`'s output when there is one (and `build_dir`), as
+/// SAM CLI picks it, said on stderr with a warning when it is older than the source template.
+fn find_in(dir: &Path, build_dir: bool) -> Result<PathBuf> {
+    let built = dir.join(".aws-sam").join("build").join("template.yaml");
+    if build_dir && built.is_file() {
+        let source = ["template.yaml", "template.yml", "template.json"]
+            .iter()
+            .map(|n| dir.join(n))
+            .find(|p| p.is_file());
+        let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+        let stale = source
+            .as_deref()
+            .and_then(|s| Some(modified(s)? > modified(&built)?))
+            .unwrap_or(false);
+        crate::log_sink::line(format!(
+            "glassgate: using {} (sam build output), as SAM CLI does; --no-build-dir uses the folder's own template",
+            built.display()
+        ));
+        if stale {
+            crate::log_sink::line(format!(
+                "glassgate: warning: {} is newer than the sam build output: run `sam build` again, or pass --no-build-dir",
+                source.as_deref().unwrap_or(dir).display()
+            ));
+        }
+        return Ok(built);
+    }
+    find_in_folder(dir)
+}
+
+fn find_in_folder(dir: &Path) -> Result<PathBuf> {
     for name in ["template.yaml", "template.yml", "template.json"] {
         let p = dir.join(name);
         if p.is_file() {
@@ -159,7 +191,7 @@ pub fn parse_overrides(values: &[String]) -> Result<IndexMap<String, String>> {
 /// # Errors
 /// The template cannot be found, read or understood.
 pub fn load_model(args: &TemplateArgs) -> Result<Model> {
-    let path = find_template(args.template.as_deref())?;
+    let path = find_template(args.template.as_deref(), args.build_dir)?;
     let stack_name = path
         .canonicalize()
         .ok()
@@ -288,8 +320,9 @@ pub fn describe(model: &Model) -> String {
 /// The template is broken.
 pub fn validate(args: &TemplateArgs) -> Result<String> {
     let mut model = load_model(args)?;
-    crate::pipeline::route::Router::new(&model.apis)
+    let router = crate::pipeline::route::Router::new(&model.apis)
         .with_context(|| format!("{}: invalid routes", model.template_path.display()))?;
+    model.warnings.extend(router.shadowed().iter().cloned());
     model.warnings.extend(crate::lint::traps(&model));
     Ok(describe(&model))
 }
@@ -529,7 +562,11 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
 /// missing.
 pub fn build_pipeline(args: &ServeArgs) -> Result<Arc<Pipeline>> {
     let mut model = load_model(&args.template)?;
-    // The same traps `validate` names, printed with the route table `serve` starts with.
+    // The same notes and traps `validate` names, printed with the route table `serve` starts
+    // with (the pipeline builds its own router; an invalid table fails there).
+    if let Ok(router) = crate::pipeline::route::Router::new(&model.apis) {
+        model.warnings.extend(router.shadowed().iter().cloned());
+    }
     model.warnings.extend(crate::lint::traps(&model));
     let env_overrides = match &args.env_vars {
         Some(p) => EnvOverrides::from_file(p)?,

@@ -111,6 +111,15 @@ fn cognito_traps(
 /// Every trap found, in template order.
 pub fn traps(model: &Model) -> Vec<Warning> {
     let mut out = Vec::new();
+    // Dependencies `sam build` would install, missing from the folder served as it is.
+    for f in model.functions.values() {
+        if let Some(message) = crate::lambda::deps::uninstalled(f) {
+            out.push(Warning {
+                location: format!("Resources.{}.Properties.CodeUri", f.logical_id),
+                message,
+            });
+        }
+    }
     for api in &model.apis {
         for a in api.authorizers.values() {
             // Cognito puts scopes only in access tokens, which have client_id and no aud: an

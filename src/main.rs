@@ -116,6 +116,9 @@ struct InvokeCmd {
     /// Environment overrides, as for `serve`.
     #[arg(long, short = 'n', value_name = "FILE")]
     env_vars: Option<PathBuf>,
+    /// Use the folder's own template even when `sam build` output is there.
+    #[arg(long)]
+    no_build_dir: bool,
     #[command(flatten)]
     stack: StackOpts,
     /// Override every authorizer's cache TTL (seconds).
@@ -138,9 +141,13 @@ struct ExplainCmd {
 
 #[derive(Args)]
 struct TemplateOpts {
-    /// SAM/CloudFormation template (YAML or JSON). Default: template.yaml, template.yml or
-    /// template.json in the current folder.
+    /// SAM/CloudFormation template (YAML or JSON), or its folder. Default: the current folder's
+    /// `.aws-sam/build/template.yaml` (what `sam build` wrote) if there is one, as SAM CLI does,
+    /// else its template.yaml, template.yml or template.json.
     template: Option<PathBuf>,
+    /// Serve the folder's own template even when `sam build` output is there.
+    #[arg(long)]
+    no_build_dir: bool,
     #[command(flatten)]
     stack: StackOpts,
 }
@@ -160,9 +167,10 @@ struct StackOpts {
 }
 
 impl StackOpts {
-    fn into_args(self, template: Option<PathBuf>) -> TemplateArgs {
+    fn into_args(self, template: Option<PathBuf>, build_dir: bool) -> TemplateArgs {
         TemplateArgs {
             template,
+            build_dir,
             parameter_overrides: self.parameter_overrides,
             region: self.region,
             account_id: self.account_id,
@@ -172,7 +180,7 @@ impl StackOpts {
 
 impl TemplateOpts {
     fn into_args(self) -> TemplateArgs {
-        self.stack.into_args(self.template)
+        self.stack.into_args(self.template, !self.no_build_dir)
     }
 }
 
@@ -290,7 +298,7 @@ fn run_invoke(cmd: InvokeCmd) -> anyhow::Result<()> {
         _ => anyhow::bail!("expected [TEMPLATE] METHOD PATH"),
     };
     let args = app::InvokeArgs {
-        template: cmd.stack.into_args(template),
+        template: cmd.stack.into_args(template, !cmd.no_build_dir),
         method,
         path,
         headers: cmd.headers,

@@ -10,6 +10,7 @@
 
 mod bootstrap;
 mod cpu_meter;
+pub mod deps;
 mod env;
 mod pool;
 mod runtime_api;

@@ -132,3 +132,82 @@ async fn a_non_proxy_integration_is_never_served_as_a_proxy() {
     let r = gw.request("GET", "/health", &[], "").await;
     assert_eq!(r.status, 200, "{}", r.text());
 }
+
+/// A folder with `sam build` output is served from `.aws-sam/build` (as SAM CLI does, and
+/// said); `--no-build-dir` serves the source, whose missing dependency fails with a diagnosis
+/// naming requirements.txt and the fix; a Node handler importing the AWS SDK v3 (which
+/// Lambda's runtimes include) is told to install it.
+#[tokio::test]
+async fn sam_build_output_is_served_and_missing_dependencies_are_explained() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_dir(&project("sam-build-output"), dir.path());
+    let folder = dir.path().to_path_buf();
+    let gw = Gateway::start_in(dir, &folder, &[]);
+    assert!(
+        gw.stdout_banner.contains(".aws-sam/build/template.yaml"),
+        "{}",
+        gw.stdout_banner
+    );
+    let r = gw.request("GET", "/hello", &[], "").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.text(), "HELLO!");
+    drop(gw);
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_dir(&project("sam-build-output"), dir.path());
+    let folder = dir.path().to_path_buf();
+    let gw = Gateway::start_in(dir, &folder, &["--no-build-dir"]);
+    assert!(
+        gw.stdout_banner
+            .contains("function HelloFunction lists 1 requirements in"),
+        "{}",
+        gw.stdout_banner
+    );
+    let r = gw.request("GET", "/hello", &[], "").await;
+    assert_eq!(r.status, 502);
+    assert_eq!(r.header("x-glassgate-cause"), Some("handler-init-error"));
+    let t = gw.trace(r.header("x-amzn-requestid").expect("id"));
+    let detail = t["failure"]["detail"].as_str().unwrap_or_default();
+    assert!(
+        detail.contains("shoutcase is not installed:")
+            && detail.contains("pip install -r requirements.txt"),
+        "{detail}"
+    );
+    let r = gw.request("GET", "/table", &[], "").await;
+    assert_eq!(r.status, 502);
+    let t = gw.trace(r.header("x-amzn-requestid").expect("id"));
+    let detail = t["failure"]["detail"].as_str().unwrap_or_default();
+    assert!(
+        detail.contains("@aws-sdk/client-dynamodb is part of the AWS SDK v3"),
+        "{detail}"
+    );
+}
+
+/// Two REST APIs with the same path: the first serves it at the root, the second answers on
+/// its own host (as each API has its own endpoint on AWS), and the route table says so.
+#[tokio::test]
+async fn two_rest_apis_with_the_same_path_are_both_reachable() {
+    let gw = serve("two-rest-apis", &[]);
+    assert!(
+        gw.stdout_banner
+            .contains("GET /items of API AdminApi is not served at the root"),
+        "{}",
+        gw.stdout_banner
+    );
+    let admin_id = gw
+        .stdout_banner
+        .split("REST API AdminApi (id ")
+        .nth(1)
+        .and_then(|rest| rest.split(',').next())
+        .expect("AdminApi's id in the route table")
+        .to_owned();
+    let r = gw.request("GET", "/items", &[], "").await;
+    assert_eq!(r.text(), "public");
+    // A route only the second API has is at the root too.
+    let r = gw.request("GET", "/users", &[], "").await;
+    assert_eq!(r.text(), "admin");
+    let host = format!("{admin_id}.localhost");
+    let r = gw.request("GET", "/items", &[("Host", &host)], "").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.text(), "admin");
+}

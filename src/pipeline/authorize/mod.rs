@@ -634,7 +634,7 @@ impl Authorizers {
         let payload = match report.outcome {
             InvokeOutcome::Success(p) => p,
             InvokeOutcome::Failure(f) => {
-                return Err(self.function_failure(auth, &f, trace));
+                return Err(self.function_failure(lambda, auth, &f, trace));
             }
         };
         let text = String::from_utf8_lossy(&payload).into_owned();
@@ -832,6 +832,7 @@ impl Authorizers {
 
     fn function_failure(
         &self,
+        lambda: &LambdaService,
         auth: &Authorizer,
         f: &FunctionFailure,
         trace: &mut Trace,
@@ -877,8 +878,13 @@ impl Authorizers {
             FailureKind::Init | FailureKind::InitTimeout | FailureKind::Spawn => (
                 Cause::AuthorizerError,
                 format!(
-                    "failed to initialise: {}: {}",
-                    f.error_type, f.error_message
+                    "failed to initialise: {}: {}{}",
+                    f.error_type,
+                    f.error_message,
+                    auth.function
+                        .as_deref()
+                        .map(|func| super::integrate::init_hint(lambda, func, &f.error_message))
+                        .unwrap_or_default()
                 ),
             ),
         };

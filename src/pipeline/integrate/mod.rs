@@ -166,8 +166,10 @@ pub async fn invoke(
                 FailureKind::Init | FailureKind::InitTimeout | FailureKind::Spawn => (
                     Cause::HandlerInitError,
                     format!(
-                        "failed to initialise: {}: {}",
-                        f.error_type, f.error_message
+                        "failed to initialise: {}: {}{}",
+                        f.error_type,
+                        f.error_message,
+                        init_hint(lambda, target.function, &f.error_message)
                     ),
                 ),
             };
@@ -179,4 +181,14 @@ pub async fn invoke(
     };
     trace.invocation = Some(facts);
     result
+}
+
+/// What to do about an init failure that names a module the function could not import (its
+/// dependencies not installed, the AWS SDK Lambda's Node runtimes include), as `; hint`.
+pub(crate) fn init_hint(lambda: &LambdaService, function: &str, message: &str) -> String {
+    lambda
+        .function(function)
+        .and_then(|f| crate::lambda::deps::missing_module_hint(f, message))
+        .map(|h| format!("; {h}"))
+        .unwrap_or_default()
 }

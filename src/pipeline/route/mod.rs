@@ -120,6 +120,9 @@ pub struct Router {
     http: Vec<HttpMount>,
     /// Every API's id, by index into `Model::apis`.
     ids: Vec<String>,
+    /// REST routes another REST API's route shadows at the root (they answer on their API's
+    /// own host), as warnings.
+    shadowed: Vec<crate::model::Warning>,
 }
 
 #[derive(Debug)]
@@ -165,6 +168,20 @@ impl Router {
             for (r, route) in api.routes.iter().enumerate() {
                 let id = RouteId { api: a, route: r };
                 match (&route.key, &api.flavor) {
+                    // REST APIs share the root: a route another API already has there (its own
+                    // API accepted it) stays reachable on its API's host instead of refusing
+                    // the template, as each API has its own endpoint on AWS.
+                    (RouteKey::Path { method, path }, Flavor::Rest { .. }) => {
+                        if let Err(e) = table.insert(method, path, &route.source, id) {
+                            router.shadowed.push(crate::model::Warning {
+                                location: route.source.clone(),
+                                message: format!(
+                                    "{} of API {} is not served at the root, where another REST API has it ({e}); it answers on its API's own host, http://{}.localhost:PORT",
+                                    route.key, api.logical_id, api.api_id
+                                ),
+                            });
+                        }
+                    }
                     (RouteKey::Path { method, path }, _) => {
                         table.insert(method, path, &route.source, id)?;
                     }
@@ -180,6 +197,11 @@ impl Router {
             }
         }
         Ok(router)
+    }
+
+    /// The REST routes shadowed at the root by another REST API's, as warnings.
+    pub fn shadowed(&self) -> &[crate::model::Warning] {
+        &self.shadowed
     }
 
     /// Match a request.
