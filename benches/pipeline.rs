@@ -76,6 +76,7 @@ fn benches(c: &mut Criterion) {
             region: "us-east-1".into(),
             account_id: "123456789012".into(),
             stack_name: "bench".into(),
+            cache_dir: std::env::temp_dir().join("glassgate-bench-cache"),
         },
     )
     .expect("template");

@@ -206,6 +206,7 @@ pub fn load_model(args: &TemplateArgs) -> Result<Model> {
         region: args.region.clone(),
         account_id: args.account_id.clone(),
         stack_name,
+        cache_dir: template::code::cache_dir(),
     };
     Ok(template::load(&path, &opts)?)
 }

@@ -348,6 +348,11 @@ impl<'t> Resolver<'t> {
     }
 
     /// `Ref`: parameters, pseudo parameters and resources.
+    /// How the template is loaded.
+    pub(super) fn opts(&self) -> &'t LoadOptions {
+        self.opts
+    }
+
     /// A parameter with no `Default` and no override that `value` uses (`Ref`, or `${Name}` in
     /// `Fn::Sub`), if any: where SAM CLI would pass an empty value, the caller can too.
     pub(super) fn valueless_parameter(&self, value: &Value) -> Option<String> {

@@ -9,6 +9,7 @@
 //! Errors are collected rather than returned at the first one, so a broken template is reported
 //! in one pass; each names the file and the path inside the template.
 
+pub mod code;
 mod intrinsics;
 mod sam;
 mod yaml;
@@ -34,6 +35,9 @@ pub struct LoadOptions {
     pub account_id: String,
     /// `AWS::StackName` (and the stack in `AWS::StackId`).
     pub stack_name: String,
+    /// Where code that is not a folder (a `.zip`, a single file, inline code) is unpacked:
+    /// [`code::cache_dir`] unless a test says otherwise.
+    pub cache_dir: std::path::PathBuf,
 }
 
 /// Why a template could not be loaded.

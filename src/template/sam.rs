@@ -29,7 +29,7 @@ use super::intrinsics::{
     CFN_REST_API, IMPLICIT_API, Node, Resolver, ResourceInfo, SERVERLESS_API, SERVERLESS_HTTP_API,
     scalar_text,
 };
-use super::{Diagnostics, LoadOptions, Reported, child, describe};
+use super::{Diagnostics, LoadOptions, Reported, child, code, describe};
 use crate::model::{
     Api, Flavor, Function, Integration, Model, PathTemplate, PayloadVersion, Route, RouteKey,
     api_id_for,
@@ -619,6 +619,7 @@ impl<'t> Builder<'t> {
         let mut memory = 128;
         let mut events: Option<Prop<'_>> = None;
         let mut image: Option<String> = None;
+        let mut inline: Option<Prop<'_>> = None;
         // A Handler that failed to resolve is reported already: not also as missing.
         let mut handler_failed = false;
         for (key, prop) in effective {
@@ -639,10 +640,7 @@ impl<'t> Builder<'t> {
                 },
                 "CodeUri" if serverless => code = Some(prop),
                 "Code" if !serverless => code = Some(prop),
-                "InlineCode" if serverless => self.r.diags.warn(
-                    &prop.loc,
-                    "InlineCode is not supported; put the code in a folder and set CodeUri to it",
-                ),
+                "InlineCode" if serverless => inline = Some(prop),
                 "Timeout" => match self.whole_number(
                     &prop,
                     1..=900,
@@ -746,7 +744,17 @@ impl<'t> Builder<'t> {
             );
             ok = false;
         }
-        let code_dir = self.code_dir(logical, code.as_ref(), serverless);
+        let code_dir = match (&inline, &code) {
+            (Some(prop), None) => self.inline_code_dir(logical, prop, &runtime),
+            (Some(prop), Some(_)) => {
+                self.r.diags.error(
+                    &prop.loc,
+                    format!("function {logical} has both InlineCode and CodeUri; use one"),
+                );
+                None
+            }
+            (None, _) => self.code_dir(logical, code.as_ref(), serverless, &runtime),
+        };
         let (Ok(function_name), Ok(environment), Some(code_dir), true) =
             (function_name, environment, code_dir, ok)
         else {
@@ -892,11 +900,41 @@ impl<'t> Builder<'t> {
     }
 
     /// The absolute code folder, from `CodeUri` (serverless) or `Code` (Lambda).
+    /// `InlineCode` (SAM) or `Code.ZipFile` (CloudFormation): written where Lambda writes it.
+    fn inline_code_dir(
+        &mut self,
+        logical: &str,
+        prop: &Prop<'_>,
+        runtime: &str,
+    ) -> Option<PathBuf> {
+        let code = match self.string(prop) {
+            Ok(Some(c)) => c,
+            Ok(None) => return None,
+            Err(Reported) => return None,
+        };
+        let cache = self.r.opts().cache_dir.clone();
+        match code::inline(&cache, &code, runtime) {
+            Ok(Some(dir)) => Some(dir),
+            Ok(None) => {
+                self.r.diags.error(
+                    &prop.loc,
+                    format!("inline code of function {logical} needs a Python or Node.js runtime, as on Lambda (it has {runtime})"),
+                );
+                None
+            }
+            Err(e) => {
+                self.r.diags.error(&prop.loc, e);
+                None
+            }
+        }
+    }
+
     fn code_dir(
         &mut self,
         logical: &str,
         code: Option<&Prop<'_>>,
         serverless: bool,
+        runtime: &str,
     ) -> Option<PathBuf> {
         let local_hint =
             "glassgate needs the code locally: set CodeUri to a folder relative to the template";
@@ -914,11 +952,11 @@ impl<'t> Builder<'t> {
                 }
                 Ok(Some(Value::String(s))) => Some((s, prop.loc.clone())),
                 Ok(Some(Value::Object(m))) if !serverless && m.contains_key("ZipFile") => {
-                    self.r.diags.warn(
-                        &prop.loc,
-                        "inline code (Code.ZipFile) is not supported; put the code in a folder and set Code to its path",
-                    );
-                    None
+                    let zip = Prop {
+                        value: &m["ZipFile"],
+                        loc: child(&prop.loc, "ZipFile"),
+                    };
+                    return self.inline_code_dir(logical, &zip, runtime);
                 }
                 Ok(Some(Value::Object(_))) => {
                     self.r.diags.error(
@@ -945,15 +983,27 @@ impl<'t> Builder<'t> {
         };
         match std::fs::metadata(&dir) {
             Ok(meta) if meta.is_dir() => Some(std::fs::canonicalize(&dir).unwrap_or(dir)),
+            // A built artifact (unpacked once into the cache), or a single file (alone in a
+            // folder, as in the deployment package Lambda would get).
             Ok(_) => {
-                self.r.diags.error(
-                    loc,
-                    format!(
-                        "the code of function {logical} is the file {}; glassgate needs an unpacked folder",
-                        dir.display()
-                    ),
-                );
-                None
+                let cache = self.r.opts().cache_dir.clone();
+                let is_zip = dir
+                    .extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("zip"));
+                let unpacked = if is_zip {
+                    code::unpacked_zip(&cache, &dir)
+                } else {
+                    code::single_file(&cache, &dir)
+                };
+                match unpacked {
+                    Ok(folder) => Some(folder),
+                    Err(e) => {
+                        self.r
+                            .diags
+                            .error(loc, format!("the code of function {logical}: {e}"));
+                        None
+                    }
+                }
             }
             Err(_) => {
                 self.r.diags.error(

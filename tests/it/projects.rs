@@ -211,3 +211,46 @@ async fn two_rest_apis_with_the_same_path_are_both_reachable() {
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.text(), "admin");
 }
+
+/// Code that is not a folder: a `.zip` unpacked once into the cache, a single file alone in
+/// its folder, SAM `InlineCode` and CloudFormation `Code.ZipFile` written as Lambda names them.
+#[tokio::test]
+async fn zipped_single_file_and_inline_code_run() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_dir(&project("packaged-code"), dir.path());
+    {
+        let file = std::fs::File::create(dir.path().join("dist/app.zip")).expect("zip");
+        let mut zip = zip::ZipWriter::new(file);
+        zip.start_file("app.py", zip::write::SimpleFileOptions::default())
+            .expect("entry");
+        zip.write_all(
+            b"def handler(event, context):\n    return {\"statusCode\": 200, \"body\": \"zip\"}\n",
+        )
+        .expect("write");
+        zip.finish().expect("finish");
+    }
+    let cache = tempfile::tempdir().expect("cache");
+    let template = dir.path().join("template.yaml");
+    let env = [("GLASSGATE_CACHE_DIR", cache.path().to_str().expect("utf-8"))];
+    let gw = Gateway::start_in_with_env(dir, &template, &[], &env);
+    for (path, body) in [
+        ("/zip", "zip"),
+        ("/file", "single.py"),
+        ("/inline", "inline"),
+        ("/zipfile", "zipfile"),
+    ] {
+        let r = gw.request("GET", path, &[], "").await;
+        assert_eq!(r.status, 200, "{path}: {}", r.text());
+        assert_eq!(r.text(), body, "{path}");
+    }
+    // Unpacked under the cache, named by content.
+    let unpacked: Vec<String> = std::fs::read_dir(cache.path().join("code"))
+        .expect("cache")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        unpacked.iter().any(|n| n.starts_with("zip-")),
+        "{unpacked:?}"
+    );
+}

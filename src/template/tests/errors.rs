@@ -185,6 +185,7 @@ fn io_errors_name_the_file() {
         region: "us-east-1".into(),
         account_id: "123456789012".into(),
         stack_name: "s".into(),
+        cache_dir: std::env::temp_dir().join("glassgate-template-tests-cache"),
     };
     let err = load(&path, &opts).expect_err("missing file");
     assert!(matches!(err, TemplateError::Io { .. }));
@@ -214,6 +215,7 @@ fn load_reads_the_file() {
         region: "us-east-1".into(),
         account_id: "123456789012".into(),
         stack_name: "s".into(),
+        cache_dir: std::env::temp_dir().join("glassgate-template-tests-cache"),
     };
     let m = load(&path, &opts).expect("loads");
     assert_eq!(m.template_path, path);

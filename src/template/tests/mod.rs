@@ -23,6 +23,7 @@ fn opts() -> LoadOptions {
         region: "eu-west-1".to_owned(),
         account_id: "123456789012".to_owned(),
         stack_name: "demo".to_owned(),
+        cache_dir: std::env::temp_dir().join("glassgate-template-tests-cache"),
     }
 }
 

@@ -321,16 +321,21 @@ Resources:
 }
 
 #[test]
-fn inline_code_warns() {
+fn inline_code_is_written_where_lambda_writes_it() {
     let m = load_ok(
         "Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties: {InlineCode: 'def h(e, c): pass', Handler: index.h, Runtime: python3.12}\n",
     );
+    assert_eq!(warnings(&m), Vec::<String>::new());
+    let dir = &m.functions["F"].code_dir;
     assert_eq!(
-        warnings(&m),
-        [
-            "Resources.F.Properties.InlineCode: InlineCode is not supported; put the code in a folder and set CodeUri to it"
-        ]
+        std::fs::read_to_string(dir.join("index.py")).expect("index.py"),
+        "def h(e, c): pass"
     );
+    // Both, or inline code for a runtime Lambda does not take it for: errors.
+    let both = "Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties: {InlineCode: x, CodeUri: src, Handler: index.h, Runtime: python3.12}\n";
+    assert!(load_err(both).contains("has both InlineCode and CodeUri"));
+    let provided = "Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties: {InlineCode: x, Runtime: provided.al2023}\n";
+    assert!(load_err(provided).contains("needs a Python or Node.js runtime"));
 }
 
 #[test]
