@@ -126,6 +126,7 @@ mod tests {
             timeout: std::time::Duration::from_secs(3),
             memory_mb: 128,
             environment: indexmap::IndexMap::new(),
+            layers: Vec::new(),
             unsupported: None,
         }
     }

@@ -179,10 +179,77 @@ pub(crate) fn lambda_environment(
         // so an edit that keeps the size within the same second would not be seen.
         set("PYTHONDONTWRITEBYTECODE", "1".into());
     }
+    for (k, v) in layer_paths(f, env.get("PATH").map(String::as_str)) {
+        env.insert(k, v);
+    }
     for (k, v) in settings.env_overrides.apply(f) {
         env.insert(k, v);
     }
     env.into_iter().collect()
+}
+
+/// The search paths that reach a function's layers, as Lambda's `/opt` does: Python's
+/// `python/` and `python/lib/pythonX.Y/site-packages`, Node's `nodejs/node_modules` and
+/// `nodejs/nodeNN/node_modules`, `bin/` on `PATH` and `lib/` on `LD_LIBRARY_PATH`. Lambda
+/// unpacks layers in order, a later one overwriting an earlier one's files, so later layers
+/// come first here.
+fn layer_paths(f: &Function, path: Option<&str>) -> Vec<(String, String)> {
+    if f.layers.is_empty() {
+        return Vec::new();
+    }
+    let join = |dirs: Vec<std::path::PathBuf>| {
+        dirs.iter()
+            .map(|d| d.display().to_string())
+            .collect::<Vec<_>>()
+            .join(":")
+    };
+    let newest_first: Vec<&std::path::PathBuf> = f.layers.iter().rev().collect();
+    let mut out = Vec::new();
+    if f.runtime.starts_with("python") {
+        let dirs = newest_first
+            .iter()
+            .flat_map(|l| {
+                [
+                    l.join("python"),
+                    l.join("python/lib").join(&f.runtime).join("site-packages"),
+                ]
+            })
+            .collect();
+        out.push(("PYTHONPATH".to_owned(), join(dirs)));
+    }
+    if f.runtime.starts_with("nodejs") {
+        let major: String = f
+            .runtime
+            .trim_start_matches("nodejs")
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        let dirs = newest_first
+            .iter()
+            .flat_map(|l| {
+                [
+                    l.join("nodejs")
+                        .join(format!("node{major}"))
+                        .join("node_modules"),
+                    l.join("nodejs/node_modules"),
+                ]
+            })
+            .collect();
+        out.push(("NODE_PATH".to_owned(), join(dirs)));
+    }
+    let bins = join(newest_first.iter().map(|l| l.join("bin")).collect());
+    out.push((
+        "PATH".to_owned(),
+        match path {
+            Some(p) if !p.is_empty() => format!("{bins}:{p}"),
+            _ => bins,
+        },
+    ));
+    out.push((
+        "LD_LIBRARY_PATH".to_owned(),
+        join(newest_first.iter().map(|l| l.join("lib")).collect()),
+    ));
+    out
 }
 
 #[cfg(test)]
@@ -205,6 +272,7 @@ mod tests {
             ]
             .into_iter()
             .collect(),
+            layers: Vec::new(),
             unsupported: None,
         }
     }

@@ -57,6 +57,8 @@ pub struct Function {
     pub memory_mb: u32,
     /// `Environment.Variables`, Globals merged in, all values stringified.
     pub environment: IndexMap<String, String>,
+    /// The folders of its layers, in `Layers` order (what Lambda unpacks into `/opt`).
+    pub layers: Vec<PathBuf>,
     /// Why glassgate cannot run it (a runtime it does not run, a container image), when it
     /// cannot: its routes are still served, and each invocation answers 502 with cause
     /// `runtime-unsupported` instead of the template being refused.

@@ -37,6 +37,9 @@ pub(super) const SERVERLESS_HTTP_API: &str = "AWS::Serverless::HttpApi";
 pub(super) const CFN_REST_API: &str = "AWS::ApiGateway::RestApi";
 
 const COGNITO_USER_POOL: &str = "AWS::Cognito::UserPool";
+/// Layer resources: what `Ref` of one answers (its version ARN) is how functions name them.
+pub(super) const LAYER_TYPES: [&str; 2] =
+    ["AWS::Serverless::LayerVersion", "AWS::Lambda::LayerVersion"];
 
 /// The id glassgate gives a user pool declared in the template (`Ref`): AWS makes
 /// `{region}_{random}`; the logical id in place of the random part keeps it readable and the
@@ -353,6 +356,34 @@ impl<'t> Resolver<'t> {
         self.opts
     }
 
+    /// The (included) layer resources of the template, in order.
+    pub(super) fn layers(&mut self) -> Vec<&'t str> {
+        let all: Vec<&'t str> = self
+            .resources
+            .iter()
+            .filter(|(_, info)| LAYER_TYPES.contains(&info.ty))
+            .map(|(logical, _)| *logical)
+            .collect();
+        all.into_iter()
+            .filter(|l| self.included(l) == Ok(true))
+            .collect()
+    }
+
+    /// What `Ref` of layer `logical` answers: its first version's ARN, named by a literal
+    /// `LayerName` or else the logical id.
+    pub(super) fn layer_arn(&self, logical: &str) -> String {
+        let name = self
+            .resource(logical)
+            .and_then(|r| r.props)
+            .and_then(|p| p.get("LayerName"))
+            .and_then(Value::as_str)
+            .unwrap_or(logical);
+        format!(
+            "arn:aws:lambda:{}:{}:layer:{name}:1",
+            self.opts.region, self.opts.account_id
+        )
+    }
+
     /// A parameter with no `Default` and no override that `value` uses (`Ref`, or `${Name}` in
     /// `Fn::Sub`), if any: where SAM CLI would pass an empty value, the caller can too.
     pub(super) fn valueless_parameter(&self, value: &Value) -> Option<String> {
@@ -457,6 +488,9 @@ impl<'t> Resolver<'t> {
         self.require_included(name, loc)?;
         if info.ty == COGNITO_USER_POOL {
             return Ok(user_pool_id(&self.opts.region, name));
+        }
+        if LAYER_TYPES.contains(&info.ty) {
+            return Ok(self.layer_arn(name));
         }
         if info.is_function() {
             self.function_name(name)

@@ -16,6 +16,7 @@ mod cfn_v2;
 mod cognito;
 mod http_api;
 mod http_auth;
+mod layers;
 mod openapi;
 
 use std::collections::HashMap;
@@ -190,6 +191,7 @@ pub(super) fn build(
         cfn: cfn::Pending::default(),
         cfn_v2: cfn_v2::PendingV2::default(),
         openapi_routes: Vec::new(),
+        layer_memo: HashMap::new(),
     };
     b.read_globals(root.get("Globals"));
     for (logical, info) in &infos {
@@ -212,6 +214,8 @@ pub(super) fn build(
             ty if cfn_v2::V2_IGNORED_TYPES.contains(&ty) => {}
             // The permission API Gateway needs to call a function: boilerplate, nothing to emulate.
             "AWS::Lambda::Permission" => {}
+            // Read where functions name them (`layers.rs`).
+            "AWS::Serverless::LayerVersion" | "AWS::Lambda::LayerVersion" => {}
             // Sign-in is not emulated, but the pool's issuer is what its authorizers check.
             "AWS::Cognito::UserPool" => {
                 let issuer = format!(
@@ -399,6 +403,8 @@ struct Builder<'t> {
     /// Routes of OpenAPI definitions by API logical id, added once every other route is known
     /// (a route declared elsewhere for the same method and path replaces the definition's).
     openapi_routes: Vec<(String, PendingRoute)>,
+    /// Each layer's folder once read (`None`: reported, not mountable).
+    layer_memo: HashMap<String, Option<PathBuf>>,
 }
 
 /// A route whose authorizer is not settled yet.
@@ -486,7 +492,9 @@ impl<'t> Builder<'t> {
                 } else if section == "Function" {
                     match key.as_str() {
                         "Runtime" | "Handler" | "CodeUri" | "Timeout" | "MemorySize"
-                        | "Environment" => self.globals_function.push((key.as_str(), value)),
+                        | "Environment" | "Layers" => {
+                            self.globals_function.push((key.as_str(), value))
+                        }
                         k => self.function_property_note(k, &at),
                     }
                 } else {
@@ -505,9 +513,6 @@ impl<'t> Builder<'t> {
     /// Warn about a function property we do not honour (or stay silent if it is harmless).
     fn function_property_note(&mut self, key: &str, loc: &str) {
         let specific = match key {
-            "Layers" => {
-                Some("Layers are not mounted; code imported from a layer will not be found")
-            }
             "FileSystemConfigs" => Some("EFS file systems are not mounted"),
             "FunctionUrlConfig" => Some("function URLs are not served by glassgate"),
             "ImageConfig" => {
@@ -583,6 +588,7 @@ impl<'t> Builder<'t> {
         let ignore = self.ignore_globals_of(info, &res_loc);
         let mut effective: IndexMap<&str, Prop<'_>> = IndexMap::new();
         let mut env_layers: Vec<Prop<'_>> = Vec::new();
+        let mut layer_props: Vec<Prop<'_>> = Vec::new();
         if serverless {
             for (key, value) in self.globals_function.clone() {
                 if ignore.ignores(key) {
@@ -594,6 +600,8 @@ impl<'t> Builder<'t> {
                 };
                 if key == "Environment" {
                     env_layers.push(prop);
+                } else if key == "Layers" {
+                    layer_props.push(prop);
                 } else {
                     effective.insert(key, prop);
                 }
@@ -606,6 +614,9 @@ impl<'t> Builder<'t> {
             };
             if key == "Environment" {
                 env_layers.push(prop);
+            } else if key == "Layers" {
+                // SAM appends a function's Layers to those of Globals.
+                layer_props.push(prop);
             } else {
                 effective.insert(key.as_str(), prop);
             }
@@ -676,6 +687,7 @@ impl<'t> Builder<'t> {
 
         let function_name = self.r.function_name(logical);
         let environment = self.environment(&env_layers);
+        let layers = self.layer_folders(logical, &layer_props);
         if let Some(events) = &events {
             self.events(logical, events);
         }
@@ -717,6 +729,7 @@ impl<'t> Builder<'t> {
                     timeout: Duration::from_secs(timeout),
                     memory_mb: u32::try_from(memory).unwrap_or(128),
                     environment,
+                    layers,
                     unsupported: Some(reason),
                 },
             );
@@ -774,6 +787,7 @@ impl<'t> Builder<'t> {
                 timeout: Duration::from_secs(timeout),
                 memory_mb,
                 environment,
+                layers,
                 unsupported: None,
             },
         );

@@ -254,3 +254,24 @@ async fn zipped_single_file_and_inline_code_run() {
         "{unpacked:?}"
     );
 }
+
+/// Layers from local folders reach the runtime as Lambda's `/opt` would: Python imports from
+/// `python/`, Node requires from `nodejs/node_modules`, `bin/` is on PATH (a Globals layer); a
+/// layer of another account is named as not mountable.
+#[tokio::test]
+async fn local_layers_are_mounted() {
+    let gw = serve("layers", &[]);
+    assert!(
+        gw.stdout_banner.contains(
+            "layer arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:7 of function PyFunction is not in this template"
+        ),
+        "{}",
+        gw.stdout_banner
+    );
+    let r = gw.request("GET", "/py", &[], "").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.text(), "shared says hi to py; tool from a layer; True");
+    let r = gw.request("GET", "/node", &[], "").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.text(), "greet says hi to node");
+}
