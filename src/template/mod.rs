@@ -11,6 +11,7 @@
 
 pub mod code;
 mod intrinsics;
+mod pyyaml;
 mod sam;
 mod yaml;
 
@@ -142,7 +143,7 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Model, TemplateError> {
 /// [`TemplateError::Syntax`] if the text is not well-formed YAML/JSON, and
 /// [`TemplateError::Invalid`] listing every problem found otherwise.
 pub fn load_str(text: &str, path: &Path, opts: &LoadOptions) -> Result<Model, TemplateError> {
-    let tree = yaml::parse(text).map_err(|failure| match failure {
+    let (tree, yaml_warnings) = yaml::parse(text).map_err(|failure| match failure {
         yaml::ParseFailure::Syntax {
             line,
             column,
@@ -160,13 +161,19 @@ pub fn load_str(text: &str, path: &Path, opts: &LoadOptions) -> Result<Model, Te
         },
     })?;
     let base_dir = template_dir(path);
-    let (model, diags) = sam::build(&tree, path, &base_dir, opts);
+    let (model, mut diags) = sam::build(&tree, path, &base_dir, opts);
+    // What the YAML reader accepted as PyYAML does comes first, as it came first.
+    let mut warnings = yaml_warnings;
+    warnings.append(&mut diags.warnings);
     match model {
-        Some(model) if diags.problems.is_empty() => Ok(model),
+        Some(mut model) if diags.problems.is_empty() => {
+            model.warnings = warnings;
+            Ok(model)
+        }
         _ => Err(TemplateError::Invalid {
             file: path.to_path_buf(),
             errors: diags.problems,
-            warnings: diags.warnings,
+            warnings,
         }),
     }
 }

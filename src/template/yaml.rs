@@ -14,7 +14,10 @@ use saphyr::{ScalarStyle, Tag, Yaml, YamlLoader};
 use saphyr_parser::{Event, Marker, Parser, Span, SpannedEventReceiver};
 use serde_json::{Map, Value};
 
-use super::{Problem, child};
+use std::collections::HashSet;
+
+use super::{Problem, child, pyyaml};
+use crate::model::Warning;
 
 /// Deeper than any real template; bounds recursion here and in the resolver.
 const MAX_DEPTH: usize = 128;
@@ -36,13 +39,13 @@ pub(super) enum ParseFailure {
 ///
 /// JSON is tried first when the text looks like JSON, because its errors are clearer for JSON
 /// input; YAML is the fallback since it accepts (almost) all JSON as well.
-pub(super) fn parse(text: &str) -> Result<Value, ParseFailure> {
+pub(super) fn parse(text: &str) -> Result<(Value, Vec<Warning>), ParseFailure> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim_start().starts_with('{') {
         match serde_json::from_str::<Value>(text) {
-            Ok(v) => return Ok(v),
+            Ok(v) => return Ok((v, Vec::new())),
             Err(json_err) => {
-                return parse_yaml(text).map_err(|yaml_err| match yaml_err {
+                return lenient_yaml(text).map_err(|yaml_err| match yaml_err {
                     // Both failed: the author meant JSON, so JSON's message is the useful one.
                     ParseFailure::Syntax { .. } => {
                         let (line, column) = (json_err.line(), json_err.column());
@@ -61,10 +64,51 @@ pub(super) fn parse(text: &str) -> Result<Value, ParseFailure> {
             }
         }
     }
-    parse_yaml(text)
+    lenient_yaml(text)
 }
 
-fn parse_yaml(text: &str) -> Result<Value, ParseFailure> {
+/// YAML as PyYAML reads it (`pyyaml.rs`): a closing bracket left of its key re-indented, the
+/// replaced entries of a duplicated key left out; each with a warning.
+fn lenient_yaml(text: &str) -> Result<(Value, Vec<Warning>), ParseFailure> {
+    let mut text = std::borrow::Cow::Borrowed(text);
+    let mut warnings = Vec::new();
+    // Each retry fixes one line; a template has few such lines.
+    for _ in 0..32 {
+        let (skip, duplicates) = pyyaml::overridden(&text);
+        match parse_yaml(&text, &skip) {
+            Err(ParseFailure::Syntax {
+                line,
+                column,
+                message,
+            }) if message.contains("indentation") => {
+                match pyyaml::reindent_closing_bracket(&text, line) {
+                    Some(fixed) => {
+                        warnings.push(Warning {
+                            location: format!("line {line}"),
+                            message: "a flow collection's closing bracket is left of its key's indentation; PyYAML (SAM CLI, sam deploy) accepts that, YAML 1.2 parsers refuse it, and glassgate reads it as PyYAML does".into(),
+                        });
+                        text = std::borrow::Cow::Owned(fixed);
+                    }
+                    None => {
+                        return Err(ParseFailure::Syntax {
+                            line,
+                            column,
+                            message,
+                        });
+                    }
+                }
+            }
+            Err(e) => return Err(e),
+            Ok(v) => {
+                warnings.extend(duplicates);
+                return Ok((v, warnings));
+            }
+        }
+    }
+    parse_yaml(&text, &Default::default()).map(|v| (v, warnings))
+}
+
+fn parse_yaml(text: &str, skip: &HashSet<pyyaml::Entry>) -> Result<Value, ParseFailure> {
     let mut parser = Parser::new_from_str(text);
     let mut loader: YamlLoader<'_, Yaml<'_>> = YamlLoader::default();
     loader.early_parse(false);
@@ -76,9 +120,28 @@ fn parse_yaml(text: &str) -> Result<Value, ParseFailure> {
     // Events are pulled one by one rather than through `Parser::load`, which recurses once per
     // nesting level and would overflow the stack on input like `- - - - ...`.
     let mut scan = Ok(());
+    let mut shape = pyyaml::Shape::default();
+    // While leaving out a replaced entry: the mapping's depth and the child count that ends it.
+    let mut skipping: Option<(usize, usize)> = None;
     for event in parser.by_ref() {
         match event {
-            Ok((ev, span)) => guard.on_event(ev, span),
+            Ok((ev, span)) => {
+                let depth = shape.depth();
+                let seen = shape.on(&ev);
+                if skipping.is_none()
+                    && let Some(((m, entry), _)) = seen.key
+                    && skip.contains(&(m, entry))
+                {
+                    skipping = Some((depth, 2 * entry + 2));
+                }
+                if let Some((d, end)) = skipping {
+                    if shape.depth() == d && shape.done() >= end {
+                        skipping = None;
+                    }
+                    continue;
+                }
+                guard.on_event(ev, span);
+            }
             Err(e) => {
                 scan = Err(e);
                 break;

@@ -275,3 +275,23 @@ async fn local_layers_are_mounted() {
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.text(), "greet says hi to node");
 }
+
+/// YAML PyYAML reads (a duplicated key, the last one kept; a closing bracket left of its key)
+/// is served as SAM CLI would serve it, with warnings naming the lines.
+#[tokio::test]
+async fn yaml_that_pyyaml_reads_is_served() {
+    let gw = serve("pyyaml-leniency", &[]);
+    assert!(
+        gw.stdout_banner
+            .contains("key MODE is written 2 times in one mapping (lines 13, 15)"),
+        "{}",
+        gw.stdout_banner
+    );
+    assert!(
+        gw.stdout_banner
+            .contains("line 18: a flow collection's closing bracket")
+    );
+    let r = gw.request("GET", "/echo", &[], "").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.text(), "final items");
+}

@@ -380,7 +380,15 @@ impl Builder<'_> {
             return None;
         };
         match yaml::parse(&text) {
-            Ok(v) => Some(v),
+            Ok((v, warnings)) => {
+                for w in warnings {
+                    self.r.diags.warn(
+                        loc,
+                        format!("the OpenAPI file {shown}, at {}: {}", w.location, w.message),
+                    );
+                }
+                Some(v)
+            }
             Err(ParseFailure::Syntax {
                 line,
                 column,

@@ -26,7 +26,8 @@ l: !Base64 hi
 m: !Equals [a, b]
 "#,
     )
-    .expect("parses");
+    .expect("parses")
+    .0;
     assert_eq!(
         v,
         json!({
@@ -52,7 +53,8 @@ fn scalars_stay_text_except_booleans_and_null() {
     let v = parse(
         "acct: 012345678901\nver: 1.10\noct: 0777\nyes: yes\nt: true\nf: False\nn: ~\ne:\nq: 'true'\nnum: 30\ns: !!str true\n",
     )
-    .expect("parses");
+    .expect("parses")
+    .0;
     assert_eq!(
         v,
         json!({
@@ -185,9 +187,48 @@ fn json_syntax_errors_give_line_and_column() {
 }
 
 #[test]
-fn duplicate_yaml_keys_are_syntax_errors() {
-    let msg = load_err("Resources:\n  A:\n    Type: X\n  A:\n    Type: Y\n");
-    assert!(msg.contains("duplicate"), "{msg}");
+fn duplicate_keys_keep_the_last_as_pyyaml_does() {
+    // PyYAML (so SAM CLI and `sam deploy`) keeps the last of a duplicated key; so does
+    // glassgate, with a warning naming the lines.
+    let text = HELLO.replace(
+        "      Runtime: python3.12\n",
+        "      Runtime: python3.12\n      Timeout: 3\n      Environment:\n        Variables: {A: first, A: second}\n      Timeout: 9\n",
+    );
+    let m = load_ok(&text);
+    let f = &m.functions["HelloFunction"];
+    assert_eq!(f.timeout.as_secs(), 9);
+    assert_eq!(f.environment["A"], "second");
+    assert_eq!(
+        warnings(&m),
+        [
+            "Resources.HelloFunction.Properties.Environment.Variables.A: key A is written 2 times in one mapping (lines 12, 12); the last one is used, as PyYAML (SAM CLI, sam deploy) reads it, though YAML 1.2 parsers refuse the file",
+            "Resources.HelloFunction.Properties.Timeout: key Timeout is written 2 times in one mapping (lines 10, 13); the last one is used, as PyYAML (SAM CLI, sam deploy) reads it, though YAML 1.2 parsers refuse the file",
+        ]
+    );
+    // A duplicated resource: the last one.
+    let m = load_ok(&format!(
+        "{HELLO}  HelloFunction:\n    Type: AWS::S3::Bucket\n"
+    ));
+    assert!(m.functions.is_empty());
+}
+
+#[test]
+fn a_closing_bracket_left_of_its_key_is_read_as_pyyaml_does() {
+    let text = HELLO.replace(
+        "      Runtime: python3.12\n",
+        "      Runtime: python3.12\n      Environment:\n        Variables: {\n          A: x\n    }\n",
+    );
+    let m = load_ok(&text);
+    assert_eq!(m.functions["HelloFunction"].environment["A"], "x");
+    assert!(
+        warnings(&m)[0].starts_with(
+            "line 13: a flow collection's closing bracket is left of its key's indentation"
+        ),
+        "{:?}",
+        warnings(&m)
+    );
+    // Other bad indentation is still an error.
+    assert!(load_err("Resources:\n  A:\n   Type: X\n  B: [\n  x: y\n").contains("line"));
 }
 
 #[test]
