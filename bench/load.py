@@ -369,6 +369,68 @@ def log_formats(args):
               f"| {statistics.mean(c for _, c in got[fmt]):.1f} us |")
 
 
+def write_project_template(tmp, functions=50, routes_each=10):
+    """A project the size issue #11 names: `functions` Python functions with `routes_each` Api
+    events each, a Globals section, a REST API with a TOKEN authorizer and an HTTP API."""
+    py = os.path.join(tmp, "py")
+    os.makedirs(py, exist_ok=True)
+    with open(os.path.join(py, "app.py"), "w") as f:
+        f.write(PY_HANDLER)
+    lines = [
+        "Transform: AWS::Serverless-2016-10-31",
+        "Globals:",
+        "  Function:",
+        "    Runtime: python3.12",
+        f"    CodeUri: {py}",
+        "    Timeout: 10",
+        "    Environment: {Variables: {TABLE: items, STAGE: dev}}",
+        "Resources:",
+        "  Api:",
+        "    Type: AWS::Serverless::Api",
+        "    Properties:",
+        "      StageName: prod",
+        "      Auth:",
+        "        DefaultAuthorizer: Tok",
+        "        Authorizers:",
+        "          Tok: {FunctionArn: !GetAtt AuthFn.Arn}",
+        "  HttpApi:",
+        "    Type: AWS::Serverless::HttpApi",
+        "  AuthFn:",
+        "    Type: AWS::Serverless::Function",
+        "    Properties: {Handler: app.authorizer}",
+    ]
+    for i in range(functions):
+        lines += [
+            f"  Fn{i}:",
+            "    Type: AWS::Serverless::Function",
+            "    Properties:",
+            "      Handler: app.handler",
+            "      Events:",
+        ]
+        for j in range(routes_each):
+            if j % 2:
+                lines.append(f"        E{j}: {{Type: HttpApi, Properties: {{ApiId: !Ref HttpApi, Path: /f{i}/r{j}/{{id}}, Method: get}}}}")
+            else:
+                lines.append(f"        E{j}: {{Type: Api, Properties: {{RestApiId: !Ref Api, Path: /f{i}/r{j}/{{id}}, Method: post}}}}")
+    path = os.path.join(tmp, "template.yaml")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return path
+
+
+def startup(args):
+    """`serve` ready time on a 50-function, 500-route project (issue #11), median of N."""
+    with tempfile.TemporaryDirectory() as tmp:
+        template = write_project_template(tmp)
+        ready = []
+        for _ in range(args.startup):
+            s = Server(template, ["--log-format", "off"], args.pin)
+            ready.append(s.ready_after * 1000)
+            s.stop()
+    print(f"serve ready, 50 functions and 500 routes: median {statistics.median(ready):.1f} ms "
+          f"over {len(ready)} starts (min {min(ready):.1f}, max {max(ready):.1f})")
+
+
 def ab(args, http=False, jwt=False):
     global TOKEN
     issuer = None
@@ -419,6 +481,8 @@ def main():
     ap.add_argument("--ab-jwt", type=int, metavar="ROUNDS",
                     help="the same A/B with a JWT authorizer (RS256, keys cached) in front of the "
                     "HTTP API route; needs Python's cryptography to sign the token")
+    ap.add_argument("--startup", type=int, metavar="STARTS",
+                    help="only the ready time of serve on a 50-function, 500-route project")
     ap.add_argument("--log-formats", type=int, metavar="ROUNDS",
                     help="only the cost of the execution log: ROUNDS of the Rust route with "
                     "--log-format off, text and json (logs to /dev/null)")
@@ -437,6 +501,9 @@ def main():
         return
     if args.log_formats:
         log_formats(args)
+        return
+    if args.startup:
+        startup(args)
         return
     results = {}
     with tempfile.TemporaryDirectory() as tmp:

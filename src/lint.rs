@@ -124,6 +124,30 @@ pub fn traps(model: &Model) -> Vec<Warning> {
         for a in api.authorizers.values() {
             // Cognito puts scopes only in access tokens, which have client_id and no aud: an
             // ID token (the one most front ends send) never passes a route with scopes.
+            // Cognito access tokens have no aud, so their client_id is compared: an audience
+            // that is not an app client id (an API identifier URL, say) only ever matches aud,
+            // which only ID tokens have.
+            if let AuthorizerKind::Jwt {
+                issuer, audience, ..
+            } = &a.kind
+                && issuer.starts_with("https://cognito-idp.")
+            {
+                let urls: Vec<&str> = audience
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|a| a.contains(':') || a.contains('/'))
+                    .collect();
+                if !urls.is_empty() {
+                    out.push(Warning {
+                        location: a.source.clone(),
+                        message: format!(
+                            "JWT authorizer {} trusts a Cognito user pool with audience {}: Cognito access tokens have no aud, so API Gateway compares their client_id, which is an app client id, never such a value; only ID tokens can match (put the app client id in the audience)",
+                            a.name,
+                            urls.join(", ")
+                        ),
+                    });
+                }
+            }
             if let AuthorizerKind::Jwt { issuer, .. } = &a.kind
                 && issuer.starts_with("https://cognito-idp.")
             {

@@ -375,3 +375,58 @@ fn validate_names_the_token_kind_traps() {
         "{report}"
     );
 }
+
+/// `glassgate validate` warns when an HTTP API's JWT authorizer trusts a Cognito pool with an
+/// audience no access token can match (Cognito access tokens carry client_id, not aud).
+#[test]
+fn validate_names_an_audience_cognito_access_tokens_cannot_match() {
+    let code = code();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("template.yaml");
+    std::fs::write(
+        &path,
+        format!(
+            r#"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      Auth:
+        DefaultAuthorizer: Pool
+        Authorizers:
+          Pool:
+            IdentitySource: $request.header.Authorization
+            JwtConfiguration:
+              issuer: {POOL}
+              audience: [https://api.example.com, 3n4b5urk1ft4fl3mg5e62d9ado]
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      CodeUri: {code}
+      Handler: app.handler
+      Events:
+        Me: {{Type: HttpApi, Properties: {{ApiId: !Ref Api, Path: /me, Method: get}}}}
+"#,
+            code = code.path().display()
+        ),
+    )
+    .expect("write");
+    let out = crate::support::glassgate()
+        .arg("validate")
+        .arg(&path)
+        .output()
+        .expect("run validate");
+    let report = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{report}");
+    assert!(
+        report.contains("trusts a Cognito user pool with audience https://api.example.com: Cognito access tokens have no aud"),
+        "{report}"
+    );
+    // The app client id is not named.
+    assert!(
+        !report.contains("audience 3n4b5urk1ft4fl3mg5e62d9ado"),
+        "{report}"
+    );
+}
