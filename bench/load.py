@@ -409,9 +409,9 @@ def write_project_template(tmp, functions=50, routes_each=10):
         ]
         for j in range(routes_each):
             if j % 2:
-                lines.append(f"        E{j}: {{Type: HttpApi, Properties: {{ApiId: !Ref HttpApi, Path: /f{i}/r{j}/{{id}}, Method: get}}}}")
+                lines.append(f"        E{j}: {{Type: HttpApi, Properties: {{ApiId: !Ref HttpApi, Path: \"/f{i}/r{j}/{{id}}\", Method: get}}}}")
             else:
-                lines.append(f"        E{j}: {{Type: Api, Properties: {{RestApiId: !Ref Api, Path: /f{i}/r{j}/{{id}}, Method: post}}}}")
+                lines.append(f"        E{j}: {{Type: Api, Properties: {{RestApiId: !Ref Api, Path: \"/f{i}/r{j}/{{id}}\", Method: post}}}}")
     path = os.path.join(tmp, "template.yaml")
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
