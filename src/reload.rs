@@ -31,8 +31,11 @@ use crate::model::Model;
 use crate::pipeline::Pipeline;
 use crate::server::ServerState;
 
-/// Changes closer together than this are one reload (an editor's save is several events).
+/// Changes closer together than this are one reload (an editor's save is several events, and a
+/// save by temporary file and rename may be split by a busy machine's scheduler).
 const DEBOUNCE: Duration = Duration::from_millis(150);
+/// A burst of changes that never goes quiet still reloads after this long.
+const BURST_MAX: Duration = Duration::from_secs(1);
 
 /// How long a replaced pipeline waits for its last request before its processes stop.
 const RETIRE_WAIT: Duration = Duration::from_secs(60);
@@ -202,11 +205,20 @@ async fn run(
 ) {
     let rebuild: Arc<Rebuild> = Arc::new(rebuild);
     while let Some(first) = rx.recv().await {
-        // Collect one burst of events.
+        // Reads (a handler importing its code) neither start, extend nor join a burst.
+        let is_read = |e: &notify::Event| matches!(e.kind, EventKind::Access(_) | EventKind::Other);
+        if is_read(&first) {
+            continue;
+        }
+        // Collect one burst of events: until DEBOUNCE passes without one, or BURST_MAX in all.
         let mut events = vec![first];
-        let deadline = tokio::time::Instant::now() + DEBOUNCE;
-        while let Ok(Some(e)) = tokio::time::timeout_at(deadline, rx.recv()).await {
-            events.push(e);
+        let cap = tokio::time::Instant::now() + BURST_MAX;
+        let mut quiet = (tokio::time::Instant::now() + DEBOUNCE).min(cap);
+        while let Ok(Some(e)) = tokio::time::timeout_at(quiet, rx.recv()).await {
+            if !is_read(&e) {
+                events.push(e);
+                quiet = (tokio::time::Instant::now() + DEBOUNCE).min(cap);
+            }
         }
         let mut template_changed = false;
         let mut changed: HashMap<&str, PathBuf> = HashMap::new();
