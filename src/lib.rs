@@ -14,6 +14,7 @@
 
 pub mod admin;
 pub mod app;
+pub mod build;
 pub mod diagnosis;
 pub mod explain;
 pub mod ids;

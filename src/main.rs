@@ -30,6 +30,10 @@ enum Command {
     /// Load the template and report what `serve` would serve, with every warning and the
     /// known traps.
     Validate(ValidateCmd),
+    /// Install each function's dependencies (requirements.txt with pip, package.json with npm)
+    /// into glassgate's cache, where `serve` finds them; the source folders are not touched,
+    /// and an unchanged project installs nothing.
+    Build(BuildCmd),
     /// Print a JWT signed by the local dev issuer's key (made on first use and kept in the
     /// config folder), for routes whose JWT or Cognito authorizer `serve --trust-dev-issuer`
     /// points at it.
@@ -41,6 +45,12 @@ enum Command {
     /// Say which layer failed for a request and why: from a running server (REQUEST_ID) or
     /// from an execution log file (--log).
     Explain(ExplainCmd),
+}
+
+#[derive(Args)]
+struct BuildCmd {
+    #[command(flatten)]
+    template: TemplateOpts,
 }
 
 #[derive(Args)]
@@ -336,6 +346,7 @@ fn run_explain(cmd: ExplainCmd) -> anyhow::Result<()> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Build(cmd) => glassgate::build::build(&cmd.template.into_args()).map(|_| ()),
         Command::Validate(cmd) => {
             let args = cmd.template.into_args();
             app::validate(&args).and_then(|report| {

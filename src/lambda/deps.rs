@@ -12,6 +12,9 @@ use crate::model::Function;
 
 /// Why a function's declared dependencies look missing from its folder, if they do.
 pub fn uninstalled(f: &Function) -> Option<String> {
+    if f.deps.is_some() {
+        return None;
+    }
     let dir = &f.code_dir;
     if f.runtime.starts_with("nodejs") {
         let manifest = std::fs::read_to_string(dir.join("package.json")).ok()?;
@@ -19,7 +22,7 @@ pub fn uninstalled(f: &Function) -> Option<String> {
         let count = json["dependencies"].as_object().map_or(0, |d| d.len());
         if count > 0 && !has_node_modules(dir) {
             return Some(format!(
-                "function {} declares {count} dependencies in {} and there is no node_modules: imports will fail until `npm install` runs in {} (sam build does it for AWS), or serve the sam build output",
+                "function {} declares {count} dependencies in {} and there is no node_modules: imports will fail until `glassgate build` installs them (or `npm install` runs in {}, as sam build does for AWS), or serve the sam build output",
                 f.logical_id,
                 dir.join("package.json").display(),
                 dir.display()
@@ -35,7 +38,7 @@ pub fn uninstalled(f: &Function) -> Option<String> {
             .count();
         if count > 0 && !has_installed_python_packages(dir) {
             return Some(format!(
-                "function {} lists {count} requirements in {} that are not installed in its folder: they import only if the Python glassgate runs has them (pip install -r requirements.txt -t {} installs them as sam build does), or serve the sam build output",
+                "function {} lists {count} requirements in {} that are not installed in its folder: they import only if the Python glassgate runs has them: `glassgate build` installs them (or pip install -r requirements.txt -t {}, as sam build does), or serve the sam build output",
                 f.logical_id,
                 dir.join("requirements.txt").display(),
                 dir.display()
@@ -63,7 +66,7 @@ pub fn missing_module_hint(f: &Function, message: &str) -> Option<String> {
         let top = module.split('.').next().unwrap_or(&module).to_owned();
         return Some(if dir.join("requirements.txt").is_file() {
             format!(
-                "{top} is not installed: {} lists the function's dependencies, which sam build installs for AWS; run pip install -r requirements.txt -t {} (or serve the sam build output, .aws-sam/build)",
+                "{top} is not installed: {} lists the function's dependencies, which sam build installs for AWS; run `glassgate build` (or pip install -r requirements.txt -t {}), or serve the sam build output (.aws-sam/build)",
                 dir.join("requirements.txt").display(),
                 dir.display()
             )
@@ -77,7 +80,7 @@ pub fn missing_module_hint(f: &Function, message: &str) -> Option<String> {
     if f.runtime.starts_with("nodejs") && !module.starts_with('.') && !module.starts_with('/') {
         return Some(if dir.join("package.json").is_file() {
             format!(
-                "{module} is not installed: run npm install in {} (sam build does it for AWS), or serve the sam build output (.aws-sam/build)",
+                "{module} is not installed: run `glassgate build` (or npm install in {}, as sam build does for AWS), or serve the sam build output (.aws-sam/build)",
                 dir.display()
             )
         } else {
@@ -127,6 +130,7 @@ mod tests {
             memory_mb: 128,
             environment: indexmap::IndexMap::new(),
             layers: Vec::new(),
+            deps: None,
             unsupported: None,
         }
     }

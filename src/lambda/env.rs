@@ -179,7 +179,7 @@ pub(crate) fn lambda_environment(
         // so an edit that keeps the size within the same second would not be seen.
         set("PYTHONDONTWRITEBYTECODE", "1".into());
     }
-    for (k, v) in layer_paths(f, env.get("PATH").map(String::as_str)) {
+    for (k, v) in search_paths(f, env.get("PATH").map(String::as_str)) {
         env.insert(k, v);
     }
     for (k, v) in settings.env_overrides.apply(f) {
@@ -188,14 +188,22 @@ pub(crate) fn lambda_environment(
     env.into_iter().collect()
 }
 
-/// The search paths that reach a function's layers, as Lambda's `/opt` does: Python's
-/// `python/` and `python/lib/pythonX.Y/site-packages`, Node's `nodejs/node_modules` and
-/// `nodejs/nodeNN/node_modules`, `bin/` on `PATH` and `lib/` on `LD_LIBRARY_PATH`. Lambda
-/// unpacks layers in order, a later one overwriting an earlier one's files, so later layers
-/// come first here.
-fn layer_paths(f: &Function, path: Option<&str>) -> Vec<(String, String)> {
-    if f.layers.is_empty() {
-        return Vec::new();
+/// The search paths that reach a function's installed dependencies (`glassgate build`, what
+/// the deployment package would hold beside the code, so first) and its layers, as Lambda's
+/// `/opt` does: Python's `python/` and `python/lib/pythonX.Y/site-packages`, Node's
+/// `nodejs/node_modules` and `nodejs/nodeNN/node_modules`, `bin/` on `PATH` and `lib/` on
+/// `LD_LIBRARY_PATH`. Lambda unpacks layers in order, a later one overwriting an earlier
+/// one's files, so later layers come first here. Node's ES modules ignore `NODE_PATH`; the
+/// runtime client resolves bare imports from `GLASSGATE_NODE_DEPS` itself.
+fn search_paths(f: &Function, path: Option<&str>) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    if let Some(deps) = &f.deps {
+        if f.runtime.starts_with("nodejs") {
+            out.push(("GLASSGATE_NODE_DEPS".to_owned(), deps.display().to_string()));
+        }
+    }
+    if f.layers.is_empty() && f.deps.is_none() {
+        return out;
     }
     let join = |dirs: Vec<std::path::PathBuf>| {
         dirs.iter()
@@ -204,16 +212,17 @@ fn layer_paths(f: &Function, path: Option<&str>) -> Vec<(String, String)> {
             .join(":")
     };
     let newest_first: Vec<&std::path::PathBuf> = f.layers.iter().rev().collect();
-    let mut out = Vec::new();
     if f.runtime.starts_with("python") {
-        let dirs = newest_first
+        let dirs = f
+            .deps
             .iter()
-            .flat_map(|l| {
+            .cloned()
+            .chain(newest_first.iter().flat_map(|l| {
                 [
                     l.join("python"),
                     l.join("python/lib").join(&f.runtime).join("site-packages"),
                 ]
-            })
+            }))
             .collect();
         out.push(("PYTHONPATH".to_owned(), join(dirs)));
     }
@@ -224,16 +233,18 @@ fn layer_paths(f: &Function, path: Option<&str>) -> Vec<(String, String)> {
             .chars()
             .take_while(char::is_ascii_digit)
             .collect();
-        let dirs = newest_first
+        let dirs = f
+            .deps
             .iter()
-            .flat_map(|l| {
+            .map(|d| d.join("node_modules"))
+            .chain(newest_first.iter().flat_map(|l| {
                 [
                     l.join("nodejs")
                         .join(format!("node{major}"))
                         .join("node_modules"),
                     l.join("nodejs/node_modules"),
                 ]
-            })
+            }))
             .collect();
         out.push(("NODE_PATH".to_owned(), join(dirs)));
     }
@@ -273,6 +284,7 @@ mod tests {
             .into_iter()
             .collect(),
             layers: Vec::new(),
+            deps: None,
             unsupported: None,
         }
     }

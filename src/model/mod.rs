@@ -59,6 +59,9 @@ pub struct Function {
     pub environment: IndexMap<String, String>,
     /// The folders of its layers, in `Layers` order (what Lambda unpacks into `/opt`).
     pub layers: Vec<PathBuf>,
+    /// The folder `glassgate build` installed its declared dependencies into, when it has
+    /// (what `sam build` would have packaged beside the code).
+    pub deps: Option<PathBuf>,
     /// Why glassgate cannot run it (a runtime it does not run, a container image), when it
     /// cannot: its routes are still served, and each invocation answers 502 with cause
     /// `runtime-unsupported` instead of the template being refused.

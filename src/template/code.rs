@@ -89,6 +89,72 @@ pub fn inline(cache: &Path, code: &str, runtime: &str) -> Result<Option<PathBuf>
     .map(Some)
 }
 
+/// What installs a function's dependencies, and the folder `glassgate build` installs them
+/// into: `cache/deps/{python|node}-{hash}`, the hash over the runtime and the manifest (and
+/// `package-lock.json`), so an edit of the manifest makes a new folder. `None` when the
+/// function declares no dependencies.
+pub fn deps_target(cache: &Path, runtime: &str, code_dir: &Path) -> Option<DepsTarget> {
+    let (kind, manifest) = if runtime.starts_with("python") {
+        ("python", code_dir.join("requirements.txt"))
+    } else if runtime.starts_with("nodejs") {
+        ("node", code_dir.join("package.json"))
+    } else {
+        return None;
+    };
+    let text = std::fs::read(&manifest).ok()?;
+    let declares = if kind == "python" {
+        String::from_utf8_lossy(&text).lines().any(|l| {
+            let l = l.trim();
+            !l.is_empty() && !l.starts_with('#')
+        })
+    } else {
+        serde_json::from_slice::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|v| v.get("dependencies")?.as_object().map(|d| !d.is_empty()))
+            .unwrap_or(false)
+    };
+    if !declares {
+        return None;
+    }
+    let lock = code_dir.join("package-lock.json");
+    let mut key = format!("{kind}\0{runtime}\0").into_bytes();
+    key.extend_from_slice(&text);
+    if kind == "node"
+        && let Ok(l) = std::fs::read(&lock)
+    {
+        key.push(0);
+        key.extend_from_slice(&l);
+    }
+    let folder = cache.join("deps").join(format!("{kind}-{}", hex(&key)));
+    Some(DepsTarget {
+        kind,
+        manifest,
+        lock: (kind == "node" && lock.is_file()).then_some(lock),
+        folder,
+    })
+}
+
+/// Where a function's dependencies go, and from what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DepsTarget {
+    /// `python` (pip) or `node` (npm).
+    pub kind: &'static str,
+    /// `requirements.txt` or `package.json`.
+    pub manifest: PathBuf,
+    /// `package-lock.json` beside a `package.json`, when there is one.
+    pub lock: Option<PathBuf>,
+    /// The cache folder they are installed into (present once installed).
+    pub folder: PathBuf,
+}
+
+fn hex(key: &[u8]) -> String {
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, key);
+    digest.as_ref()[..12]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// `cache/code/{kind}-{hash of key}`, filled by `fill` the first time.
 fn cached(
     cache: &Path,
@@ -96,11 +162,7 @@ fn cached(
     key: &[u8],
     fill: impl FnOnce(&Path) -> Result<(), String>,
 ) -> Result<PathBuf, String> {
-    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, key);
-    let hex: String = digest.as_ref()[..12]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let hex = hex(key);
     let root = cache.join("code");
     let dir = root.join(format!("{kind}-{hex}"));
     if dir.is_dir() {

@@ -730,6 +730,7 @@ impl<'t> Builder<'t> {
                     memory_mb: u32::try_from(memory).unwrap_or(128),
                     environment,
                     layers,
+                    deps: None,
                     unsupported: Some(reason),
                 },
             );
@@ -776,6 +777,9 @@ impl<'t> Builder<'t> {
         let Ok(memory_mb) = u32::try_from(memory) else {
             return;
         };
+        let deps = code::deps_target(&self.r.opts().cache_dir, &runtime, &code_dir)
+            .map(|t| t.folder)
+            .filter(|f| f.is_dir());
         self.functions.insert(
             logical.to_owned(),
             Function {
@@ -788,6 +792,7 @@ impl<'t> Builder<'t> {
                 memory_mb,
                 environment,
                 layers,
+                deps,
                 unsupported: None,
             },
         );

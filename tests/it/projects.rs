@@ -295,3 +295,77 @@ async fn yaml_that_pyyaml_reads_is_served() {
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.text(), "final items");
 }
+
+/// Whether pip's and npm's registries answer; `glassgate build` needs them.
+fn registries_reachable() -> bool {
+    use std::net::ToSocketAddrs;
+    ["pypi.org:443", "registry.npmjs.org:443"]
+        .iter()
+        .all(|host| {
+            host.to_socket_addrs()
+                .ok()
+                .and_then(|mut a| a.next())
+                .is_some_and(|addr| {
+                    std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_secs(3))
+                        .is_ok()
+                })
+        })
+}
+
+/// `glassgate build` installs declared dependencies with the real pip and npm into the cache
+/// (never into the source folders), an unchanged project installs nothing, and `serve` finds
+/// them: Python imports, Node `require` (NODE_PATH) and Node `import` (the resolve hook).
+#[tokio::test]
+async fn build_installs_dependencies_that_serve_then_finds() {
+    if !registries_reachable() && std::env::var_os("CI").is_none() {
+        eprintln!(
+            "skipped: pypi.org or registry.npmjs.org cannot be reached from here (CI runs it)"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_dir(&project("needs-build"), dir.path());
+    let cache = tempfile::tempdir().expect("cache");
+    let env = [("GLASSGATE_CACHE_DIR", cache.path().to_str().expect("utf-8"))];
+    let build = |dir: &Path| {
+        let out = crate::support::glassgate()
+            .envs(env)
+            .arg("build")
+            .arg(dir)
+            .output()
+            .expect("run build");
+        let text = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{text}");
+        text
+    };
+    let first = build(dir.path());
+    assert_eq!(first.matches("installing").count(), 2, "{first}");
+    assert!(
+        first.contains("PyFunction: installing") && first.contains("with pip"),
+        "{first}"
+    );
+    assert!(first.contains("with npm"), "{first}");
+    let again = build(dir.path());
+    assert_eq!(again.matches("up to date").count(), 3, "{again}");
+    assert!(!again.contains("installing"), "{again}");
+    // The source folders are as they were.
+    assert!(!dir.path().join("node/node_modules").exists());
+    assert!(!dir.path().join("py/six.py").exists());
+
+    let template = dir.path().join("template.yaml");
+    let gw = Gateway::start_in_with_env(dir, &template, &[], &env);
+    assert!(
+        !gw.stdout_banner.contains("not installed"),
+        "{}",
+        gw.stdout_banner
+    );
+    for (path, body) in [
+        ("/py", "six 1.16.0"),
+        ("/esm", "esm true"),
+        ("/cjs", "cjs false"),
+    ] {
+        let r = gw.request("GET", path, &[], "").await;
+        assert_eq!(r.status, 200, "{path}: {}", r.text());
+        assert_eq!(r.text(), body, "{path}");
+    }
+}

@@ -327,6 +327,22 @@ function nearestPackageIsModule(file) {
 
 const importFile = (file) => import(pathToFileURL(file).href);
 
+// Dependencies `glassgate build` installed (GLASSGATE_NODE_DEPS, the folder holding their
+// node_modules): CommonJS finds them through NODE_PATH, but ES modules ignore NODE_PATH, so a
+// resolve hook retries a bare import that found nothing as if made from that folder.
+const depsDir = process.env.GLASSGATE_NODE_DEPS;
+if (depsDir && typeof require('module').register === 'function') {
+  const parent = pathToFileURL(path.join(depsDir, 'index.js')).href;
+  const hook = `export async function resolve(specifier, context, next) {
+  try { return await next(specifier, context); } catch (e) {
+    const bare = !/^(\\.|\\/|[a-z]+:)/i.test(specifier);
+    if (!bare || !e || e.code !== 'ERR_MODULE_NOT_FOUND') throw e;
+    return next(specifier, { ...context, parentURL: ${JSON.stringify(parent)} });
+  }
+}`;
+  require('module').register('data:text/javascript,' + encodeURIComponent(hook));
+}
+
 async function loadModule(appRoot, moduleRoot, moduleName) {
   const base = path.resolve(appRoot, moduleRoot, moduleName);
   if (isFile(base)) return require(base);
