@@ -2,8 +2,9 @@
 # Every check and test of glassgate, as CI runs them (.ci/run calls this script).
 #
 # Installs what the tests need when it is missing (python3 and node run the handler
-# fixtures), then: formatting, clippy with warnings as errors, and all tests (unit,
-# integration with real handler processes on loopback, golden files, examples build).
+# fixtures, botocore signs the AWS_IAM tests' requests), then: formatting, clippy with
+# warnings as errors, and all tests (unit, integration with real handler processes on
+# loopback, golden files, examples build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +24,11 @@ if [ ${#missing[@]} -gt 0 ]; then
     fi
 fi
 have cargo || { echo "error: cargo is needed (https://rustup.rs)" >&2; exit 1; }
+# The AWS_IAM tests sign their requests with botocore, the signer of the AWS SDK for Python.
+if ! python3 -c 'import botocore' >/dev/null 2>&1; then
+    echo "==> installing botocore (the AWS_IAM tests sign requests with it)"
+    python3 -m pip install --quiet botocore
+fi
 
 echo "==> cargo fmt --check"
 cargo fmt --all --check

@@ -300,6 +300,12 @@ pub fn describe(model: &Model) -> String {
                         issuers.join(", ")
                     ));
                 }
+                crate::model::AuthorizerKind::Iam => {
+                    out.push_str(&format!(
+                        "    authorizer {} (AWS_IAM): SigV4 signatures checked against the credentials of --iam-credentials (or the AWS environment and profile); IAM policies are not evaluated\n",
+                        a.name
+                    ));
+                }
                 _ => {}
             }
         }
@@ -388,7 +394,8 @@ pub async fn probe(args: &TemplateArgs, identity: &str) -> Result<String> {
             let payload = match &a.kind {
                 // The gateway checks tokens itself: no policy to probe.
                 crate::model::AuthorizerKind::Jwt { .. }
-                | crate::model::AuthorizerKind::CognitoUserPools { .. } => continue,
+                | crate::model::AuthorizerKind::CognitoUserPools { .. }
+                | crate::model::AuthorizerKind::Iam => continue,
                 crate::model::AuthorizerKind::Token { .. } => event::token_event(&arn1, identity),
                 crate::model::AuthorizerKind::Request {
                     identity_sources, ..
@@ -500,6 +507,11 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
         })?;
     let admin_addr = admin_listener.local_addr()?;
     let banner = describe(model);
+    let has_iam = model.apis.iter().any(|a| {
+        a.authorizers
+            .values()
+            .any(|a| a.kind == crate::model::AuthorizerKind::Iam)
+    });
     let state = Arc::new(ServerState::new(
         pipeline,
         Arc::new(RecentRequests::new(crate::recent::DEFAULT_CAPACITY)),
@@ -531,6 +543,23 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
                 let _ = writeln!(
                     out,
                     "JWT issuer {issuer} is the local dev issuer (tokens from `glassgate token --issuer {issuer}`); responses it authorizes say x-glassgate-authorizer-mode: dev-issuer"
+                );
+            }
+        }
+        if has_iam {
+            let creds = &args.auth.iam;
+            if creds.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "warning: AWS_IAM routes refuse every request: glassgate knows no credentials to check signatures against (looked in {}); pass --iam-credentials FILE",
+                    creds.looked_in
+                );
+            } else {
+                let _ = writeln!(
+                    out,
+                    "AWS_IAM routes check SigV4 signatures against {} access key(s) of {}; IAM policies are not evaluated",
+                    creds.len(),
+                    creds.looked_in
                 );
             }
         }

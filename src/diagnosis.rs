@@ -205,6 +205,17 @@ pub fn diagnose(trace: &Trace) -> Option<Diagnosis> {
                 jwt_steps(f.cause, cognito),
             )
         }
+        Cause::IamSignatureMissing
+        | Cause::IamSignatureIncomplete
+        | Cause::IamUnknownAccessKey
+        | Cause::IamSignatureMismatch
+        | Cause::IamSignatureExpired => (
+            format!(
+                "{status} from AWS_IAM authorization, which checks the request's SigV4 signature (no function runs, IAM policies are not evaluated): {}; {backend}.",
+                f.detail
+            ),
+            iam_steps(f.cause),
+        ),
         Cause::HandlerError => (
             format!("{status} came from your backend: {}.", f.detail),
             vec!["read the handler's output above for the exception".into()],
@@ -276,6 +287,35 @@ pub fn diagnose(trace: &Trace) -> Option<Diagnosis> {
         summary,
         next_steps: steps,
     })
+}
+
+/// What to try for each AWS_IAM refusal.
+fn iam_steps(cause: Cause) -> Vec<String> {
+    let steps: &[&str] = match cause {
+        Cause::IamSignatureMissing => &[
+            "sign the request with SigV4 for service execute-api (an AWS SDK, `awscurl --service execute-api`, or botocore's SigV4Auth)",
+            "or run `--authorizer AWS_IAM=bypass` to try the backend without a signature",
+        ],
+        Cause::IamSignatureIncomplete => &[
+            "send the SigV4 Authorization header itself (AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...) with X-Amz-Date; a bearer token belongs to a Lambda, JWT or Cognito authorizer, not to AWS_IAM",
+            "sign for service execute-api in the API's region (glassgate's --region)",
+        ],
+        Cause::IamUnknownAccessKey => &[
+            "give glassgate the signer's credentials: `--iam-credentials FILE` (AWS credentials format, every profile is a known caller), or the AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY environment or AWS_PROFILE it was started with",
+            "temporary credentials need their session token, sent as X-Amz-Security-Token",
+        ],
+        Cause::IamSignatureMismatch => &[
+            "compare the canonical request in the response body with the one your signer built: a different path encoding, query order, host (with its port) or body is the usual cause",
+            "check that the secret key of this access key is the one glassgate was given",
+            "sign the body that is sent: a client that changes the body or headers after signing breaks the signature",
+        ],
+        Cause::IamSignatureExpired => &[
+            "sign each request just before sending it; a signature is valid for 5 minutes either side of the gateway's clock",
+            "check this machine's clock against the signer's",
+        ],
+        _ => &[],
+    };
+    steps.iter().map(|s| (*s).to_owned()).collect()
 }
 
 /// What to try for each JWT refusal (`cognito`: from a REST Cognito user pool authorizer).

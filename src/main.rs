@@ -248,6 +248,11 @@ struct ServeCmd {
     /// guarded by a JWT authorizer of ISSUER accept its tokens. Repeatable.
     #[arg(long = "trust-dev-issuer", value_name = "ISSUER")]
     trust_dev_issuer: Vec<String>,
+    /// The credentials AWS_IAM routes check SigV4 signatures against: a file in the AWS
+    /// credentials format, every profile a known caller (default: AWS_ACCESS_KEY_ID /
+    /// AWS_SECRET_ACCESS_KEY, else the AWS_PROFILE or default profile of ~/.aws/credentials).
+    #[arg(long = "iam-credentials", value_name = "FILE")]
+    iam_credentials: Option<PathBuf>,
     /// Port of the admin API (default: the serving port + 1).
     #[arg(long)]
     admin_port: Option<u16>,
@@ -295,6 +300,17 @@ fn parse_jwks(
     Ok((issuer.to_owned(), source))
 }
 
+/// The credentials of `--iam-credentials FILE`, or of the AWS environment and profile.
+fn iam_credentials(
+    file: Option<&std::path::Path>,
+) -> anyhow::Result<glassgate::pipeline::authorize::iam::credentials::Credentials> {
+    use glassgate::pipeline::authorize::iam::credentials::Credentials;
+    Ok(match file {
+        Some(f) => Credentials::from_file(f)?,
+        None => Credentials::from_environment(&|k| std::env::var(k).ok()),
+    })
+}
+
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -318,6 +334,7 @@ fn run_invoke(cmd: InvokeCmd) -> anyhow::Result<()> {
         auth: glassgate::pipeline::authorize::AuthSettings {
             ttl_override: cmd.authorizer_cache_ttl.map(Duration::from_secs),
             jwks: Default::default(),
+            iam: std::sync::Arc::new(iam_credentials(None)?),
         },
     };
     let report = runtime()?.block_on(app::invoke(args))?;
@@ -372,7 +389,8 @@ fn main() -> ExitCode {
             println!("{token}");
         }),
         Command::Explain(cmd) => run_explain(cmd),
-        Command::Serve(cmd) => {
+        Command::Serve(cmd) => (|| {
+            let iam = iam_credentials(cmd.iam_credentials.as_deref())?;
             let args = ServeArgs {
                 template: cmd.template.into_args(),
                 host: cmd.host,
@@ -393,6 +411,7 @@ fn main() -> ExitCode {
                             (i, glassgate::pipeline::authorize::jwt::jwks::KeySource::Dev)
                         }))
                         .collect(),
+                    iam: std::sync::Arc::new(iam),
                 },
                 authorizer_modes: cmd.authorizer_modes,
                 admin_host: cmd.admin_host,
@@ -408,7 +427,7 @@ fn main() -> ExitCode {
                 Ok(rt) => rt.block_on(app::serve(args)),
                 Err(e) => Err(e.into()),
             }
-        }
+        })(),
     };
     let code = match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -108,6 +108,17 @@ pub enum Cause {
     JwtWrongTokenUse,
     /// The issuer's discovery document or JWKS could not be fetched.
     JwksUnreachable,
+    /// An `AWS_IAM` route got a request without an `Authorization` header.
+    IamSignatureMissing,
+    /// The `Authorization` header is not a complete SigV4 header, or its credential scope,
+    /// date or signed headers are not what API Gateway takes.
+    IamSignatureIncomplete,
+    /// The access key is not among the known credentials, or its session token is wrong.
+    IamUnknownAccessKey,
+    /// The SigV4 signature does not match the request.
+    IamSignatureMismatch,
+    /// The signature's date is more than 5 minutes from the gateway's clock.
+    IamSignatureExpired,
     /// The handler raised an error.
     HandlerError,
     /// The handler process exited during the invocation.
@@ -142,7 +153,7 @@ pub enum Cause {
 
 impl Cause {
     /// Every cause.
-    pub const ALL: [Cause; 37] = [
+    pub const ALL: [Cause; 42] = [
         Cause::NoRoute,
         Cause::IdentityMissing,
         Cause::IdentityInvalid,
@@ -167,6 +178,11 @@ impl Cause {
         Cause::JwtScopeMissing,
         Cause::JwtWrongTokenUse,
         Cause::JwksUnreachable,
+        Cause::IamSignatureMissing,
+        Cause::IamSignatureIncomplete,
+        Cause::IamUnknownAccessKey,
+        Cause::IamSignatureMismatch,
+        Cause::IamSignatureExpired,
         Cause::HandlerError,
         Cause::HandlerCrash,
         Cause::HandlerTimeout,
@@ -213,6 +229,11 @@ impl Cause {
             Cause::JwtWrongAudience => "jwt-wrong-audience",
             Cause::JwtScopeMissing => "jwt-scope-missing",
             Cause::JwtWrongTokenUse => "jwt-wrong-token-use",
+            Cause::IamSignatureMissing => "iam-signature-missing",
+            Cause::IamSignatureIncomplete => "iam-signature-incomplete",
+            Cause::IamUnknownAccessKey => "iam-unknown-access-key",
+            Cause::IamSignatureMismatch => "iam-signature-mismatch",
+            Cause::IamSignatureExpired => "iam-signature-expired",
             Cause::JwksUnreachable => "jwks-unreachable",
             Cause::HandlerError => "handler-error",
             Cause::HandlerCrash => "handler-crash",
@@ -257,6 +278,11 @@ impl Cause {
             | Cause::JwtScopeMissing
             | Cause::JwtWrongTokenUse
             | Cause::JwksUnreachable
+            | Cause::IamSignatureMissing
+            | Cause::IamSignatureIncomplete
+            | Cause::IamUnknownAccessKey
+            | Cause::IamSignatureMismatch
+            | Cause::IamSignatureExpired
             | Cause::AuthorizerRuntimeUnsupported
             | Cause::AuthorizerPermission => Layer::Authorizer,
             Cause::HandlerError
@@ -293,11 +319,15 @@ pub struct Failure {
     /// The authorizer's principal and context when a well-formed result denied the request
     /// (gateway response templates can use them as `$context.authorizer.*`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub authorizer_context: Option<indexmap::IndexMap<String, String>>,
+    pub authorizer_context: Option<Box<indexmap::IndexMap<String, String>>>,
     /// The `www-authenticate` header a JWT authorizer's refusal carries (boxed: a failure
     /// travels in every `Result` of the lifecycle, so it stays small).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub www_authenticate: Option<Box<str>>,
+    /// The `message` of the body when AWS's depends on the request (an `AWS_IAM` refusal
+    /// names the date or the canonical request); `None` for the cause's fixed body.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<Box<str>>,
 }
 
 impl Failure {
@@ -309,6 +339,7 @@ impl Failure {
             detail: detail.into(),
             authorizer_context: None,
             www_authenticate: None,
+            message: None,
         }
     }
 }

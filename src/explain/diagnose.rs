@@ -556,6 +556,16 @@ fn explain(c: Cause, status: u16, n: &Notes) -> (String, Vec<String>) {
             format!("{head}: the JWT authorizer refused the token; the backend never ran."),
             s(&["read the www-authenticate header of the response for the reason"]),
         ),
+        Cause::IamSignatureMissing
+        | Cause::IamSignatureIncomplete
+        | Cause::IamUnknownAccessKey
+        | Cause::IamSignatureMismatch
+        | Cause::IamSignatureExpired => (
+            format!(
+                "{head}: AWS_IAM authorization refused the request's SigV4 signature; the backend never ran."
+            ),
+            s(&["read the response body's message: it names what API Gateway expected"]),
+        ),
         Cause::AuthorizerDenied => (
             format!(
                 "{head}: the authorizer's simple response said isAuthorized false, so the HTTP API answered 403 {{\"message\":\"Forbidden\"}}; the backend never ran."

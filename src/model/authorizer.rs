@@ -1,5 +1,6 @@
-//! Authorizers as the template declares them: Lambda (TOKEN, REQUEST), JWT and Cognito user
-//! pools.
+//! Authorizers as the template declares them: Lambda (TOKEN, REQUEST), JWT, Cognito user
+//! pools, and `AWS_IAM` (SigV4) authorization, which the model holds as an authorizer of its
+//! own kind so that routes name it like any other.
 
 use std::time::Duration;
 
@@ -67,6 +68,9 @@ pub enum AuthorizerKind {
         /// `IdentityValidationExpression`: a regex the token's `aud` must match.
         validation_expression: Option<String>,
     },
+    /// `AWS_IAM` (REST and HTTP APIs): the gateway checks the request's SigV4 signature
+    /// against known credentials; IAM policies themselves are not evaluated.
+    Iam,
 }
 
 impl AuthorizerKind {
@@ -77,6 +81,7 @@ impl AuthorizerKind {
             AuthorizerKind::Request { .. } => "REQUEST",
             AuthorizerKind::Jwt { .. } => "JWT",
             AuthorizerKind::CognitoUserPools { .. } => "COGNITO_USER_POOLS",
+            AuthorizerKind::Iam => "AWS_IAM",
         }
     }
 
@@ -94,6 +99,23 @@ impl AuthorizerKind {
             identity_sources,
             payload: PayloadVersion::V1,
             simple_responses: false,
+        }
+    }
+}
+
+impl Authorizer {
+    /// The name SAM gives `AWS_IAM` authorization (`Auth: {Authorizer: AWS_IAM}`), and the one
+    /// the readers give it where the template names no scheme.
+    pub const IAM: &'static str = "AWS_IAM";
+
+    /// `AWS_IAM` authorization under `name` (an OpenAPI `awsSigv4` scheme keeps its own).
+    pub fn iam(name: &str, source: impl Into<String>) -> Self {
+        Authorizer {
+            name: name.to_owned(),
+            function: None,
+            kind: AuthorizerKind::Iam,
+            ttl: Duration::ZERO,
+            source: source.into(),
         }
     }
 }

@@ -22,6 +22,22 @@ pub struct AuthContext {
     /// A JWT authorizer's verified token: its claims (stringified) and, when the route has
     /// scopes, the token's scopes.
     pub jwt: Option<JwtClaims>,
+    /// Who signed the request, when `AWS_IAM` authorization checked it.
+    pub iam: Option<IamCaller>,
+}
+
+/// Who signed a request `AWS_IAM` authorization allowed: `requestContext.identity` (REST,
+/// payload 1.0) or `requestContext.authorizer.iam` (payload 2.0).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IamCaller {
+    /// The access key id.
+    pub access_key: String,
+    /// The caller's account, when known.
+    pub account_id: Option<String>,
+    /// The caller's ARN, when known.
+    pub user_arn: Option<String>,
+    /// The caller's IAM unique id, when known.
+    pub user_id: Option<String>,
 }
 
 /// What a JWT authorizer hands to the integration (aws-httpapi-semantics.md §3.5).
@@ -42,6 +58,17 @@ impl AuthContext {
     pub fn lambda_block(&self) -> serde_json::Value {
         if let Some(jwt) = &self.jwt {
             return serde_json::json!({ "jwt": jwt });
+        }
+        if let Some(c) = &self.iam {
+            return serde_json::json!({ "iam": {
+                "accessKey": c.access_key,
+                "accountId": c.account_id,
+                "callerId": c.user_id,
+                "cognitoIdentity": null,
+                "principalOrgId": null,
+                "userArn": c.user_arn,
+                "userId": c.user_id,
+            }});
         }
         let context: serde_json::Map<String, serde_json::Value> = match &self.json_context {
             Some(c) => c.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),

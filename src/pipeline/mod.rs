@@ -558,6 +558,7 @@ impl Pipeline {
                         integration_latency_ms: 0,
                         json_context: None,
                         jwt: None,
+                        iam: None,
                     });
                 }
             }

@@ -9,6 +9,7 @@ mod failures;
 mod golden;
 mod http_api;
 mod http_authorizers;
+mod iam;
 mod jwt;
 mod lifecycle;
 mod projects;

@@ -165,6 +165,10 @@ pub fn extract(
         AuthorizerKind::CognitoUserPools { header, .. } => Ok(Identity {
             values: vec![req.header(header).unwrap_or_default().to_owned()],
         }),
+        // The signature lives in the `Authorization` header (checked by `iam/`).
+        AuthorizerKind::Iam => Ok(Identity {
+            values: vec![req.header("authorization").unwrap_or_default().to_owned()],
+        }),
     }
 }
 

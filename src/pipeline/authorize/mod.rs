@@ -14,6 +14,7 @@
 
 pub mod cache;
 pub mod event;
+pub mod iam;
 pub mod identity;
 pub mod jwt;
 pub mod policy;
@@ -152,6 +153,8 @@ pub struct AuthSettings {
     pub ttl_override: Option<Duration>,
     /// `--jwks ISSUER=PATH_OR_URL`: an issuer's keys without discovery.
     pub jwks: HashMap<String, jwt::jwks::KeySource>,
+    /// The credentials `AWS_IAM` routes check signatures against.
+    pub iam: Arc<iam::credentials::Credentials>,
 }
 
 /// A string-keyed map for per-request lookups of setup data (keys come from the template,
@@ -413,6 +416,11 @@ impl Authorizers {
                 )
                 .await
             }
+            AuthorizerKind::Iam => {
+                facts.cache = "disabled";
+                facts.ttl_s = 0;
+                self.run_iam(target, redactor, trace, &mut facts)
+            }
             _ => {
                 self.run(
                     lambda,
@@ -544,7 +552,8 @@ impl Authorizers {
         let (payload_version, simple) = match &auth.kind {
             AuthorizerKind::Token { .. }
             | AuthorizerKind::Jwt { .. }
-            | AuthorizerKind::CognitoUserPools { .. } => (PayloadVersion::V1, false),
+            | AuthorizerKind::CognitoUserPools { .. }
+            | AuthorizerKind::Iam => (PayloadVersion::V1, false),
             AuthorizerKind::Request {
                 payload,
                 simple_responses,
@@ -552,8 +561,13 @@ impl Authorizers {
             } => (*payload, *simple_responses),
         };
         let payload = match (&auth.kind, flavor, payload_version) {
-            // `authorize` runs these in `run_jwt` and `run_cognito`; nothing to invoke.
-            (AuthorizerKind::Jwt { .. } | AuthorizerKind::CognitoUserPools { .. }, ..) => {
+            // `authorize` runs these in `run_jwt`, `run_cognito` and `run_iam`; nothing to invoke.
+            (
+                AuthorizerKind::Jwt { .. }
+                | AuthorizerKind::CognitoUserPools { .. }
+                | AuthorizerKind::Iam,
+                ..,
+            ) => {
                 return Err(Failure::new(
                     Cause::AuthorizerError,
                     format!(
@@ -738,6 +752,7 @@ impl Authorizers {
                         scopes: v.scopes,
                         cognito: false,
                     }),
+                    iam: None,
                 })
             }
             Err(f) => {
@@ -748,6 +763,49 @@ impl Authorizers {
                         f.cause(),
                         format!("JWT authorizer {}: {}", auth.name, f.detail()),
                     )
+                })
+            }
+        }
+    }
+
+    /// `AWS_IAM` authorization: the gateway checks the request's SigV4 signature against the
+    /// known credentials; no function runs and no IAM policy is evaluated.
+    fn run_iam(
+        &self,
+        target: &AuthTarget<'_>,
+        redactor: &mut Redactor,
+        trace: &mut Trace,
+        facts: &mut AuthorizerFacts,
+    ) -> Result<AuthContext, Failure> {
+        let req = target.req;
+        if let Some(h) = req.header("authorization").filter(|h| !h.is_empty()) {
+            redactor.add(h);
+        }
+        trace.log(format!(
+            "glassgate: AWS_IAM authorization checking the request's SigV4 signature against {} known access key(s) ({})",
+            self.settings.iam.len(),
+            self.settings.iam.looked_in
+        ));
+        let now = time::OffsetDateTime::now_utc();
+        match iam::verify(req, &self.settings.iam, &self.region, now) {
+            Ok(caller) => {
+                facts.decision = Some("allow");
+                facts.identity = vec![caller.access_key.clone()];
+                facts.principal_id = caller.user_arn.clone();
+                Ok(AuthContext {
+                    principal_id: None,
+                    context: Arc::default(),
+                    integration_latency_ms: 0,
+                    json_context: None,
+                    jwt: None,
+                    iam: Some(caller),
+                })
+            }
+            Err(r) => {
+                facts.decision = Some("deny");
+                Err(Failure {
+                    message: Some(r.message.into()),
+                    ..Failure::new(r.cause, format!("AWS_IAM authorization: {}", r.detail))
                 })
             }
         }
@@ -818,6 +876,7 @@ impl Authorizers {
                         scopes: None,
                         cognito: true,
                     }),
+                    iam: None,
                 })
             }
             Err(f) => {
@@ -908,6 +967,7 @@ impl Authorizers {
             integration_latency_ms: latency_ms,
             json_context: Some(result.context_json.clone()),
             jwt: None,
+            iam: None,
         };
         if let Some(allowed) = result.is_authorized {
             facts.decision = Some(if allowed { "allow" } else { "simple-deny" });
@@ -924,7 +984,7 @@ impl Authorizers {
                 None => format!("the simple response says isAuthorized false for {method_arn}"),
             };
             return Err(Failure {
-                authorizer_context: Some(ctx.template_values()),
+                authorizer_context: Some(Box::new(ctx.template_values())),
                 ..Failure::new(Cause::AuthorizerDenied, detail)
             });
         }
@@ -956,7 +1016,7 @@ impl Authorizers {
         };
         trace.log("The client is not authorized to perform this operation.");
         Err(Failure {
-            authorizer_context: Some(ctx.template_values()),
+            authorizer_context: Some(Box::new(ctx.template_values())),
             ..failure
         })
     }

@@ -142,6 +142,7 @@ fn with_event<T>(
     ctx: &EventContext<'_>,
     f: impl FnOnce(&Event<'_>) -> T,
 ) -> T {
+    let iam = ctx.authorizer.and_then(|a| a.iam.as_ref());
     let (headers, multi_headers) = if req.headers.is_empty() {
         (None, None)
     } else {
@@ -203,21 +204,22 @@ fn with_event<T>(
             request_id,
             identity: Identity {
                 cognito_identity_pool_id: None,
-                account_id: None,
+                account_id: iam.and_then(|c| c.account_id.as_deref()),
                 cognito_identity_id: None,
-                caller: None,
+                caller: iam.and_then(|c| c.user_id.as_deref()),
                 source_ip: req.source_ip.to_string(),
                 principal_org_id: None,
-                access_key: None,
+                access_key: iam.map(|c| c.access_key.as_str()),
                 cognito_authentication_type: None,
                 cognito_authentication_provider: None,
-                user_arn: None,
+                user_arn: iam.and_then(|c| c.user_arn.as_deref()),
                 user_agent: req.header("user-agent"),
-                user: None,
+                user: iam.and_then(|c| c.user_id.as_deref()),
             },
             domain_name,
             api_id: ctx.api_id,
-            authorizer: ctx.authorizer,
+            // AWS_IAM fills the identity instead; no authorizer block.
+            authorizer: ctx.authorizer.filter(|a| a.iam.is_none()),
         },
         body,
         is_base64_encoded: is_b64,

@@ -33,7 +33,14 @@ pub(super) fn fixed(cause: Cause) -> (u16, &'static str) {
         | Cause::PolicyNotCovered
         | Cause::CachedPolicyNotCovered
         | Cause::AuthorizerDenied
-        | Cause::JwtScopeMissing => (403, FORBIDDEN),
+        | Cause::JwtScopeMissing
+        // Unverified: HTTP APIs are taken to answer every IAM refusal with their plain 403
+        // (docs/iam-authorization.md); the cause header says which it was.
+        | Cause::IamSignatureMissing
+        | Cause::IamSignatureIncomplete
+        | Cause::IamUnknownAccessKey
+        | Cause::IamSignatureMismatch
+        | Cause::IamSignatureExpired => (403, FORBIDDEN),
         Cause::AuthorizerError
         | Cause::AuthorizerPermission
         | Cause::AuthorizerCrash

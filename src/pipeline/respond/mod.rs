@@ -152,7 +152,9 @@ fn builtin(cause: Cause) -> Builtin {
         message,
     };
     match cause {
-        Cause::NoRoute => b(
+        // An unsigned request to an AWS_IAM method gets the routing miss's answer
+        // (docs/iam-authorization.md).
+        Cause::NoRoute | Cause::IamSignatureMissing => b(
             Some(T::MISSING_AUTHENTICATION_TOKEN),
             403,
             "MissingAuthenticationTokenException",
@@ -246,6 +248,29 @@ fn builtin(cause: Cause) -> Builtin {
             r#"{"message": "Internal server error"}"#,
             Some("Internal server error"),
         ),
+        // The IAM refusals' messages name the request (its dates, its canonical form): the
+        // failure carries them, these bodies are only the shape.
+        Cause::IamSignatureIncomplete => b(
+            Some(T::INVALID_SIGNATURE),
+            403,
+            "IncompleteSignatureException",
+            r#"{"message":"Authorization header requires 'Credential' parameter."}"#,
+            None,
+        ),
+        Cause::IamSignatureMismatch | Cause::IamSignatureExpired => b(
+            Some(T::INVALID_SIGNATURE),
+            403,
+            "InvalidSignatureException",
+            r#"{"message":"The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."}"#,
+            None,
+        ),
+        Cause::IamUnknownAccessKey => b(
+            Some(T::ACCESS_DENIED),
+            403,
+            "AccessDeniedException",
+            r#"{"message":"The security token included in the request is invalid."}"#,
+            Some("The security token included in the request is invalid."),
+        ),
         Cause::RequestTooLarge => b(
             Some(T::REQUEST_TOO_LARGE),
             413,
@@ -308,6 +333,13 @@ pub fn for_failure(failure: &Failure, ctx: &ResponseContext<'_>) -> GatewayRespo
         }),
         _ => None,
     };
+    // A message that names the request replaces the fixed one, in the default body and in
+    // `$context.error.message` alike.
+    let message = failure.message.as_deref().or(b.message);
+    let default_body = || match &failure.message {
+        Some(m) => Bytes::from(serde_json::json!({ "message": &**m }).to_string()),
+        None => Bytes::from_static(b.body.as_bytes()),
+    };
     let Some(spec) = custom else {
         return GatewayResponse {
             status: b.status,
@@ -315,7 +347,7 @@ pub fn for_failure(failure: &Failure, ctx: &ResponseContext<'_>) -> GatewayRespo
                 ("Content-Type".to_owned(), "application/json".to_owned()),
                 ("x-amzn-ErrorType".to_owned(), b.error_type.to_owned()),
             ],
-            body: Bytes::from_static(b.body.as_bytes()),
+            body: default_body(),
         };
     };
     let rtype = b.rtype.map(GatewayResponseType::name).unwrap_or_default();
@@ -326,12 +358,9 @@ pub fn for_failure(failure: &Failure, ctx: &ResponseContext<'_>) -> GatewayRespo
     let (content_type, body) = match template {
         Some((ct, t)) => (
             ct.clone(),
-            Bytes::from(render(t, failure, rtype, b.message, ctx)),
+            Bytes::from(render(t, failure, rtype, message, ctx)),
         ),
-        None => (
-            "application/json".to_owned(),
-            Bytes::from_static(b.body.as_bytes()),
-        ),
+        None => ("application/json".to_owned(), default_body()),
     };
     let mut headers = vec![
         ("Content-Type".to_owned(), content_type),
@@ -658,14 +687,14 @@ mod tests {
             ..Default::default()
         };
         let mut f = Failure::new(Cause::PolicyExplicitDeny, "x");
-        f.authorizer_context = Some(
+        f.authorizer_context = Some(Box::new(
             [
                 ("reason".to_owned(), "suspended".to_owned()),
                 ("principalId".to_owned(), "u1".to_owned()),
             ]
             .into_iter()
             .collect(),
-        );
+        ));
         let r = for_failure(&f, &ctx);
         assert_eq!(
             std::str::from_utf8(&r.body).unwrap(),

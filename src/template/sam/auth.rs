@@ -70,6 +70,8 @@ impl ApiAuth {
             .authorizers
             .keys()
             .map(String::as_str)
+            // SAM's keyword, not a declared authorizer.
+            .filter(|n| *n != Authorizer::IAM)
             .chain(self.broken.iter().map(String::as_str))
             .collect();
         if names.is_empty() {
@@ -172,8 +174,11 @@ impl Builder<'_> {
             }
         }
         if let Some((name, loc)) = default {
-            if name == "AWS_IAM" {
-                self.r.diags.error(&loc, iam_message(api));
+            if name == Authorizer::IAM {
+                auth.authorizers
+                    .entry(name.clone())
+                    .or_insert_with(|| Authorizer::iam(&name, loc));
+                auth.default = Some(name);
             } else if auth.knows(&name) {
                 auth.default = Some(name);
             } else {
@@ -610,10 +615,6 @@ impl Builder<'_> {
             match key.as_str() {
                 "Authorizer" => match self.string(&at) {
                     Ok(Some(name)) if name == "NONE" => auth = RouteAuth::Open,
-                    Ok(Some(name)) if name == "AWS_IAM" => {
-                        self.r.diags.error(&at.loc, iam_message("of this event"));
-                        failed = true;
-                    }
                     Ok(Some(name)) => {
                         auth = RouteAuth::Named {
                             name,
@@ -648,7 +649,7 @@ impl Builder<'_> {
     pub(super) fn settle_routes(&mut self) {
         let mut apis = std::mem::take(&mut self.apis);
         for api in &mut apis {
-            let auth = self.api_auth.remove(&api.logical_id).unwrap_or_default();
+            let mut auth = self.api_auth.remove(&api.logical_id).unwrap_or_default();
             let pending = self
                 .routes
                 .shift_remove(&api.logical_id)
@@ -667,6 +668,13 @@ impl Builder<'_> {
                         None
                     }
                     RouteAuth::Inherit => auth.default.clone(),
+                    // `AWS_IAM` is SAM's keyword, not a declared authorizer.
+                    RouteAuth::Named { name, loc } if name == Authorizer::IAM => {
+                        auth.authorizers
+                            .entry(name.clone())
+                            .or_insert_with(|| Authorizer::iam(&name, loc));
+                        Some(name)
+                    }
                     RouteAuth::Named { name, .. } if auth.authorizers.contains_key(&name) => {
                         Some(name)
                     }
@@ -713,6 +721,9 @@ impl Builder<'_> {
                             "route {} has AuthorizationScopes but {}; API Gateway checks scopes only with Cognito and JWT authorizers, so they are ignored",
                             spec.key,
                             match &spec.authorizer {
+                                Some(n) if n == Authorizer::IAM => {
+                                    "it uses AWS_IAM authorization".to_owned()
+                                }
                                 Some(n) => format!("its authorizer {n} is a Lambda authorizer"),
                                 None => "no authorizer".to_owned(),
                             }
@@ -850,17 +861,6 @@ fn is_response_mapping(value: &str) -> bool {
     SOURCES
         .iter()
         .any(|p| value.strip_prefix(p).is_some_and(|rest| !rest.is_empty()))
-}
-
-fn iam_message(what: &str) -> String {
-    let what = if what.starts_with("of ") {
-        what.to_owned()
-    } else {
-        format!("of API {what}")
-    };
-    format!(
-        "AWS_IAM authorization {what} is not emulated by glassgate; requests cannot be authorized"
-    )
 }
 
 fn wrong_kind(key: &str, name: &str, kind: &str) -> String {

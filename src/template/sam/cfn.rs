@@ -1044,12 +1044,10 @@ impl<'t> Builder<'t> {
                     }
                 }
             }
-            "AWS_IAM" => Err(self.r.diags.error(
-                ty_loc,
-                format!(
-                    "AuthorizationType {ty} is not emulated by glassgate; requests cannot be authorized"
-                ),
-            )),
+            "AWS_IAM" => Ok(RouteAuth::Named {
+                name: crate::model::Authorizer::IAM.to_owned(),
+                loc: ty_loc.clone(),
+            }),
             other => Err(self.r.diags.error(
                 ty_loc,
                 format!(

@@ -18,7 +18,6 @@ use serde_json::{Map, Value};
 use super::apigw::Spelling;
 use super::auth::{TTL_RANGE, lambda_function_name};
 use super::cfn::invocation_target;
-use super::http_auth::IAM_NOT_EMULATED;
 use super::{Builder, PendingRoute, Prop, RouteAuth, check_stage_name};
 use crate::model::{
     Api, ApiKind, Authorizer, AuthorizerKind, DEFAULT_STAGE, Flavor, IdentitySource, Integration,
@@ -782,12 +781,10 @@ impl Builder<'_> {
                     return;
                 }
             },
-            "AWS_IAM" => {
-                self.r
-                    .diags
-                    .error(child(&props_loc, "AuthorizationType"), IAM_NOT_EMULATED);
-                return;
-            }
+            "AWS_IAM" => RouteAuth::Named {
+                name: crate::model::Authorizer::IAM.to_owned(),
+                loc: child(&props_loc, "AuthorizationType"),
+            },
             other => {
                 self.r.diags.error(
                     child(&props_loc, "AuthorizationType"),

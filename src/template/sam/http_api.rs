@@ -12,7 +12,6 @@
 
 use serde_json::{Map, Value};
 
-use super::http_auth::IAM_NOT_EMULATED;
 use super::{Builder, Prop, RouteAuth, check_stage_name};
 use crate::model::{
     Api, Cors, DEFAULT_STAGE, Flavor, Integration, PathTemplate, PayloadVersion, Route, RouteKey,
@@ -372,10 +371,6 @@ impl<'t> Builder<'t> {
             match key.as_str() {
                 "Authorizer" => match self.string(&at) {
                     Ok(Some(name)) if name == "NONE" => auth = RouteAuth::Open,
-                    Ok(Some(name)) if name == "AWS_IAM" => {
-                        self.r.diags.error(&at.loc, IAM_NOT_EMULATED);
-                        failed = true;
-                    }
                     Ok(Some(name)) => {
                         auth = RouteAuth::Named {
                             name,

@@ -18,9 +18,6 @@ use super::{Builder, Prop};
 use crate::model::{Authorizer, AuthorizerKind, IdentitySource, PayloadVersion};
 use crate::template::{Reported, child};
 
-/// Why IAM authorization is refused.
-pub(super) const IAM_NOT_EMULATED: &str = "AWS_IAM authorization is not emulated by glassgate; requests cannot be authorized, so the template is refused rather than served open";
-
 impl Builder<'_> {
     /// The authorizers and default authorizer of HTTP API `api` from its `Auth` layers
     /// (`Globals.HttpApi.Auth` first, the API's own last; later keys win).
@@ -85,8 +82,11 @@ impl Builder<'_> {
             }
         }
         if let Some((name, loc)) = default {
-            if name == "AWS_IAM" {
-                self.r.diags.error(&loc, IAM_NOT_EMULATED);
+            if name == Authorizer::IAM {
+                auth.authorizers
+                    .entry(name.clone())
+                    .or_insert_with(|| Authorizer::iam(&name, loc));
+                auth.default = Some(name);
             } else if auth.authorizers.contains_key(&name) || auth.broken.contains(&name) {
                 auth.default = Some(name);
             } else {

@@ -606,14 +606,11 @@ impl Builder<'_> {
                     ),
                 );
             }
+            // `type: apiKey, name: Authorization, in: header` with this auth type: SigV4.
             Some("awssigv4") => {
-                return broken(
-                    self,
-                    auth,
-                    format!(
-                        "security scheme {name} is AWS_IAM (awsSigv4) authorization, which glassgate does not emulate; requests cannot be authorized"
-                    ),
-                );
+                auth.authorizers
+                    .insert(name.to_owned(), Authorizer::iam(name, loc.to_owned()));
+                return true;
             }
             _ => {}
         }
@@ -905,6 +902,7 @@ impl Builder<'_> {
         let mut ok = true;
         let mut target = None;
         let mut security = None;
+        let mut iam_auth = None;
         for (key, v) in &op {
             let at = child(loc, key);
             match key.as_str() {
@@ -934,14 +932,10 @@ impl Builder<'_> {
                         .mapping(v, &at)
                         .ok()
                         .and_then(|m| m.get("type").and_then(scalar_text));
+                    // `x-amazon-apigateway-auth: {type: AWS_IAM}` sets the method's
+                    // AuthorizationType, over its security requirement.
                     if ty.is_some_and(|t| t.eq_ignore_ascii_case("aws_iam")) {
-                        self.r.diags.error(
-                            &at,
-                            format!(
-                                "AWS_IAM authorization of {route} is not emulated by glassgate; requests cannot be authorized"
-                            ),
-                        );
-                        ok = false;
+                        iam_auth = Some(at.clone());
                     }
                 }
                 REQUEST_VALIDATOR => {
@@ -967,35 +961,42 @@ impl Builder<'_> {
             return;
         };
         let mut route_scopes = Vec::new();
-        let route_auth = match security {
-            Some(Security::Authorizer { name, loc, scopes }) => {
-                route_scopes = scopes;
-                RouteAuth::Named { name, loc }
+        let route_auth = if let Some(loc) = iam_auth {
+            RouteAuth::Named {
+                name: Authorizer::IAM.to_owned(),
+                loc,
             }
-            Some(Security::Open) => RouteAuth::Open,
-            Some(Security::Empty) if d.sam_default => {
-                self.r.diags.warn(
+        } else {
+            match security {
+                Some(Security::Authorizer { name, loc, scopes }) => {
+                    route_scopes = scopes;
+                    RouteAuth::Named { name, loc }
+                }
+                Some(Security::Open) => RouteAuth::Open,
+                Some(Security::Empty) if d.sam_default => {
+                    self.r.diags.warn(
                     child(loc, "security"),
                     "security: [] does not open an operation of an API with a DefaultAuthorizer: SAM adds the default to it (write security: [{NONE: []}] to leave it open)",
                 );
-                RouteAuth::Inherit
-            }
-            Some(Security::Empty | Security::NoAuthorizer) | None if d.sam_default => {
-                RouteAuth::Inherit
-            }
-            Some(Security::Empty | Security::NoAuthorizer) => RouteAuth::Open,
-            None => match top {
-                Ok(Some(Security::Authorizer { name, loc, scopes })) => {
-                    route_scopes.clone_from(scopes);
-                    RouteAuth::Named {
-                        name: name.clone(),
-                        loc: loc.clone(),
-                    }
+                    RouteAuth::Inherit
                 }
-                Ok(_) => RouteAuth::Open,
-                // The top-level security is broken (reported): never serve the route open.
-                Err(Reported) => return,
-            },
+                Some(Security::Empty | Security::NoAuthorizer) | None if d.sam_default => {
+                    RouteAuth::Inherit
+                }
+                Some(Security::Empty | Security::NoAuthorizer) => RouteAuth::Open,
+                None => match top {
+                    Ok(Some(Security::Authorizer { name, loc, scopes })) => {
+                        route_scopes.clone_from(scopes);
+                        RouteAuth::Named {
+                            name: name.clone(),
+                            loc: loc.clone(),
+                        }
+                    }
+                    Ok(_) => RouteAuth::Open,
+                    // The top-level security is broken (reported): never serve the route open.
+                    Err(Reported) => return,
+                },
+            }
         };
         self.openapi_routes.push((
             d.api.clone(),

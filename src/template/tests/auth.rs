@@ -437,11 +437,32 @@ fn not_emulated_auth_properties_warn() {
 }
 
 #[test]
-fn aws_iam_is_an_error() {
+fn aws_iam_guards_an_event_or_every_route_by_default() {
     let text = two_authorizers("").replace("Authorizer: Req}", "Authorizer: AWS_IAM}");
+    let m = load_ok(&text);
+    let a = api(&m);
     assert_eq!(
-        load_err(&text),
-        "template.yaml: Resources.App.Properties.Events.Named.Properties.Auth.Authorizer: AWS_IAM authorization of this event is not emulated by glassgate; requests cannot be authorized"
+        bindings(a),
+        [
+            "GET /default -> Tok",
+            "GET /open -> open",
+            "POST /named -> AWS_IAM",
+            "OPTIONS /default -> Tok",
+        ]
+    );
+    assert_eq!(a.authorizers["AWS_IAM"].kind, AuthorizerKind::Iam);
+    assert_eq!(a.authorizers["AWS_IAM"].function, None);
+    let text =
+        template("        DefaultAuthorizer: AWS_IAM").replace(", Auth: {Authorizer: Req}", "");
+    let m = load_ok(&text);
+    assert_eq!(
+        bindings(api(&m)),
+        [
+            "GET /default -> AWS_IAM",
+            "GET /open -> open",
+            "POST /named -> AWS_IAM",
+            "OPTIONS /default -> AWS_IAM",
+        ]
     );
 }
 
@@ -635,7 +656,6 @@ fn malformed_shapes_are_reported_not_panics() {
         "        Authorizers: {Tok: {FunctionArn: TokenFn, Identity: {Header: \"two words\"}}}",
         "        AddDefaultAuthorizerToCorsPreflight: maybe",
         "        DefaultAuthorizer: [Tok]",
-        "        DefaultAuthorizer: AWS_IAM",
     ] {
         let text = template(auth).replace(", Auth: {Authorizer: Req}", "");
         let message = load_err(&text);

@@ -245,11 +245,20 @@ fn other_integration_types_are_served_as_not_emulated() {
 }
 
 #[test]
-fn iam_methods_are_errors_and_cognito_ones_need_their_authorizer_and_pools() {
+fn iam_methods_check_signatures_and_cognito_ones_need_their_authorizer_and_pools() {
     let text = FULL.replace("AuthorizationType: NONE", "AuthorizationType: AWS_IAM");
+    let m = load_ok(&text);
+    let api = &m.apis[0];
+    let iam: Vec<&str> = api
+        .routes
+        .iter()
+        .filter(|r| r.authorizer.as_deref() == Some("AWS_IAM"))
+        .map(|r| r.source.as_str())
+        .collect();
+    assert_eq!(iam, ["Resources.RootAny"]);
     assert_eq!(
-        load_err(&text),
-        "template.yaml: Resources.RootAny.Properties.AuthorizationType: AuthorizationType AWS_IAM is not emulated by glassgate; requests cannot be authorized"
+        api.authorizers["AWS_IAM"].kind,
+        crate::model::AuthorizerKind::Iam
     );
     let text = FULL.replace(
         "AuthorizationType: NONE",
