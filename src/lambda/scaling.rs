@@ -154,6 +154,14 @@ pub enum StartReason {
         /// The recent cold-start time.
         cold_start: Duration,
     },
+    /// The queue's wait is short, but requests have been queueing for longer than a cold
+    /// start and a second.
+    QueueLasting {
+        /// How long requests have been queueing.
+        queueing_for: Duration,
+        /// The recent cold-start time.
+        cold_start: Duration,
+    },
     /// `--prewarm`.
     Prewarm,
     /// A process exited or was retired while requests were waiting.
@@ -290,15 +298,21 @@ pub(crate) fn decide(e: &Evidence) -> Decision {
         .min(e.max - processes)
         .min(useful - processes)
         .max(1);
-    Decision::Start(
-        count,
+    // Say which rule started it: the queue's expected wait, or the queue's age.
+    let reason = if expected_wait > cold_start / 2 {
         StartReason::QueueSlowerThanColdStart {
             queued: e.queued,
             serving,
             expected_wait,
             cold_start,
-        },
-    )
+        }
+    } else {
+        StartReason::QueueLasting {
+            queueing_for: e.queueing_for,
+            cold_start,
+        }
+    };
+    Decision::Start(count, reason)
 }
 
 /// Most processes worth running for a handler that spends `share` of its time on a CPU.
@@ -335,6 +349,15 @@ impl fmt::Display for StartReason {
                 f,
                 "{queued} queued on {serving} serving process(es) would wait ~{:.1} ms, more than half a cold start (~{:.1} ms)",
                 ms(expected_wait),
+                ms(cold_start)
+            ),
+            StartReason::QueueLasting {
+                queueing_for,
+                cold_start,
+            } => write!(
+                f,
+                "requests have been queueing for {:.1} s, longer than a cold start (~{:.1} ms) and a second: a lasting queue pays for a process",
+                queueing_for.as_secs_f64(),
                 ms(cold_start)
             ),
             StartReason::Prewarm => f.write_str("--prewarm"),
@@ -476,7 +499,10 @@ mod tests {
             queueing_for: Duration::from_secs(2),
             ..e
         };
-        assert!(matches!(decide(&lasting), Decision::Start(1, _)));
+        assert!(matches!(
+            decide(&lasting),
+            Decision::Start(1, StartReason::QueueLasting { .. })
+        ));
     }
 
     #[test]

@@ -137,9 +137,18 @@ async fn a_slow_io_bound_handler_gets_a_process_per_concurrent_client() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let (_code, t) = timed_handler();
     let gw = Gateway::start(&t, &[]);
-    // The first rounds ramp the pool up, the later ones run on all 16 processes.
-    let answers = load_in_step(&gw, "/t?s=0.2", 16, 8).await;
-    assert_eq!(answers.len(), 128);
+    // Ramp the pool up: rounds of 16 until its 16 processes are live and started (how many
+    // rounds that takes is the machine's cold-start time, not the policy's promise).
+    for _ in 0..60 {
+        load_in_step(&gw, "/t?s=0.2", 16, 1).await;
+        let p = pool(&gw).await;
+        if p["live"] == 16 && p["starting"] == 0 {
+            break;
+        }
+    }
+    // Then every client's request runs at once, as the handlers' own clocks show.
+    let answers = load_in_step(&gw, "/t?s=0.2", 16, 4).await;
+    assert_eq!(answers.len(), 64);
     // The most invocations running at one instant, from the handlers' own clocks.
     let mut edges: Vec<(f64, i32)> = answers
         .iter()
@@ -163,7 +172,9 @@ async fn a_slow_io_bound_handler_gets_a_process_per_concurrent_client() {
     assert_eq!(p["live"], 16, "{p:#}");
     let reason = p["lastStart"]["reason"].as_str().expect("reason");
     assert!(
-        reason.contains("more than half a cold start") || reason == "no process was running",
+        reason.contains("more than half a cold start")
+            || reason.contains("a lasting queue pays for a process")
+            || reason == "no process was running",
         "{reason}"
     );
 }
