@@ -243,7 +243,8 @@ pub fn diagnose(trace: &Trace) -> Option<Diagnosis> {
                 f.detail
             ),
             vec![
-                "try this route on AWS (or with `sam local`, which runs every Lambda runtime in Docker); glassgate runs python3.x, nodejs*.x and provided functions".into(),
+                "code glassgate cannot reach (in S3, a folder not built yet) runs once CodeUri points at the local folder or .zip, or after `sam build`, once the template is saved again or serve restarted".into(),
+                "a runtime glassgate does not run (glassgate runs python3.x, nodejs*.x and provided functions): try this route on AWS, or with `sam local`, which runs every Lambda runtime in Docker".into(),
             ],
         ),
         Cause::AuthorizerRuntimeUnsupported => (

@@ -692,6 +692,32 @@ impl<'t> Builder<'t> {
             self.events(logical, events);
         }
 
+        // The code, once the runtime is one glassgate runs: code it cannot reach (in S3, a
+        // folder that is not there) makes the function one it cannot run, like a runtime.
+        let mut code_dir = None;
+        let mut code_unavailable = None;
+        if image.is_none()
+            && let Some((r, _)) = &runtime
+            && runtime_kind(r).is_some()
+        {
+            code_dir = match (&inline, &code) {
+                (Some(prop), None) => self.inline_code_dir(logical, prop, r),
+                (Some(prop), Some(_)) => {
+                    self.r.diags.error(
+                        &prop.loc,
+                        format!("function {logical} has both InlineCode and CodeUri; use one"),
+                    );
+                    None
+                }
+                (None, _) => match self.code_dir(logical, code.as_ref(), serverless, r) {
+                    Ok(dir) => dir,
+                    Err(unavailable) => {
+                        code_unavailable = Some(unavailable);
+                        None
+                    }
+                },
+            };
+        }
         // A function glassgate cannot run does not stop the template: its routes answer 502
         // (`runtime-unsupported`) and everything else is served.
         let unsupported = match (&image, &runtime) {
@@ -705,7 +731,7 @@ impl<'t> Builder<'t> {
                     "its runtime {r} is not one glassgate runs (python3.x, nodejs*.x and provided runtimes)"
                 ),
             )),
-            _ => None,
+            _ => code_unavailable,
         };
         if let Some((loc, reason)) = unsupported {
             self.r.diags.warn(
@@ -758,17 +784,6 @@ impl<'t> Builder<'t> {
             );
             ok = false;
         }
-        let code_dir = match (&inline, &code) {
-            (Some(prop), None) => self.inline_code_dir(logical, prop, &runtime),
-            (Some(prop), Some(_)) => {
-                self.r.diags.error(
-                    &prop.loc,
-                    format!("function {logical} has both InlineCode and CodeUri; use one"),
-                );
-                None
-            }
-            (None, _) => self.code_dir(logical, code.as_ref(), serverless, &runtime),
-        };
         let (Ok(function_name), Ok(environment), Some(code_dir), true) =
             (function_name, environment, code_dir, ok)
         else {
@@ -948,26 +963,26 @@ impl<'t> Builder<'t> {
         }
     }
 
+    /// A function's code folder; `Ok(None)` when the template is wrong (reported), `Err` with
+    /// where and why when the code is valid SAM but out of glassgate's reach.
     fn code_dir(
         &mut self,
         logical: &str,
         code: Option<&Prop<'_>>,
         serverless: bool,
         runtime: &str,
-    ) -> Option<PathBuf> {
-        let local_hint =
-            "glassgate needs the code locally: set CodeUri to a folder relative to the template";
+    ) -> Result<Option<PathBuf>, (String, String)> {
+        let local_hint = "glassgate runs code from the machine: point CodeUri at the local folder or .zip, or run `sam build` and serve the project (glassgate uses .aws-sam/build)";
         let relative = match code {
             None => None,
             Some(prop) => match self.r.resolve(prop.value, &prop.loc) {
-                Err(Reported) => return None,
+                Err(Reported) => return Ok(None),
                 Ok(None) => None,
                 Ok(Some(Value::String(s))) if s.starts_with("s3://") => {
-                    self.r.diags.error(
-                        &prop.loc,
-                        format!("function {logical} has its code in S3 ({s}); {local_hint}"),
-                    );
-                    return None;
+                    return Err((
+                        prop.loc.clone(),
+                        format!("its code is in S3 ({s}); {local_hint}"),
+                    ));
                 }
                 Ok(Some(Value::String(s))) => Some((s, prop.loc.clone())),
                 Ok(Some(Value::Object(m))) if !serverless && m.contains_key("ZipFile") => {
@@ -975,21 +990,20 @@ impl<'t> Builder<'t> {
                         value: &m["ZipFile"],
                         loc: child(&prop.loc, "ZipFile"),
                     };
-                    return self.inline_code_dir(logical, &zip, runtime);
+                    return Ok(self.inline_code_dir(logical, &zip, runtime));
                 }
                 Ok(Some(Value::Object(_))) => {
-                    self.r.diags.error(
-                        &prop.loc,
-                        format!("function {logical} has its code in S3; {local_hint}"),
-                    );
-                    return None;
+                    return Err((
+                        prop.loc.clone(),
+                        format!("its code is in S3 (Bucket and Key); {local_hint}"),
+                    ));
                 }
                 Ok(Some(other)) => {
                     self.r.diags.error(
                         &prop.loc,
                         format!("expected a folder path, got {}", describe(&other)),
                     );
-                    return None;
+                    return Ok(None);
                 }
             },
         };
@@ -1001,7 +1015,7 @@ impl<'t> Builder<'t> {
             ),
         };
         match std::fs::metadata(&dir) {
-            Ok(meta) if meta.is_dir() => Some(std::fs::canonicalize(&dir).unwrap_or(dir)),
+            Ok(meta) if meta.is_dir() => Ok(Some(std::fs::canonicalize(&dir).unwrap_or(dir))),
             // A built artifact (unpacked once into the cache), or a single file (alone in a
             // folder, as in the deployment package Lambda would get).
             Ok(_) => {
@@ -1015,25 +1029,17 @@ impl<'t> Builder<'t> {
                     code::single_file(&cache, &dir)
                 };
                 match unpacked {
-                    Ok(folder) => Some(folder),
-                    Err(e) => {
-                        self.r
-                            .diags
-                            .error(loc, format!("the code of function {logical}: {e}"));
-                        None
-                    }
+                    Ok(folder) => Ok(Some(folder)),
+                    Err(e) => Err((loc, format!("its code cannot be used: {e}"))),
                 }
             }
-            Err(_) => {
-                self.r.diags.error(
-                    loc,
-                    format!(
-                        "the code folder of function {logical} does not exist: {}",
-                        dir.display()
-                    ),
-                );
-                None
-            }
+            Err(_) => Err((
+                loc,
+                format!(
+                    "its code folder {} does not exist (a CodeUri that is not built yet, or a typo in it)",
+                    dir.display()
+                ),
+            )),
         }
     }
 

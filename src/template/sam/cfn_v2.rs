@@ -7,7 +7,7 @@
 //! resources are read once every resource is known (`cfn_v2_finish`), integrations and
 //! authorizers before the routes that name them. A route that cannot be served (no target,
 //! an integration glassgate does not run) is left out with a warning; one whose authorization
-//! is not emulated (JWT, IAM) is an error, never an open route.
+//! cannot be settled (an unknown authorizer) is an error, never an open route.
 
 use std::collections::HashMap;
 use std::time::Duration;

@@ -5,8 +5,8 @@
 //! `StageVariables`, `Context`, `ReauthorizeEvery`, omitted = no caching: decision 9.6);
 //! `DefaultAuthorizer`; and JWT authorizers (`JwtConfiguration` with `issuer` and `audience`,
 //! `IdentitySource`, `AuthorizationScopes` for the routes that use it without scopes of their
-//! own). IAM authorization is not emulated: a load-time error, so a guarded route is never
-//! served open.
+//! own). `DefaultAuthorizer: AWS_IAM` names SAM's keyword for SigV4 authorization, which
+//! needs no declaration (`pipeline/authorize/iam`).
 
 use std::time::Duration;
 

@@ -67,24 +67,50 @@ Resources:
 }
 
 #[test]
-fn missing_code_folder_names_function_and_path() {
+fn a_missing_code_folder_marks_its_function_and_the_rest_is_served() {
     let text = HELLO.replace("CodeUri: src", "CodeUri: ./nowhere");
-    let expected = format!(
-        "template.yaml: Resources.HelloFunction.Properties.CodeUri: the code folder of function HelloFunction does not exist: {}",
-        project_dir().join("./nowhere").display()
+    let m = load_ok(&text);
+    let reason = m.functions["HelloFunction"]
+        .unsupported
+        .clone()
+        .expect("marked");
+    assert_eq!(
+        reason.replace("template.yaml/", ""),
+        format!(
+            "its code folder {} does not exist (a CodeUri that is not built yet, or a typo in it)",
+            project_dir().join("./nowhere").display()
+        )
     );
-    assert_eq!(load_err(&text).replace("template.yaml/", ""), expected);
+    assert!(
+        warnings(&m).iter().any(|w| w.starts_with(
+            "Resources.HelloFunction.Properties.CodeUri: function HelloFunction cannot run under glassgate: its code folder"
+        )),
+        "{:?}",
+        warnings(&m)
+    );
+    assert_eq!(m.apis[0].routes.len(), 1);
 }
 
 #[test]
-fn code_in_s3_is_an_error() {
+fn code_in_s3_marks_its_function_with_what_to_do() {
     let text = HELLO.replace("CodeUri: src", "CodeUri: s3://bucket/key.zip");
+    let m = load_ok(&text);
     assert_eq!(
-        load_err(&text),
-        "template.yaml: Resources.HelloFunction.Properties.CodeUri: function HelloFunction has its code in S3 (s3://bucket/key.zip); glassgate needs the code locally: set CodeUri to a folder relative to the template"
+        m.functions["HelloFunction"].unsupported.as_deref(),
+        Some(
+            "its code is in S3 (s3://bucket/key.zip); glassgate runs code from the machine: point CodeUri at the local folder or .zip, or run `sam build` and serve the project (glassgate uses .aws-sam/build)"
+        )
     );
     let text = HELLO.replace("CodeUri: src", "CodeUri: {Bucket: b, Key: k}");
-    assert!(load_err(&text).contains("has its code in S3;"));
+    let m = load_ok(&text);
+    assert!(
+        m.functions["HelloFunction"]
+            .unsupported
+            .as_deref()
+            .is_some_and(|r| r.starts_with("its code is in S3 (Bucket and Key);")),
+        "{:?}",
+        m.functions["HelloFunction"].unsupported
+    );
 }
 
 #[test]
