@@ -18,7 +18,7 @@ use serde_json::{Map, Value};
 use super::apigw::Spelling;
 use super::auth::{TTL_RANGE, lambda_function_name};
 use super::cfn::invocation_target;
-use super::{Builder, PendingRoute, Prop, RouteAuth, check_stage_name};
+use super::{Builder, Prop, RouteAuth, check_stage_name};
 use crate::model::{
     Api, ApiKind, Authorizer, AuthorizerKind, DEFAULT_STAGE, Flavor, IdentitySource, Integration,
     PayloadVersion, Route, RouteKey, api_id_for,
@@ -149,25 +149,21 @@ impl Builder<'_> {
         // Quick create: a `$default` route to the function, payload 2.0, on `$default`.
         if let Some((target, loc)) = quick_target {
             if let Ok(function) = self.v2_function(&target, &loc, "Target") {
-                self.routes
-                    .entry(logical.to_owned())
-                    .or_default()
-                    .push(PendingRoute {
-                        spec: Route {
-                            key: RouteKey::Default,
-                            integration: Integration::Lambda {
-                                function,
-                                payload: PayloadVersion::V2,
-                                timeout: Duration::from_millis(30_000),
-                            },
-                            authorizer: None,
-                            scopes: Vec::new(),
-                            source: loc.clone(),
+                self.add_route(
+                    logical.to_owned(),
+                    Route {
+                        key: RouteKey::Default,
+                        integration: Integration::Lambda {
+                            function,
+                            payload: PayloadVersion::V2,
+                            timeout: Duration::from_millis(30_000),
                         },
-                        auth: RouteAuth::Open,
-                    });
-                self.seen_routes
-                    .insert((logical.to_owned(), RouteKey::Default), loc);
+                        authorizer: None,
+                        scopes: Vec::new(),
+                        source: loc,
+                    },
+                    RouteAuth::Open,
+                );
             }
         }
     }
