@@ -38,20 +38,19 @@ pub fn build(args: &TemplateArgs) -> Result<Vec<(String, Step)>> {
         let Some(target) = deps_target(&cache, &f.runtime, &f.code_dir) else {
             continue;
         };
+        let what = describe(&target);
         if target.folder.is_dir() || !seen.insert(target.folder.clone()) {
             eprintln!(
-                "glassgate build: {}: dependencies of {} are up to date ({})",
+                "glassgate build: {}: {what} up to date ({})",
                 f.logical_id,
-                target.manifest.display(),
                 target.folder.display()
             );
             done.push((f.logical_id.clone(), Step::UpToDate));
             continue;
         }
         eprintln!(
-            "glassgate build: {}: installing {} with {} ...",
+            "glassgate build: {}: installing {what} with {} ...",
             f.logical_id,
-            target.manifest.display(),
             if target.kind == "python" {
                 "pip"
             } else {
@@ -70,11 +69,27 @@ pub fn build(args: &TemplateArgs) -> Result<Vec<(String, Step)>> {
     }
     if done.is_empty() {
         eprintln!(
-            "glassgate build: no function of {} declares dependencies (requirements.txt, package.json)",
+            "glassgate build: no function of {} needs anything installed (requirements.txt, package.json, AWS SDK imports)",
             model.template_path.display()
         );
     }
     Ok(done)
+}
+
+/// What a target installs, for the progress lines: the manifest, and the AWS SDK packages
+/// Lambda would provide.
+fn describe(target: &DepsTarget) -> String {
+    let mut parts = Vec::new();
+    if let Some(m) = &target.manifest {
+        parts.push(format!("the dependencies of {}", m.display()));
+    }
+    if !target.aws_sdk.is_empty() {
+        parts.push(format!(
+            "{} (imported, not declared: Lambda's Node.js runtimes include the AWS SDK v3)",
+            target.aws_sdk.join(", ")
+        ));
+    }
+    parts.join(" and ")
 }
 
 /// Install into a temporary folder beside the target, then rename it into place, so a failed
@@ -98,7 +113,10 @@ fn install(target: &DepsTarget) -> Result<()> {
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
     let result = match target.kind {
-        "python" => pip(&target.manifest, &tmp),
+        "python" => match &target.manifest {
+            Some(m) => pip(m, &tmp),
+            None => Ok(()),
+        },
         _ => npm(target, &tmp),
     };
     if let Err(e) = result {
@@ -136,18 +154,50 @@ fn pip(manifest: &Path, into: &Path) -> Result<()> {
 }
 
 /// `npm ci` (with a lock) or `npm install` of the production dependencies, on a copy of the
-/// manifest, so `node_modules` lands in the cache and not in the source folder.
+/// manifest, so `node_modules` lands in the cache and not in the source folder. AWS SDK
+/// packages the code imports undeclared are added to the copy (`^3`, the major version
+/// Lambda's runtimes include), which makes it an `npm install`.
 fn npm(target: &DepsTarget, into: &Path) -> Result<()> {
-    std::fs::copy(&target.manifest, into.join("package.json"))
-        .context("cannot copy package.json")?;
+    let mut manifest: serde_json::Value = match &target.manifest {
+        Some(m) => {
+            let text = std::fs::read(m).with_context(|| format!("cannot read {}", m.display()))?;
+            serde_json::from_slice(&text).with_context(|| format!("{} is not JSON", m.display()))?
+        }
+        None => serde_json::json!({ "name": "glassgate-deps", "private": true }),
+    };
+    if !target.aws_sdk.is_empty() {
+        let deps = manifest
+            .as_object_mut()
+            .context("package.json is not a JSON object")?
+            .entry("dependencies")
+            .or_insert_with(|| serde_json::json!({}));
+        if let Some(deps) = deps.as_object_mut() {
+            for p in &target.aws_sdk {
+                deps.insert(p.clone(), "^3".into());
+            }
+        }
+    }
+    std::fs::write(into.join("package.json"), manifest.to_string())
+        .context("cannot write package.json")?;
     let verb = match &target.lock {
-        Some(lock) => {
+        Some(lock) if target.aws_sdk.is_empty() => {
             std::fs::copy(lock, into.join("package-lock.json"))
                 .context("cannot copy package-lock.json")?;
             "ci"
         }
+        Some(lock) => {
+            // The lock pins what it knows; install adds the SDK packages beside it.
+            std::fs::copy(lock, into.join("package-lock.json"))
+                .context("cannot copy package-lock.json")?;
+            "install"
+        }
         None => "install",
     };
+    let shown = target
+        .manifest
+        .as_ref()
+        .map(|m| m.display().to_string())
+        .unwrap_or_else(|| target.aws_sdk.join(" "));
     run(Command::new("npm")
         .args([
             verb,
@@ -157,7 +207,7 @@ fn npm(target: &DepsTarget, into: &Path) -> Result<()> {
             "--loglevel=error",
         ])
         .current_dir(into))
-    .with_context(|| format!("npm {verb} for {}", target.manifest.display()))
+    .with_context(|| format!("npm {verb} for {shown}"))
 }
 
 fn run(cmd: &mut Command) -> Result<()> {

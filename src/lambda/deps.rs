@@ -17,6 +17,24 @@ pub fn uninstalled(f: &Function) -> Option<String> {
     }
     let dir = &f.code_dir;
     if f.runtime.starts_with("nodejs") {
+        let sdk = crate::template::code::undeclared_aws_sdk(dir);
+        let declared: Vec<String> = std::fs::read_to_string(dir.join("package.json"))
+            .ok()
+            .and_then(|m| serde_json::from_str::<serde_json::Value>(&m).ok())
+            .and_then(|v| {
+                v["dependencies"]
+                    .as_object()
+                    .map(|d| d.keys().cloned().collect())
+            })
+            .unwrap_or_default();
+        let sdk: Vec<String> = sdk.into_iter().filter(|p| !declared.contains(p)).collect();
+        if !sdk.is_empty() {
+            return Some(format!(
+                "function {} imports {}, part of the AWS SDK v3 that Lambda's Node.js runtimes include and a local Node does not: `glassgate build` installs it into glassgate's cache (the code folder is not touched)",
+                f.logical_id,
+                sdk.join(", ")
+            ));
+        }
         let manifest = std::fs::read_to_string(dir.join("package.json")).ok()?;
         let json: serde_json::Value = serde_json::from_str(&manifest).ok()?;
         let count = json["dependencies"].as_object().map_or(0, |d| d.len());
@@ -58,7 +76,7 @@ pub fn missing_module_hint(f: &Function, message: &str) -> Option<String> {
     if module.starts_with("@aws-sdk/") {
         let package = module.split('/').take(2).collect::<Vec<_>>().join("/");
         return Some(format!(
-            "{package} is part of the AWS SDK v3 that Lambda's Node.js runtimes include; locally it must be installed: npm install {package} in {} (a devDependency keeps it out of the deployment)",
+            "{package} is part of the AWS SDK v3 that Lambda's Node.js runtimes include; locally it must be installed: run `glassgate build` (it installs the SDK packages the code imports into glassgate's cache), or npm install {package} in {} (a devDependency keeps it out of the deployment)",
             dir.display()
         ));
     }

@@ -90,9 +90,9 @@ pub fn inline(cache: &Path, code: &str, runtime: &str) -> Result<Option<PathBuf>
 }
 
 /// What installs a function's dependencies, and the folder `glassgate build` installs them
-/// into: `cache/deps/{python|node}-{hash}`, the hash over the runtime and the manifest (and
-/// `package-lock.json`), so an edit of the manifest makes a new folder. `None` when the
-/// function declares no dependencies.
+/// into: `cache/deps/{python|node}-{hash}`, the hash over the runtime, the manifest (and
+/// `package-lock.json`) and the AWS SDK packages the code imports undeclared, so an edit of
+/// any makes a new folder. `None` when the function needs nothing installed.
 pub fn deps_target(cache: &Path, runtime: &str, code_dir: &Path) -> Option<DepsTarget> {
     let (kind, manifest) = if runtime.starts_with("python") {
         ("python", code_dir.join("requirements.txt"))
@@ -101,35 +101,51 @@ pub fn deps_target(cache: &Path, runtime: &str, code_dir: &Path) -> Option<DepsT
     } else {
         return None;
     };
-    let text = std::fs::read(&manifest).ok()?;
-    let declares = if kind == "python" {
-        String::from_utf8_lossy(&text).lines().any(|l| {
-            let l = l.trim();
-            !l.is_empty() && !l.starts_with('#')
-        })
-    } else {
-        serde_json::from_slice::<serde_json::Value>(&text)
-            .ok()
-            .and_then(|v| v.get("dependencies")?.as_object().map(|d| !d.is_empty()))
-            .unwrap_or(false)
+    let text = std::fs::read(&manifest).ok();
+    let (declares, aws_sdk) = match (kind, &text) {
+        ("python", Some(text)) => (
+            String::from_utf8_lossy(text).lines().any(|l| {
+                let l = l.trim();
+                !l.is_empty() && !l.starts_with('#')
+            }),
+            Vec::new(),
+        ),
+        ("python", None) => return None,
+        _ => {
+            let declared = text
+                .as_deref()
+                .and_then(|t| serde_json::from_slice::<serde_json::Value>(t).ok())
+                .and_then(|v| v.get("dependencies")?.as_object().cloned())
+                .unwrap_or_default();
+            let sdk: Vec<String> = undeclared_aws_sdk(code_dir)
+                .into_iter()
+                .filter(|p| !declared.contains_key(p))
+                .collect();
+            (!declared.is_empty(), sdk)
+        }
     };
-    if !declares {
+    if !declares && aws_sdk.is_empty() {
         return None;
     }
     let lock = code_dir.join("package-lock.json");
     let mut key = format!("{kind}\0{runtime}\0").into_bytes();
-    key.extend_from_slice(&text);
+    key.extend_from_slice(text.as_deref().unwrap_or_default());
     if kind == "node"
         && let Ok(l) = std::fs::read(&lock)
     {
         key.push(0);
         key.extend_from_slice(&l);
     }
+    for p in &aws_sdk {
+        key.push(0);
+        key.extend_from_slice(p.as_bytes());
+    }
     let folder = cache.join("deps").join(format!("{kind}-{}", hex(&key)));
     Some(DepsTarget {
         kind,
-        manifest,
-        lock: (kind == "node" && lock.is_file()).then_some(lock),
+        manifest: declares.then_some(manifest),
+        lock: (kind == "node" && declares && lock.is_file()).then_some(lock),
+        aws_sdk,
         folder,
     })
 }
@@ -139,12 +155,80 @@ pub fn deps_target(cache: &Path, runtime: &str, code_dir: &Path) -> Option<DepsT
 pub struct DepsTarget {
     /// `python` (pip) or `node` (npm).
     pub kind: &'static str,
-    /// `requirements.txt` or `package.json`.
-    pub manifest: PathBuf,
+    /// `requirements.txt` or `package.json`, when it declares dependencies.
+    pub manifest: Option<PathBuf>,
     /// `package-lock.json` beside a `package.json`, when there is one.
     pub lock: Option<PathBuf>,
+    /// AWS SDK v3 packages (`@aws-sdk/...`) the Node code imports without declaring them:
+    /// Lambda's Node.js runtimes include the SDK, a local Node does not.
+    pub aws_sdk: Vec<String>,
     /// The cache folder they are installed into (present once installed).
     pub folder: PathBuf,
+}
+
+/// Most files and bytes `undeclared_aws_sdk` reads: a handler folder is small, and a folder
+/// that is not (a whole repository as `CodeUri`) must not slow every start.
+const SCAN_FILES: usize = 400;
+const SCAN_BYTES: u64 = 4 << 20;
+
+/// The `@aws-sdk/*` packages named in quotes in a Node function's sources (`import ... from
+/// '@aws-sdk/client-s3'`, `require("@aws-sdk/lib-dynamodb")`), outside `node_modules`, and
+/// not already installed in the folder's own `node_modules`; sorted.
+pub fn undeclared_aws_sdk(code_dir: &Path) -> Vec<String> {
+    let mut found = std::collections::BTreeSet::new();
+    let (mut files, mut bytes) = (0usize, 0u64);
+    let mut stack = vec![code_dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            let Ok(ty) = entry.file_type() else { continue };
+            if ty.is_dir() {
+                if name != "node_modules" && !name.starts_with('.') {
+                    stack.push(entry.path());
+                }
+                continue;
+            }
+            let source = [".js", ".mjs", ".cjs", ".ts", ".mts", ".cts"]
+                .iter()
+                .any(|e| name.ends_with(e));
+            if !source || files >= SCAN_FILES || bytes >= SCAN_BYTES {
+                continue;
+            }
+            let Ok(text) = std::fs::read(entry.path()) else {
+                continue;
+            };
+            files += 1;
+            bytes += text.len() as u64;
+            for at in memchr::memmem::find_iter(&text, b"@aws-sdk/") {
+                if !at
+                    .checked_sub(1)
+                    .is_some_and(|q| matches!(text[q], b'\'' | b'"' | b'`'))
+                {
+                    continue;
+                }
+                let rest = &text[at + "@aws-sdk/".len()..];
+                let len = rest
+                    .iter()
+                    .take_while(|b| {
+                        b.is_ascii_lowercase()
+                            || b.is_ascii_digit()
+                            || matches!(b, b'-' | b'.' | b'_')
+                    })
+                    .count();
+                if len > 0 {
+                    let package = format!("@aws-sdk/{}", String::from_utf8_lossy(&rest[..len]));
+                    if !code_dir.join("node_modules").join(&package).is_dir() {
+                        found.insert(package);
+                    }
+                }
+            }
+        }
+    }
+    found.into_iter().collect()
 }
 
 fn hex(key: &[u8]) -> String {
@@ -192,6 +276,42 @@ fn cached(
 mod tests {
     use super::*;
     use std::io::Write;
+
+    #[test]
+    fn aws_sdk_imports_are_found_in_quoted_specifiers_outside_node_modules() {
+        let code = tempfile::tempdir().unwrap();
+        let dir = code.path();
+        std::fs::write(
+            dir.join("app.mjs"),
+            "import { S3Client } from '@aws-sdk/client-s3';\nconst d = await import(\"@aws-sdk/lib-dynamodb\");\n// see @aws-sdk/docs for more\n",
+        )
+        .unwrap();
+        std::fs::create_dir_all(dir.join("lib")).unwrap();
+        std::fs::write(dir.join("lib/util.cjs"), "require(`@aws-sdk/client-s3`)").unwrap();
+        std::fs::create_dir_all(dir.join("node_modules/x")).unwrap();
+        std::fs::write(
+            dir.join("node_modules/x/i.js"),
+            "require('@aws-sdk/client-sqs')",
+        )
+        .unwrap();
+        assert_eq!(
+            undeclared_aws_sdk(dir),
+            ["@aws-sdk/client-s3", "@aws-sdk/lib-dynamodb"]
+        );
+        // Installed in the folder's own node_modules: nothing to provide.
+        std::fs::create_dir_all(dir.join("node_modules/@aws-sdk/client-s3")).unwrap();
+        assert_eq!(undeclared_aws_sdk(dir), ["@aws-sdk/lib-dynamodb"]);
+        // A declared one is the project's own; the target installs the rest.
+        std::fs::write(
+            dir.join("package.json"),
+            r#"{"dependencies": {"@aws-sdk/lib-dynamodb": "^3.500.0"}}"#,
+        )
+        .unwrap();
+        let cache = tempfile::tempdir().unwrap();
+        let t = deps_target(cache.path(), "nodejs20.x", dir).unwrap();
+        assert!(t.aws_sdk.is_empty(), "{t:?}");
+        assert!(t.manifest.is_some());
+    }
 
     #[test]
     fn a_zip_is_unpacked_once_and_a_single_file_kept_alone() {

@@ -314,7 +314,8 @@ fn registries_reachable() -> bool {
 
 /// `glassgate build` installs declared dependencies with the real pip and npm into the cache
 /// (never into the source folders), an unchanged project installs nothing, and `serve` finds
-/// them: Python imports, Node `require` (NODE_PATH) and Node `import` (the resolve hook).
+/// them: Python imports, Node `require` (NODE_PATH) and Node `import` (the resolve hook), and
+/// the AWS SDK packages a Node handler imports without declaring them.
 #[tokio::test]
 async fn build_installs_dependencies_that_serve_then_finds() {
     if !registries_reachable() && std::env::var_os("CI").is_none() {
@@ -339,14 +340,19 @@ async fn build_installs_dependencies_that_serve_then_finds() {
         text
     };
     let first = build(dir.path());
-    assert_eq!(first.matches("installing").count(), 2, "{first}");
+    assert_eq!(first.matches("installing").count(), 3, "{first}");
+    // The AWS SDK that Lambda's Node.js runtimes include, imported without a package.json.
+    assert!(
+        first.contains("SdkFunction: installing @aws-sdk/types (imported, not declared"),
+        "{first}"
+    );
     assert!(
         first.contains("PyFunction: installing") && first.contains("with pip"),
         "{first}"
     );
     assert!(first.contains("with npm"), "{first}");
     let again = build(dir.path());
-    assert_eq!(again.matches("up to date").count(), 3, "{again}");
+    assert_eq!(again.matches("up to date").count(), 4, "{again}");
     assert!(!again.contains("installing"), "{again}");
     // The source folders are as they were.
     assert!(!dir.path().join("node/node_modules").exists());
@@ -363,6 +369,7 @@ async fn build_installs_dependencies_that_serve_then_finds() {
         ("/py", "six 1.16.0"),
         ("/esm", "esm true"),
         ("/cjs", "cjs false"),
+        ("/sdk", "sdk object"),
     ] {
         let r = gw.request("GET", path, &[], "").await;
         assert_eq!(r.status, 200, "{path}: {}", r.text());
