@@ -72,7 +72,8 @@ async fn a_java_function_does_not_stop_the_python_ones() {
 }
 
 /// A parameter without a Default and a null value in the environment are empty (as SAM CLI
-/// passes them, with a warning), and an OpenAPI uri naming `${Fn.Alias}` reaches the function.
+/// passes them, with a warning), an OpenAPI uri naming `${Fn.Alias}` reaches the function, and
+/// so do uris naming a function by its FunctionName (hand-written, and built with Sub).
 #[tokio::test]
 async fn unresolvable_environment_values_are_empty_and_aliases_resolve() {
     let gw = serve("params-and-aliases", &[]);
@@ -92,6 +93,13 @@ async fn unresolvable_environment_values_are_empty_and_aliases_resolve() {
         "{}",
         gw.stdout_banner
     );
+    // OpenAPI integrations that name a function by its FunctionName, in a hand-written ARN
+    // and in one built with Sub.
+    for (path, function) in [("/named", "orders-service"), ("/named-sub", "orders-dev")] {
+        let r = gw.request("GET", path, &[], "").await;
+        assert_eq!(r.status, 200, "{path}: {}", r.text());
+        assert_eq!(r.json()["AWS_LAMBDA_FUNCTION_NAME"], function, "{path}");
+    }
 }
 
 /// A Lambda non-proxy integration (`type: aws`) is not answered as a proxy integration, even
