@@ -2,7 +2,7 @@
 //! `Auth`, `TimeoutInMillis`), `HttpApi` events are read by `http_api.rs`; and `add_route`,
 //! the registration of SAM events, HttpApi events and both CloudFormation forms, which refuses
 //! a route declared twice and path levels whose variables disagree (OpenAPI definitions' routes
-//! join in `openapi::openapi_finish`, where the definition wins).
+//! join in `openapi::openapi_finish`, under the routes declared elsewhere).
 
 use serde_json::{Map, Value};
 
