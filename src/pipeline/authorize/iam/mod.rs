@@ -1,14 +1,15 @@
-//! `AWS_IAM` authorization: the request's SigV4 signature (the `Authorization` header form)
-//! checked as API Gateway checks it, against the credentials glassgate knows
-//! (`credentials.rs`). IAM policies are not evaluated: a correctly signed request of a known
-//! key is allowed, which the route table says.
+//! `AWS_IAM` authorization: the request's SigV4 signature (in the `Authorization` header, or
+//! in the query string of a presigned URL) checked as API Gateway checks it, against the
+//! credentials glassgate knows (`credentials.rs`). IAM policies are not evaluated: a correctly
+//! signed request of a known key is allowed, which the route table says.
 //!
-//! Order: no `Authorization` header -> `Missing Authentication Token`; a header that is not a
-//! complete SigV4 header -> `IncompleteSignatureException` naming what is missing; a credential
-//! scope of another service or region; a date more than 5 minutes off; an unknown access key
-//! or a wrong session token -> `The security token included in the request is invalid.`; a
-//! signature that does not match -> `InvalidSignatureException` with the canonical request and
-//! string to sign AWS expected (docs/iam-authorization.md has the sources).
+//! Order: no `Authorization` header and no presigned query -> `Missing Authentication Token`;
+//! a header (or query) that is not a complete SigV4 signature -> `IncompleteSignatureException`
+//! naming what is missing; a credential scope of another service or region; a date more than
+//! 5 minutes off (a presigned URL: past its `X-Amz-Expires`); an unknown access key or a wrong
+//! session token -> `The security token included in the request is invalid.`; a signature
+//! that does not match -> `InvalidSignatureException` with the canonical request and string to
+//! sign AWS expected (docs/iam-authorization.md has the sources).
 
 pub mod credentials;
 pub mod sigv4;
@@ -48,11 +49,141 @@ impl Refusal {
     }
 }
 
-/// The parsed `Authorization` header.
-struct Header<'a> {
-    credential: &'a str,
-    signed_headers: &'a str,
-    signature: &'a str,
+/// What a request's signature is made of, from its `Authorization` header or, for a presigned
+/// URL, its query string.
+struct Signed {
+    credential: String,
+    signed_headers: String,
+    signature: String,
+    /// `X-Amz-Date` (or `Date`).
+    amz_date: String,
+    /// `X-Amz-Security-Token`, empty when absent.
+    token: String,
+    /// The query string the canonical request is built from (a presigned URL's without its
+    /// `X-Amz-Signature`).
+    query: Option<String>,
+    /// A presigned URL's `X-Amz-Expires`.
+    expires: Option<i64>,
+}
+
+/// The signature of the header form.
+fn from_header(req: &GatewayRequest, value: &str) -> Result<Signed, Refusal> {
+    let date = req
+        .header("x-amz-date")
+        .or_else(|| req.header("date"))
+        .filter(|d| !d.is_empty());
+    let (credential, signed_headers, signature) = parse_header(value, date.is_some())?;
+    let got = value.split_whitespace().next().unwrap_or_default();
+    if got != sigv4::ALGORITHM {
+        return Err(Refusal::new(
+            Cause::IamSignatureIncomplete,
+            format!("Unsupported AWS 'algorithm': '{got}'"),
+            format!(
+                "the Authorization header's algorithm is {got:?}; SigV4 requests say {}",
+                sigv4::ALGORITHM
+            ),
+        ));
+    }
+    Ok(Signed {
+        credential: credential.to_owned(),
+        signed_headers: signed_headers.to_owned(),
+        signature: signature.to_owned(),
+        amz_date: date.unwrap_or_default().to_owned(),
+        token: req
+            .header("x-amz-security-token")
+            .unwrap_or_default()
+            .to_owned(),
+        query: req.query.clone(),
+        expires: None,
+    })
+}
+
+/// Whether a raw query string has a parameter.
+fn has_param(query: &str, name: &str) -> bool {
+    query
+        .split('&')
+        .any(|p| p.split_once('=').map_or(p, |(k, _)| k) == name)
+}
+
+/// The longest a presigned URL may be valid: 7 days.
+const MAX_EXPIRES: i64 = 604_800;
+
+/// The signature of a presigned URL: `X-Amz-Algorithm`, `X-Amz-Credential`, `X-Amz-Date`,
+/// `X-Amz-Expires`, `X-Amz-SignedHeaders` and `X-Amz-Signature` in the query string.
+fn from_query(query: &str) -> Result<Signed, Refusal> {
+    let mut params = std::collections::HashMap::new();
+    let mut rest = Vec::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        if k == "X-Amz-Signature" {
+            params.insert(k, sigv4::decode(v));
+            continue;
+        }
+        if k.starts_with("X-Amz-") {
+            params.insert(k, sigv4::decode(v));
+        }
+        rest.push(pair);
+    }
+    let required = [
+        "X-Amz-Algorithm",
+        "X-Amz-Credential",
+        "X-Amz-Signature",
+        "X-Amz-Date",
+        "X-Amz-SignedHeaders",
+        "X-Amz-Expires",
+    ];
+    if required.iter().any(|k| !params.contains_key(k)) {
+        let missing: Vec<&str> = required
+            .iter()
+            .copied()
+            .filter(|k| !params.contains_key(k))
+            .collect();
+        return Err(Refusal::new(
+            Cause::IamSignatureIncomplete,
+            "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.",
+            format!("the presigned URL lacks {}", missing.join(", ")),
+        ));
+    }
+    let algorithm = &params["X-Amz-Algorithm"];
+    if algorithm != sigv4::ALGORITHM {
+        return Err(Refusal::new(
+            Cause::IamSignatureIncomplete,
+            format!("Unsupported AWS 'algorithm': '{algorithm}'"),
+            format!(
+                "X-Amz-Algorithm is {algorithm:?}; SigV4 requests say {}",
+                sigv4::ALGORITHM
+            ),
+        ));
+    }
+    let expires = params["X-Amz-Expires"]
+        .parse::<i64>()
+        .ok()
+        .filter(|e| (1..=MAX_EXPIRES).contains(e));
+    let Some(expires) = expires else {
+        return Err(Refusal::new(
+            Cause::IamSignatureIncomplete,
+            format!(
+                "X-Amz-Expires must be a number of seconds from 1 to {MAX_EXPIRES}, got '{}'",
+                params["X-Amz-Expires"]
+            ),
+            format!(
+                "X-Amz-Expires {:?} is not 1 to {MAX_EXPIRES} seconds",
+                params["X-Amz-Expires"]
+            ),
+        ));
+    };
+    Ok(Signed {
+        credential: params["X-Amz-Credential"].clone(),
+        signed_headers: params["X-Amz-SignedHeaders"].clone(),
+        signature: params["X-Amz-Signature"].clone(),
+        amz_date: params["X-Amz-Date"].clone(),
+        token: params
+            .get("X-Amz-Security-Token")
+            .cloned()
+            .unwrap_or_default(),
+        query: Some(rest.join("&")),
+        expires: Some(expires),
+    })
 }
 
 /// Check a request's signature.
@@ -65,37 +196,23 @@ pub fn verify(
     region: &str,
     now: OffsetDateTime,
 ) -> Result<Caller, Refusal> {
-    let Some(value) = req.header("authorization").filter(|v| !v.is_empty()) else {
-        let presigned = req
+    let h = match req.header("authorization").filter(|v| !v.is_empty()) {
+        Some(value) => from_header(req, value)?,
+        None => match req
             .query
             .as_deref()
-            .is_some_and(|q| q.contains("X-Amz-Signature="));
-        return Err(Refusal::new(
-            Cause::IamSignatureMissing,
-            "Missing Authentication Token",
-            if presigned {
-                "the request has no Authorization header; its signature is in the query string (a presigned URL), which glassgate does not check yet, so it is refused"
-            } else {
-                "the request has no Authorization header, so it carries no SigV4 signature"
-            },
-        ));
+            .filter(|q| has_param(q, "X-Amz-Algorithm"))
+        {
+            Some(query) => from_query(query)?,
+            None => {
+                return Err(Refusal::new(
+                    Cause::IamSignatureMissing,
+                    "Missing Authentication Token",
+                    "the request has no Authorization header and no X-Amz-Signature in its query string, so it carries no SigV4 signature",
+                ));
+            }
+        },
     };
-    let date_header = req
-        .header("x-amz-date")
-        .or_else(|| req.header("date"))
-        .filter(|d| !d.is_empty());
-    let h = parse_header(value, date_header.is_some())?;
-    let got = value.split_whitespace().next().unwrap_or_default();
-    if got != sigv4::ALGORITHM {
-        return Err(Refusal::new(
-            Cause::IamSignatureIncomplete,
-            format!("Unsupported AWS 'algorithm': '{got}'"),
-            format!(
-                "the Authorization header's algorithm is {got:?}; SigV4 requests say {}",
-                sigv4::ALGORITHM
-            ),
-        ));
-    }
     // Credential=AKID/20150830/us-east-1/execute-api/aws4_request
     let scope: Vec<&str> = h.credential.split('/').collect();
     let [access_key, date, cred_region, service, terminator] = scope[..] else {
@@ -150,7 +267,7 @@ pub fn verify(
             format!("SignedHeaders={} does not include host", h.signed_headers),
         ));
     }
-    let amz_date = date_header.unwrap_or_default();
+    let amz_date = h.amz_date.as_str();
     let Some(signed_at) = parse_amz_date(amz_date) else {
         return Err(Refusal::new(
             Cause::IamSignatureIncomplete,
@@ -172,7 +289,24 @@ pub fn verify(
     }
     let skew = time::Duration::minutes(SKEW_MINUTES);
     let fmt = |t: OffsetDateTime| basic(t);
-    if signed_at < now - skew {
+    if let Some(expires) = h.expires {
+        // A presigned URL is good for its X-Amz-Expires seconds.
+        let lifetime = time::Duration::seconds(expires);
+        if signed_at + lifetime < now {
+            return Err(Refusal::new(
+                Cause::IamSignatureExpired,
+                format!(
+                    "Signature expired: {amz_date} is now earlier than {} ({} - {expires} sec.)",
+                    fmt(now - lifetime),
+                    fmt(now)
+                ),
+                format!(
+                    "the presigned URL was signed at {amz_date} for {expires} s (X-Amz-Expires), which have passed by this machine's clock ({})",
+                    fmt(now)
+                ),
+            ));
+        }
+    } else if signed_at < now - skew {
         return Err(Refusal::new(
             Cause::IamSignatureExpired,
             format!(
@@ -219,7 +353,7 @@ pub fn verify(
             },
         ));
     };
-    let token = req.header("x-amz-security-token").unwrap_or_default();
+    let token = h.token.as_str();
     match &cred.session_token {
         Some(t) if t != token => {
             return Err(Refusal::new(
@@ -241,7 +375,7 @@ pub fn verify(
     let canonical = sigv4::canonical_request(&sigv4::Parts {
         method: &req.method,
         path: &req.path,
-        query: req.query.as_deref(),
+        query: h.query.as_deref(),
         headers: &req.headers,
         signed_headers: &signed,
         body: &req.body,
@@ -249,7 +383,7 @@ pub fn verify(
     let scope = format!("{date}/{cred_region}/{service}/{terminator}");
     let to_sign = sigv4::string_to_sign(amz_date, &scope, &canonical);
     let expected = sigv4::signature(&cred.secret, date, cred_region, service, &to_sign);
-    if !sigv4::same_signature(&expected, h.signature) {
+    if !sigv4::same_signature(&expected, &h.signature) {
         return Err(Refusal::new(
             Cause::IamSignatureMismatch,
             format!(
@@ -271,7 +405,7 @@ pub fn verify(
 
 /// Parse `AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`, refusing as AWS
 /// does what is not `key=value` pairs or lacks one of the three (or a date).
-fn parse_header(value: &str, has_date: bool) -> Result<Header<'_>, Refusal> {
+fn parse_header(value: &str, has_date: bool) -> Result<(&str, &str, &str), Refusal> {
     let params = value.split_once(' ').map(|(_, rest)| rest).unwrap_or("");
     let (mut credential, mut signed_headers, mut signature) = (None, None, None);
     for pair in params.split(',').map(str::trim).filter(|p| !p.is_empty()) {
@@ -311,11 +445,9 @@ fn parse_header(value: &str, has_date: bool) -> Result<Header<'_>, Refusal> {
         );
     }
     match (credential, signed_headers, signature) {
-        (Some(credential), Some(signed_headers), Some(signature)) if has_date => Ok(Header {
-            credential,
-            signed_headers,
-            signature,
-        }),
+        (Some(credential), Some(signed_headers), Some(signature)) if has_date => {
+            Ok((credential, signed_headers, signature))
+        }
         _ => Err(Refusal::new(
             Cause::IamSignatureIncomplete,
             format!("{} Authorization={value}", missing.join(" ")),
@@ -433,6 +565,26 @@ mod tests {
         assert_eq!(
             r.message,
             "Signature expired: 20150830T122000Z is now earlier than 20150830T123100Z (20150830T123600Z - 5 min.)"
+        );
+    }
+
+    #[test]
+    fn a_presigned_url_expires_after_its_seconds_and_needs_every_parameter() {
+        let mut req = request(&[("Host", "h")]);
+        req.query = Some("X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKID%2F20150830%2Fus-east-1%2Fexecute-api%2Faws4_request&X-Amz-Date=20150830T123000Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host&X-Amz-Signature=00".into());
+        let r = verify(&req, &Credentials::default(), "us-east-1", now()).expect_err("refused");
+        assert_eq!(r.cause, Cause::IamSignatureExpired);
+        assert_eq!(
+            r.message,
+            "Signature expired: 20150830T123000Z is now earlier than 20150830T123500Z (20150830T123600Z - 60 sec.)"
+        );
+        req.query = Some("X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=00".into());
+        let r = verify(&req, &Credentials::default(), "us-east-1", now()).expect_err("refused");
+        assert_eq!(r.cause, Cause::IamSignatureIncomplete);
+        assert!(
+            r.detail.contains("X-Amz-Credential, X-Amz-Date"),
+            "{}",
+            r.detail
         );
     }
 

@@ -159,7 +159,7 @@ fn encode(text: &str, keep_slash: bool) -> String {
 }
 
 /// Percent-decoding; a `%` not followed by two hex digits stays as it is.
-fn decode(text: &str) -> String {
+pub fn decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
