@@ -269,6 +269,13 @@ pub fn describe(model: &Model) -> String {
                     };
                     out.push_str(&format!("{function} ({runtime}{payload})"));
                 }
+                Integration::HttpProxy(h) => {
+                    out.push_str(&format!(
+                        "HTTP_PROXY {} {}",
+                        h.method.as_deref().unwrap_or("ANY"),
+                        h.uri
+                    ));
+                }
                 Integration::NotEmulated { kind } => {
                     out.push_str(&format!(
                         "integration type {kind} (not emulated: answers 500)"

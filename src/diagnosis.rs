@@ -216,6 +216,16 @@ pub fn diagnose(trace: &Trace) -> Option<Diagnosis> {
             ),
             iam_steps(f.cause),
         ),
+        Cause::UpstreamUnreachable
+        | Cause::UpstreamTimeout
+        | Cause::UpstreamTls
+        | Cause::UpstreamBroken => (
+            format!(
+                "{status} came from the HTTP_PROXY integration, not from your service: {}; the request was authorized and routed.",
+                f.detail
+            ),
+            upstream_steps(f.cause),
+        ),
         Cause::HandlerError => (
             format!("{status} came from your backend: {}.", f.detail),
             vec!["read the handler's output above for the exception".into()],
@@ -288,6 +298,26 @@ pub fn diagnose(trace: &Trace) -> Option<Diagnosis> {
         summary,
         next_steps: steps,
     })
+}
+
+/// What to try for each failure of an HTTP upstream.
+fn upstream_steps(cause: Cause) -> Vec<String> {
+    let steps: &[&str] = match cause {
+        Cause::UpstreamUnreachable => &[
+            "start the service, or fix the integration's uri (host, port, scheme): it is the whole URL on REST, the base of the path on an HTTP API's $default route",
+        ],
+        Cause::UpstreamTimeout => &[
+            "the service answered slower than the integration's TimeoutInMillis (29 s on REST, 30 s on HTTP APIs by default): make it faster, or raise the timeout",
+        ],
+        Cause::UpstreamTls => &[
+            "the service's certificate is not trusted here, or it does not speak TLS: use http:// for a plain service, or give it a certificate this machine trusts",
+        ],
+        Cause::UpstreamBroken => &[
+            "the service closed the connection or answered with broken HTTP: look at its own log for this request",
+        ],
+        _ => &[],
+    };
+    steps.iter().map(|s| (*s).to_owned()).collect()
 }
 
 /// What to try for each AWS_IAM refusal.

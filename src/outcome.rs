@@ -137,6 +137,14 @@ pub enum Cause {
     AuthorizerRuntimeUnsupported,
     /// The integration timeout (29 s default, `TimeoutInMillis`) passed first.
     IntegrationTimeout,
+    /// An `HTTP_PROXY` upstream cannot be reached (refused, no such host, a bad URL).
+    UpstreamUnreachable,
+    /// An `HTTP_PROXY` upstream did not answer within the integration timeout.
+    UpstreamTimeout,
+    /// The TLS handshake with an `HTTP_PROXY` upstream failed.
+    UpstreamTls,
+    /// An `HTTP_PROXY` upstream broke the exchange (closed mid-response, bad HTTP).
+    UpstreamBroken,
     /// The route's integration type is not emulated by glassgate (non-proxy Lambda, HTTP,
     /// MOCK); the route answers 500 rather than a stand-in.
     IntegrationNotEmulated,
@@ -153,7 +161,7 @@ pub enum Cause {
 
 impl Cause {
     /// Every cause.
-    pub const ALL: [Cause; 42] = [
+    pub const ALL: [Cause; 46] = [
         Cause::NoRoute,
         Cause::IdentityMissing,
         Cause::IdentityInvalid,
@@ -191,6 +199,10 @@ impl Cause {
         Cause::RuntimeUnsupported,
         Cause::AuthorizerRuntimeUnsupported,
         Cause::IntegrationTimeout,
+        Cause::UpstreamUnreachable,
+        Cause::UpstreamTimeout,
+        Cause::UpstreamTls,
+        Cause::UpstreamBroken,
         Cause::IntegrationNotEmulated,
         Cause::RequestTooLarge,
         Cause::AuthorizerPermission,
@@ -244,6 +256,10 @@ impl Cause {
             Cause::AuthorizerRuntimeUnsupported => "authorizer-runtime-unsupported",
             Cause::IntegrationTimeout => "integration-timeout",
             Cause::IntegrationNotEmulated => "integration-not-emulated",
+            Cause::UpstreamUnreachable => "upstream-unreachable",
+            Cause::UpstreamTimeout => "upstream-timeout",
+            Cause::UpstreamTls => "upstream-tls",
+            Cause::UpstreamBroken => "upstream-broken",
             Cause::RequestTooLarge => "request-too-large",
             Cause::AuthorizerPermission => "authorizer-permission",
             Cause::IntegrationPermission => "integration-permission",
@@ -292,6 +308,10 @@ impl Cause {
             | Cause::MalformedProxyResponse
             | Cause::RuntimeUnsupported => Layer::Backend,
             Cause::IntegrationTimeout
+            | Cause::UpstreamUnreachable
+            | Cause::UpstreamTimeout
+            | Cause::UpstreamTls
+            | Cause::UpstreamBroken
             | Cause::IntegrationPermission
             | Cause::Throttled
             | Cause::IntegrationNotEmulated => Layer::Integration,

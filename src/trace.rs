@@ -173,6 +173,9 @@ pub struct Trace {
     pub authorizer: Option<AuthorizerFacts>,
     /// The Lambda invocation, if one ran.
     pub invocation: Option<InvocationFacts>,
+    /// The upstream exchange of an `HTTP_PROXY` integration, if one was attempted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upstream: Option<UpstreamFacts>,
     /// Final status code.
     pub status: u16,
     /// Why it failed, if it did.
@@ -188,6 +191,24 @@ pub struct Trace {
     pub access_log: Option<String>,
     #[serde(skip)]
     start: Option<Instant>,
+}
+
+/// What an `HTTP_PROXY` integration sent and got.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpstreamFacts {
+    /// The method sent.
+    pub method: String,
+    /// The URL sent to.
+    pub url: String,
+    /// The upstream's status, when it answered.
+    pub status: Option<u16>,
+    /// Until the response headers arrived (connect included), in ms.
+    pub first_byte_ms: Option<f64>,
+    /// The whole exchange, in ms.
+    pub total_ms: f64,
+    /// The response body's size.
+    pub response_bytes: usize,
 }
 
 fn ms(d: Duration) -> f64 {
@@ -217,6 +238,7 @@ impl Trace {
             stages: Vec::new(),
             authorizer: None,
             invocation: None,
+            upstream: None,
             status: 0,
             failure: None,
             latency_ms: 0.0,

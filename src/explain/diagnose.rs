@@ -556,6 +556,15 @@ fn explain(c: Cause, status: u16, n: &Notes) -> (String, Vec<String>) {
             format!("{head}: the JWT authorizer refused the token; the backend never ran."),
             s(&["read the www-authenticate header of the response for the reason"]),
         ),
+        Cause::UpstreamUnreachable
+        | Cause::UpstreamTimeout
+        | Cause::UpstreamTls
+        | Cause::UpstreamBroken => (
+            format!(
+                "{head}: API Gateway could not complete the exchange with the HTTP endpoint of the integration; the service's own answer never arrived."
+            ),
+            s(&["check that the endpoint is up and answers within the integration timeout"]),
+        ),
         Cause::IamSignatureMissing
         | Cause::IamSignatureIncomplete
         | Cause::IamUnknownAccessKey

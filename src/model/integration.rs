@@ -15,8 +15,10 @@ pub enum Integration {
         /// `TimeoutInMillis` (default 29 s on REST APIs, 30 s on HTTP APIs).
         timeout: Duration,
     },
+    /// `HTTP_PROXY`: the request goes to an HTTP service, whose answer goes back as it is.
+    HttpProxy(Box<HttpProxy>),
     /// An integration type glassgate does not emulate yet (`AWS` Lambda non-proxy with mapping
-    /// templates, `HTTP`, `HTTP_PROXY`, `MOCK`): the route is served, and every request that
+    /// templates, `HTTP`, `MOCK`): the route is served, and every request that
     /// reaches the integration answers 500 with cause `integration-not-emulated`, never a
     /// stand-in of another type.
     NotEmulated {
@@ -30,7 +32,7 @@ impl Integration {
     pub fn function(&self) -> Option<&str> {
         match self {
             Integration::Lambda { function, .. } => Some(function),
-            Integration::NotEmulated { .. } => None,
+            Integration::HttpProxy(_) | Integration::NotEmulated { .. } => None,
         }
     }
 
@@ -38,7 +40,7 @@ impl Integration {
     pub fn payload(&self) -> Option<PayloadVersion> {
         match self {
             Integration::Lambda { payload, .. } => Some(*payload),
-            Integration::NotEmulated { .. } => None,
+            Integration::HttpProxy(_) | Integration::NotEmulated { .. } => None,
         }
     }
 
@@ -46,9 +48,27 @@ impl Integration {
     pub fn timeout(&self) -> Duration {
         match self {
             Integration::Lambda { timeout, .. } => *timeout,
+            Integration::HttpProxy(h) => h.timeout,
             Integration::NotEmulated { .. } => Duration::from_secs(29),
         }
     }
+}
+
+/// An `HTTP_PROXY` integration (aws-httpapi-semantics.md §5.1, §5.2).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpProxy {
+    /// The endpoint URL as the template writes it: `http(s)://host/path`, with `{name}`
+    /// placeholders filled from the request (REST: by `requestParameters`; HTTP APIs: the
+    /// route's path variables).
+    pub uri: String,
+    /// The method sent upstream; `None` for `ANY` (the request's own).
+    pub method: Option<String>,
+    /// `TimeoutInMillis` (29 s on REST APIs, 30 s on HTTP APIs by default).
+    pub timeout: Duration,
+    /// `requestParameters`, in template order: REST's `integration.request.{path|querystring|
+    /// header}.NAME` -> `method.request.*` / `context.*` / `'static'`, or an HTTP API's
+    /// `append|overwrite|remove:{header|querystring}.NAME` and `overwrite:path` -> a value.
+    pub request_parameters: Vec<(String, String)>,
 }
 
 /// The Lambda proxy payload format: the event's shape and the response contract.

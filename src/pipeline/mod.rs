@@ -38,6 +38,8 @@ pub struct Pipeline {
     router: Router,
     lambda: Arc<LambdaService>,
     authorizers: authorize::Authorizers,
+    /// The pooled client of `HTTP_PROXY` integrations, shared by every route.
+    upstream: reqwest::Client,
 }
 
 /// A model the pipeline cannot serve.
@@ -49,6 +51,9 @@ pub enum SetupError {
     /// An authorizer that cannot run.
     #[error(transparent)]
     Authorizer(#[from] authorize::AuthSetupError),
+    /// The HTTP client of `HTTP_PROXY` integrations cannot be built (its TLS backend).
+    #[error("the HTTP client of HTTP_PROXY integrations cannot start: {0}")]
+    Upstream(#[from] reqwest::Error),
 }
 
 /// Per-request switches.
@@ -236,6 +241,7 @@ impl Pipeline {
             router,
             lambda,
             authorizers,
+            upstream: integrate::http_proxy::client()?,
         })
     }
 
@@ -613,12 +619,44 @@ impl Pipeline {
                 payload,
                 timeout,
             } => (function, payload, timeout),
+            Integration::HttpProxy(spec) => {
+                let root = request::trace_root(&req.request_id, req.received_at);
+                let local_ip = std::net::IpAddr::from([127, 0, 0, 1]).to_string();
+                let up = integrate::http_proxy::Upstream {
+                    spec,
+                    flavor: api.flavor.kind(),
+                    api_id: &api.api_id,
+                    stage_variables: &api.stage_variables,
+                    path_params: &matched.path_params,
+                    default_route: route.key == crate::model::RouteKey::Default,
+                    authorizer: auth_ctx.as_ref(),
+                    trace_root: &root,
+                    local_ip: &local_ip,
+                };
+                let result =
+                    integrate::http_proxy::forward(&self.upstream, &up, req, redactor, &mut trace)
+                        .await;
+                return match result {
+                    Err(f) => {
+                        trace.stage(Stage::Integrate, began, f.cause.token());
+                        self.fail(trace, f, &rctx)
+                    }
+                    Ok(response) => {
+                        trace.stage(
+                            Stage::Integrate,
+                            began,
+                            format!("status {}", response.status),
+                        );
+                        self.completed(trace, response, Instant::now())
+                    }
+                };
+            }
             Integration::NotEmulated { kind } => {
                 trace.log("Execution failed due to configuration error: integration not emulated");
                 let f = Failure::new(
                     Cause::IntegrationNotEmulated,
                     format!(
-                        "the integration of {} is of type {kind}, which glassgate does not emulate yet (only Lambda proxy integrations, AWS_PROXY / aws_proxy); on AWS it would run",
+                        "the integration of {} is of type {kind}, which glassgate does not emulate yet (it runs Lambda proxy and HTTP_PROXY integrations); on AWS it would run",
                         route.key
                     ),
                 );
@@ -675,25 +713,30 @@ impl Pipeline {
                 trace.stage(Stage::Integrate, began, format!("status {}", proxy.status));
                 let began = Instant::now();
                 let response = respond::for_proxy(proxy, *version);
-                trace.log(integrate::quote_for_log(
-                    "Method response body after transformations: ",
-                    &response.body,
-                    None,
-                ));
-                trace.log(fmt_map(
-                    "Method response headers: ",
-                    response
-                        .headers
-                        .iter()
-                        .map(|(k, v)| (k.as_str(), v.as_str())),
-                ));
-                trace.log("Successfully completed execution");
-                trace.log(format!("Method completed with status: {}", response.status));
-                trace.stage(Stage::Respond, began, format!("status {}", response.status));
-                trace.finish(response.status, None);
-                Handled { response, trace }
+                self.completed(trace, response, began)
             }
         }
+    }
+
+    /// The end of a request its integration answered: the method response's log lines.
+    fn completed(&self, mut trace: Trace, response: GatewayResponse, began: Instant) -> Handled {
+        trace.log(integrate::quote_for_log(
+            "Method response body after transformations: ",
+            &response.body,
+            None,
+        ));
+        trace.log(fmt_map(
+            "Method response headers: ",
+            response
+                .headers
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str())),
+        ));
+        trace.log("Successfully completed execution");
+        trace.log(format!("Method completed with status: {}", response.status));
+        trace.stage(Stage::Respond, began, format!("status {}", response.status));
+        trace.finish(response.status, None);
+        Handled { response, trace }
     }
 
     /// The 204 an HTTP API's `CorsConfiguration` answers a preflight no route takes.

@@ -21,6 +21,7 @@ mod events;
 mod function;
 mod http_api;
 mod http_auth;
+mod http_proxy;
 mod layers;
 mod openapi;
 

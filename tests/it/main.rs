@@ -9,6 +9,7 @@ mod failures;
 mod golden;
 mod http_api;
 mod http_authorizers;
+mod http_proxy;
 mod iam;
 mod jwt;
 mod lifecycle;

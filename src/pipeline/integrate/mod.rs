@@ -6,6 +6,7 @@
 //! [`ProxyResponse`]. Error: a [`Failure`] of layer `backend`
 //! (the function failed or answered badly) or `integration` (the timeout passed first).
 
+pub mod http_proxy;
 pub mod proxy_response;
 pub mod proxy_response_v2;
 

@@ -59,6 +59,12 @@ pub(super) fn fixed(cause: Cause) -> (u16, &'static str) {
         | Cause::IntegrationNotEmulated => (500, INTERNAL),
         // Both observed: the integration timeout after ~30 s, throttling at once.
         Cause::IntegrationTimeout | Cause::Throttled => (503, UNAVAILABLE),
+        // An HTTP upstream's failures (§5.1): 500, and 504 for one slower than the timeout
+        // (its body unverified, written in HTTP APIs' style).
+        Cause::UpstreamUnreachable | Cause::UpstreamTls | Cause::UpstreamBroken => {
+            (500, INTERNAL)
+        }
+        Cause::UpstreamTimeout => (504, r#"{"message":"Gateway Timeout"}"#),
         Cause::RequestTooLarge => (413, TOO_LARGE),
     }
 }

@@ -232,7 +232,16 @@ fn builtin(cause: Cause) -> Builtin {
             r#"{"message": "Internal server error"}"#,
             Some("Internal server error"),
         ),
-        Cause::IntegrationTimeout => b(
+        // An HTTP upstream's network or TLS failure is INTEGRATION_FAILURE, whose documented
+        // status is 504 (aws-semantics.md §8.4, §7.1).
+        Cause::UpstreamUnreachable | Cause::UpstreamTls | Cause::UpstreamBroken => b(
+            Some(T::INTEGRATION_FAILURE),
+            504,
+            "InternalServerErrorException",
+            r#"{"message": "Internal server error"}"#,
+            Some("Internal server error"),
+        ),
+        Cause::IntegrationTimeout | Cause::UpstreamTimeout => b(
             Some(T::INTEGRATION_TIMEOUT),
             504,
             "InternalServerErrorException",

@@ -339,6 +339,16 @@ impl Builder<'_> {
                 "(AWS_PROXY)",
             )
             .ok()?;
+        if ty == "HTTP_PROXY" {
+            return self
+                .http_proxy_integration(
+                    props,
+                    props_loc,
+                    &super::http_proxy::CFN_V2,
+                    crate::model::ApiKind::Http,
+                )
+                .ok();
+        }
         if ty != "AWS_PROXY" {
             self.r.diags.warn(
                 child(props_loc, "IntegrationType"),

@@ -423,3 +423,58 @@ fn malformed_cloudformation_shapes_are_reported_not_panics() {
         );
     }
 }
+
+#[test]
+fn http_proxy_integrations_of_both_cloudformation_forms() {
+    let m = load_ok(
+        r#"
+Resources:
+  Api: {Type: AWS::ApiGateway::RestApi, Properties: {Name: p}}
+  Proxy:
+    Type: AWS::ApiGateway::Resource
+    Properties: {RestApiId: !Ref Api, ParentId: !GetAtt Api.RootResourceId, PathPart: "{proxy+}"}
+  Any:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !Ref Proxy
+      HttpMethod: ANY
+      AuthorizationType: NONE
+      Integration:
+        Type: HTTP_PROXY
+        IntegrationHttpMethod: ANY
+        Uri: http://127.0.0.1:8080/{proxy}
+        TimeoutInMillis: 5000
+        RequestParameters: {integration.request.path.proxy: method.request.path.proxy}
+  V2: {Type: AWS::ApiGatewayV2::Api, Properties: {Name: v2, ProtocolType: HTTP}}
+  Int:
+    Type: AWS::ApiGatewayV2::Integration
+    Properties:
+      ApiId: !Ref V2
+      IntegrationType: HTTP_PROXY
+      IntegrationMethod: GET
+      IntegrationUri: https://example.com/items
+      PayloadFormatVersion: "1.0"
+      RequestParameters: {"overwrite:header.x-env": dev}
+  Route:
+    Type: AWS::ApiGatewayV2::Route
+    Properties: {ApiId: !Ref V2, RouteKey: GET /items, Target: !Join [/, [integrations, !Ref Int]]}
+"#,
+    );
+    let show = |api: usize| format!("{:?}", m.apis[api].routes[0].integration);
+    assert_eq!(
+        show(0),
+        "HttpProxy(HttpProxy { uri: \"http://127.0.0.1:8080/{proxy}\", method: None, timeout: 5s, request_parameters: [(\"integration.request.path.proxy\", \"method.request.path.proxy\")] })"
+    );
+    assert_eq!(
+        show(1),
+        "HttpProxy(HttpProxy { uri: \"https://example.com/items\", method: Some(\"GET\"), timeout: 30s, request_parameters: [(\"overwrite:header.x-env\", \"dev\")] })"
+    );
+    let err = load_err(
+        "Resources:\n  Api: {Type: AWS::ApiGateway::RestApi, Properties: {Name: p}}\n  M:\n    Type: AWS::ApiGateway::Method\n    Properties: {RestApiId: !Ref Api, ResourceId: !GetAtt Api.RootResourceId, HttpMethod: GET, AuthorizationType: NONE, Integration: {Type: HTTP_PROXY, Uri: ftp://x}}\n",
+    );
+    assert!(
+        err.contains("must be an http:// or https:// URL, got \"ftp://x\""),
+        "{err}"
+    );
+}

@@ -606,7 +606,7 @@ fn sam_default_authorizer_applies_to_the_definition() {
 }
 
 #[test]
-fn unsupported_integrations_answer_500_and_missing_integrations_are_not_served() {
+fn mock_answers_500_http_proxy_is_served_and_missing_integrations_are_not() {
     let text = sam_template(
         r#"      DefinitionBody:
         swagger: "2.0"
@@ -633,7 +633,7 @@ fn unsupported_integrations_answer_500_and_missing_integrations_are_not_served()
         kinds,
         [
             "OPTIONS /mock NotEmulated { kind: \"mock\" }",
-            "GET /http NotEmulated { kind: \"HTTP_PROXY\" }",
+            "GET /http HttpProxy(HttpProxy { uri: \"https://example.com\", method: Some(\"GET\"), timeout: 29s, request_parameters: [] })",
         ]
     );
     assert_eq!(
@@ -641,9 +641,6 @@ fn unsupported_integrations_answer_500_and_missing_integrations_are_not_served()
         [
             format!(
                 "{BODY}.paths./mock.options.x-amazon-apigateway-integration: integration type mock of OPTIONS /mock is not emulated by glassgate yet; the route answers 500 (integration-not-emulated), never a proxy stand-in"
-            ),
-            format!(
-                "{BODY}.paths./http.get.x-amazon-apigateway-integration: integration type HTTP_PROXY of GET /http is not emulated by glassgate yet; the route answers 500 (integration-not-emulated), never a proxy stand-in"
             ),
             format!(
                 "{BODY}.paths./none.get: GET /none has no x-amazon-apigateway-integration; it is not served"

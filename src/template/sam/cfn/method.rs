@@ -225,12 +225,7 @@ impl<'t> Builder<'t> {
             Ok((function, timeout_ms)) => {
                 super::super::rest_lambda_route(&method, path, function, timeout_ms, source)
             }
-            Err(kind) => super::super::rest_route(
-                &method,
-                path,
-                crate::model::Integration::NotEmulated { kind },
-                source,
-            ),
+            Err(integration) => super::super::rest_route(&method, path, integration, source),
         };
         spec.scopes = scopes;
         self.add_route(api, spec, route_auth);
@@ -317,8 +312,18 @@ impl<'t> Builder<'t> {
     ) -> Result<Option<MethodTarget>, Reported> {
         let entries = self.mapping(prop.value, &prop.loc)?;
         let ty = self.required_string(&entries, &prop.loc, "Type", "Integration", "(AWS_PROXY)")?;
+        if ty == "HTTP_PROXY" {
+            return self
+                .http_proxy_integration(
+                    &entries,
+                    &prop.loc,
+                    &super::super::http_proxy::CFN_REST,
+                    crate::model::ApiKind::Rest,
+                )
+                .map(|i| Some(Err(i)));
+        }
         if ty != "AWS_PROXY" {
-            if matches!(ty.as_str(), "AWS" | "HTTP" | "HTTP_PROXY" | "MOCK") {
+            if matches!(ty.as_str(), "AWS" | "HTTP" | "MOCK") {
                 let what = if ty == "AWS" {
                     " (a Lambda non-proxy integration, with mapping templates)"
                 } else {
@@ -330,7 +335,9 @@ impl<'t> Builder<'t> {
                         "integration type {ty}{what} of method {method} is not emulated by glassgate yet; the method answers 500 (integration-not-emulated), never a proxy stand-in"
                     ),
                 );
-                return Ok(Some(Err(ty)));
+                return Ok(Some(Err(crate::model::Integration::NotEmulated {
+                    kind: ty,
+                })));
             }
             return Err(self.r.diags.error(
                 child(&prop.loc, "Type"),
@@ -422,9 +429,9 @@ impl<'t> Builder<'t> {
     }
 }
 
-/// A method's integration: a Lambda proxy (function, timeout in ms), or the type of one
-/// glassgate does not emulate.
-pub(super) type MethodTarget = Result<(String, u64), String>;
+/// A method's integration: a Lambda proxy (function, timeout in ms), or another one
+/// (`HTTP_PROXY`, or a type glassgate does not emulate).
+pub(super) type MethodTarget = Result<(String, u64), crate::model::Integration>;
 
 /// The function ARN in a Lambda invocation URI
 /// (`arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/FUNCTION_ARN/invocations`).

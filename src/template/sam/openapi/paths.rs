@@ -116,7 +116,7 @@ impl Builder<'_> {
                                 payload: PayloadVersion::V1,
                                 timeout: std::time::Duration::from_millis(timeout_ms),
                             },
-                            RestTarget::NotEmulated(kind) => Integration::NotEmulated { kind },
+                            RestTarget::Other(integration) => integration,
                         });
                     }
                     Err(Reported) => ok = false,
@@ -226,11 +226,14 @@ impl Builder<'_> {
         match ty.to_ascii_lowercase().as_str() {
             "aws_proxy" => {}
             "http_proxy" => {
-                self.r.diags.warn(
-                    loc,
-                    format!("integration type {ty} of {route} is not emulated by glassgate yet; the route answers 500 (integration-not-emulated)"),
-                );
-                return Ok(Some(Integration::NotEmulated { kind: ty }));
+                return self
+                    .http_proxy_integration(
+                        &entries,
+                        loc,
+                        &super::super::http_proxy::OPENAPI,
+                        crate::model::ApiKind::Http,
+                    )
+                    .map(Some);
             }
             _ => {
                 return Err(self.r.diags.error(
@@ -299,7 +302,17 @@ impl Builder<'_> {
         let ty = self.required_string(&entries, loc, "type", &what, "(aws_proxy)")?;
         match ty.to_ascii_lowercase().as_str() {
             "aws_proxy" => {}
-            "mock" | "http" | "http_proxy" | "aws" => {
+            "http_proxy" => {
+                return self
+                    .http_proxy_integration(
+                        &entries,
+                        loc,
+                        &super::super::http_proxy::OPENAPI,
+                        crate::model::ApiKind::Rest,
+                    )
+                    .map(|i| Some(RestTarget::Other(i)));
+            }
+            "mock" | "http" | "aws" => {
                 let what = if ty.eq_ignore_ascii_case("aws") {
                     " (a Lambda non-proxy integration, with mapping templates)"
                 } else {
@@ -309,7 +322,9 @@ impl Builder<'_> {
                     loc,
                     format!("integration type {ty}{what} of {route} is not emulated by glassgate yet; the route answers 500 (integration-not-emulated), never a proxy stand-in"),
                 );
-                return Ok(Some(RestTarget::NotEmulated(ty)));
+                return Ok(Some(RestTarget::Other(Integration::NotEmulated {
+                    kind: ty,
+                })));
             }
             _ => {
                 return Err(self.r.diags.error(
@@ -335,9 +350,9 @@ impl Builder<'_> {
     }
 }
 
-/// What a REST operation's integration is: a Lambda proxy (function, timeout in ms), or a type
-/// glassgate does not emulate.
+/// What a REST operation's integration is: a Lambda proxy (function, timeout in ms), or
+/// another one (`HTTP_PROXY`, or a type glassgate does not emulate).
 pub(super) enum RestTarget {
     Proxy((String, u64)),
-    NotEmulated(String),
+    Other(Integration),
 }

@@ -1,0 +1,348 @@
+//! `HTTP_PROXY` integrations (issue #12) against a real HTTP service on loopback, started by
+//! the test: it answers each request with what it received (method, target, headers, body) and
+//! has paths that answer late, fail, or cut their answer off. REST (an OpenAPI proxy resource
+//! behind a TOKEN authorizer, a fixed endpoint, a CloudFormation method) and HTTP APIs (a
+//! `$default` route, a route with a path variable and parameter mappings).
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::support::{Gateway, Resp};
+
+/// A small HTTP/1.1 service: `/slow/MS` answers after MS ms, `/status/N` with status N,
+/// `/cut` closes after half its body, anything else echoes the request as JSON.
+struct Upstream {
+    addr: SocketAddr,
+}
+
+impl Upstream {
+    async fn start() -> Upstream {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind upstream");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                tokio::spawn(serve_connection(stream));
+            }
+        });
+        Upstream { addr }
+    }
+}
+
+async fn serve_connection(mut stream: tokio::net::TcpStream) {
+    let mut buf = Vec::new();
+    loop {
+        // One request: the head, then Content-Length bytes of body.
+        let head_end = loop {
+            if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                break i;
+            }
+            let mut chunk = [0u8; 4096];
+            match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        };
+        let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+        let mut lines = head.split("\r\n");
+        let request_line = lines.next().unwrap_or_default().to_owned();
+        let headers: Vec<(String, String)> = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+            .collect();
+        let length: usize = headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or(0);
+        while buf.len() < head_end + 4 + length {
+            let mut chunk = [0u8; 4096];
+            match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+        let body = String::from_utf8_lossy(&buf[head_end + 4..head_end + 4 + length]).into_owned();
+        buf.drain(..head_end + 4 + length);
+        let mut parts = request_line.split(' ');
+        let method = parts.next().unwrap_or_default().to_owned();
+        let target = parts.next().unwrap_or_default().to_owned();
+        // The REST routes put a `/base` before the client's path.
+        let full = target.split('?').next().unwrap_or_default().to_owned();
+        let path = full.strip_prefix("/base").unwrap_or(&full).to_owned();
+        if let Some(ms) = path.strip_prefix("/slow/") {
+            tokio::time::sleep(Duration::from_millis(ms.parse().unwrap_or(0))).await;
+        }
+        let status: u16 = path
+            .strip_prefix("/status/")
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(200);
+        let echo = serde_json::json!({
+            "method": method,
+            "target": target,
+            "headers": headers.iter().map(|(k, v)| (k.to_ascii_lowercase(), serde_json::Value::from(v.as_str()))).collect::<serde_json::Map<_, _>>(),
+            "body": body,
+        })
+        .to_string();
+        let out = format!(
+            "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nServer: echo\r\nX-Upstream: yes\r\nContent-Length: {}\r\n\r\n",
+            echo.len()
+        );
+        if stream.write_all(out.as_bytes()).await.is_err() {
+            return;
+        }
+        if path == "/cut" {
+            let _ = stream.write_all(&echo.as_bytes()[..echo.len() / 2]).await;
+            return;
+        }
+        if stream.write_all(echo.as_bytes()).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// A code folder with a TOKEN authorizer that allows `Bearer ok` as `alice`.
+fn authorizer_code() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("auth.py"),
+        r#"
+def handler(event, context):
+    if event.get("authorizationToken") != "Bearer ok":
+        raise Exception("Unauthorized")
+    return {
+        "principalId": "alice",
+        "policyDocument": {"Version": "2012-10-17", "Statement": [
+            {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": "*"}]},
+        "context": {"tenant": "t-1"},
+    }
+"#,
+    )
+    .expect("write authorizer");
+    dir
+}
+
+fn rest_template(up: SocketAddr, code: &std::path::Path) -> String {
+    format!(
+        r#"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Auth:
+    Type: AWS::Serverless::Function
+    Properties: {{Runtime: python3.12, CodeUri: {code}, Handler: auth.handler}}
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      DefinitionBody:
+        swagger: '2.0'
+        info: {{title: proxy, version: '1'}}
+        securityDefinitions:
+          Tok:
+            type: apiKey
+            name: Authorization
+            in: header
+            x-amazon-apigateway-authtype: custom
+            x-amazon-apigateway-authorizer:
+              type: token
+              authorizerUri: !Sub arn:aws:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/${{Auth.Arn}}/invocations
+              authorizerResultTtlInSeconds: 0
+        paths:
+          /{{proxy+}}:
+            x-amazon-apigateway-any-method:
+              security: [{{Tok: []}}]
+              parameters: [{{name: proxy, in: path, required: true, type: string}}]
+              x-amazon-apigateway-integration:
+                type: http_proxy
+                httpMethod: ANY
+                uri: http://{up}/base/{{proxy}}
+                timeoutInMillis: 800
+                requestParameters:
+                  integration.request.path.proxy: method.request.path.proxy
+                  integration.request.header.x-user: context.authorizer.principalId
+                  integration.request.header.x-tenant: context.authorizer.tenant
+          /down:
+            get:
+              x-amazon-apigateway-integration:
+                type: http_proxy
+                httpMethod: GET
+                uri: http://127.0.0.1:9/nothing-listens-here
+"#,
+        code = code.display()
+    )
+}
+
+async fn get(gw: &Gateway, path: &str, headers: &[(&str, &str)]) -> Resp {
+    gw.request("GET", path, headers, "").await
+}
+
+#[tokio::test]
+async fn rest_http_proxy_forwards_behind_an_authorizer_and_names_upstream_failures() {
+    let up = Upstream::start().await;
+    let code = authorizer_code();
+    let gw = Gateway::start(&rest_template(up.addr, code.path()), &[]);
+    assert!(
+        gw.stdout_banner
+            .contains(&format!("HTTP_PROXY ANY http://{}/base/{{proxy}}", up.addr)),
+        "{}",
+        gw.stdout_banner
+    );
+    let bearer = [("Authorization", "Bearer ok")];
+
+    // The rendered URI is the whole URL, the query passed on, the authorizer's output mapped
+    // into headers, the gateway's headers added; the answer comes back as it is, with the
+    // headers REST remaps.
+    let r = get(&gw, "/items/42?x=1&y=a%20b", &bearer).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let echo = r.json();
+    assert_eq!(echo["method"], "GET");
+    assert_eq!(echo["target"], "/base/items/42?x=1&y=a%20b");
+    let h = &echo["headers"];
+    assert_eq!(h["host"], up.addr.to_string());
+    assert_eq!(h["x-user"], "alice");
+    assert_eq!(h["x-tenant"], "t-1");
+    assert_eq!(h["x-forwarded-for"], "127.0.0.1");
+    assert!(h["x-amzn-apigateway-api-id"].as_str().is_some(), "{h}");
+    assert!(
+        h["x-amzn-trace-id"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("Root=1-"))
+    );
+    assert_eq!(r.header("x-upstream"), Some("yes"));
+    assert_eq!(r.header("x-amzn-remapped-server"), Some("echo"));
+    assert!(r.header("x-amzn-RequestId").is_some());
+
+    // The client's method and body reach the service (ANY); its status comes back.
+    let r = gw
+        .request(
+            "POST",
+            "/orders",
+            &[("Authorization", "Bearer ok")],
+            r#"{"n":1}"#,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["method"], "POST");
+    assert_eq!(r.json()["body"], r#"{"n":1}"#);
+    let r = get(&gw, "/status/503", &bearer).await;
+    assert_eq!(r.status, 503);
+    assert_eq!(r.header("x-glassgate-layer"), Some("backend"));
+
+    // The authorizer still stands in front: no token, no upstream request.
+    let r = get(&gw, "/items/1", &[]).await;
+    assert_eq!(r.status, 401);
+
+    // Slower than timeoutInMillis (800 ms): REST's 504.
+    let r = get(&gw, "/slow/3000", &bearer).await;
+    assert_eq!(r.status, 504, "{}", r.text());
+    assert_eq!(r.text(), r#"{"message": "Endpoint request timed out"}"#);
+    assert_eq!(r.header("x-glassgate-layer"), Some("integration"));
+    assert_eq!(r.header("x-glassgate-cause"), Some("upstream-timeout"));
+
+    // Nothing listens: INTEGRATION_FAILURE, with the cause.
+    let r = get(&gw, "/down", &[]).await;
+    assert_eq!(r.status, 504, "{}", r.text());
+    assert_eq!(r.header("x-glassgate-cause"), Some("upstream-unreachable"));
+    let id = r.header("x-amzn-RequestId").expect("id").to_owned();
+    let trace = gw.trace(&id);
+    assert_eq!(
+        trace["upstream"]["url"],
+        "http://127.0.0.1:9/nothing-listens-here"
+    );
+    assert!(
+        trace["log"]
+            .as_array()
+            .expect("log")
+            .iter()
+            .any(|l| l["message"].as_str().is_some_and(
+                |m| m == "Execution failed due to a network error communicating with endpoint"
+            )),
+        "{trace:#}"
+    );
+
+    // An answer cut off in the middle.
+    let r = get(&gw, "/cut", &bearer).await;
+    assert_eq!(
+        r.header("x-glassgate-cause"),
+        Some("upstream-broken"),
+        "{}",
+        r.text()
+    );
+}
+
+fn http_template(up: SocketAddr) -> String {
+    format!(
+        r#"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      DefinitionBody:
+        openapi: '3.0.1'
+        info: {{title: proxy, version: '1'}}
+        paths:
+          /users/{{id}}:
+            get:
+              x-amazon-apigateway-integration:
+                type: http_proxy
+                httpMethod: GET
+                uri: http://{up}/u/{{id}}
+                payloadFormatVersion: '1.0'
+                requestParameters:
+                  overwrite:header.x-mapped: $request.header.x-in
+                  remove:querystring.drop: "''"
+                  append:querystring.added: ${{request.path.id}}-x
+          /$default:
+            x-amazon-apigateway-any-method:
+              x-amazon-apigateway-integration:
+                type: http_proxy
+                httpMethod: ANY
+                uri: http://{up}
+                payloadFormatVersion: '1.0'
+"#
+    )
+}
+
+#[tokio::test]
+async fn http_api_http_proxy_appends_the_path_maps_parameters_and_says_forwarded() {
+    let up = Upstream::start().await;
+    let gw = Gateway::start(&http_template(up.addr), &[]);
+
+    // `$default`: the URI plus the request's path and query; Forwarded and Via added.
+    let r = get(&gw, "/any/where?q=1", &[("X-Forwarded-For", "10.0.0.9")]).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let echo = r.json();
+    assert_eq!(echo["target"], "/any/where?q=1");
+    let h = &echo["headers"];
+    // The client's X-Forwarded-For hop comes first, then the gateway's own element.
+    assert!(
+        h["forwarded"]
+            .as_str()
+            .is_some_and(|f| f.starts_with("for=10.0.0.9,by=")
+                && f.contains(";for=127.0.0.1;")
+                && f.ends_with("proto=http")),
+        "{h}"
+    );
+    assert_eq!(h["via"], "HTTP/1.1 AmazonAPIGateway");
+    assert!(h.get("x-forwarded-for").is_none(), "{h}");
+    assert_eq!(r.header("server"), Some("echo"));
+    assert!(r.header("apigw-requestid").is_some());
+
+    // A route's path variable fills the URI; the mappings change headers and the query.
+    let r = get(&gw, "/users/7?keep=1&drop=2", &[("X-In", "from-client")]).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let echo = r.json();
+    assert_eq!(echo["target"], "/u/7?keep=1&added=7-x");
+    assert_eq!(echo["headers"]["x-mapped"], "from-client");
+
+    // Nothing listens behind `$default`'s path? The service answers 404s itself; a cut answer
+    // is the integration's failure, in HTTP APIs' words.
+    let r = get(&gw, "/cut", &[]).await;
+    assert_eq!(r.status, 500, "{}", r.text());
+    assert_eq!(r.text(), r#"{"message":"Internal Server Error"}"#);
+    assert_eq!(r.header("x-glassgate-cause"), Some("upstream-broken"));
+}
