@@ -470,3 +470,77 @@ async fn jwt_walkthrough_shows_the_trailing_slash_and_the_missing_scope() {
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json()["scopes"], serde_json::json!(["read:orders"]));
 }
+
+/// `examples/http-proxy`: the service started as the walkthrough says, on a free port given
+/// through the template's `ServiceUrl` parameter; then the walkthrough's four steps.
+#[tokio::test]
+async fn http_proxy_walkthrough_names_the_layer_of_each_failure() {
+    let (dir, template) = copy_of("http-proxy");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let mut service = std::process::Command::new("python3")
+        .arg(dir.path().join("src/service.py"))
+        .arg(port.to_string())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the service");
+    {
+        use std::io::BufRead;
+        let mut line = String::new();
+        let out = service.stdout.take().expect("stdout");
+        std::io::BufReader::new(out)
+            .read_line(&mut line)
+            .expect("service banner");
+        assert!(line.contains("service listening"), "{line}");
+    }
+    let url = format!("ServiceUrl=http://127.0.0.1:{port}");
+    let gw = Gateway::start_in(dir, &template, &["--parameter-overrides", &url]);
+    assert!(
+        gw.stdout_banner.contains(&format!(
+            "ANY     /{{proxy+}}  -> HTTP_PROXY ANY http://127.0.0.1:{port}/{{proxy}}, authorizer TokenAuth"
+        )),
+        "{}",
+        gw.stdout_banner
+    );
+    // 1. No token.
+    let r = gw.get("/orders/7").await;
+    assert_eq!(r.status, 401);
+    assert_eq!(r.header("x-glassgate-cause"), Some("identity-missing"));
+    // 2. A token: the service sees the caller.
+    let r = gw
+        .request(
+            "GET",
+            "/orders/7?x=1",
+            &[("Authorization", "Bearer alice-token")],
+            "",
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["user"], "alice");
+    assert_eq!(r.json()["plan"], "pro");
+    assert_eq!(r.json()["path"], "/orders/7?x=1");
+    assert!(r.header("x-amzn-remapped-server").is_some());
+    // 3. Slower than the integration timeout.
+    let bob = [("Authorization", "Bearer bob-token")];
+    let r = gw.request("GET", "/slow", &bob, "").await;
+    assert_eq!(r.status, 504);
+    assert_eq!(r.text(), r#"{"message": "Endpoint request timed out"}"#);
+    assert_eq!(r.header("x-glassgate-cause"), Some("upstream-timeout"));
+    // 4. The service down, and `explain`.
+    let _ = service.kill();
+    let _ = service.wait();
+    let r = gw.request("GET", "/orders", &bob, "").await;
+    assert_eq!(r.status, 504);
+    assert_eq!(r.header("x-glassgate-layer"), Some("integration"));
+    assert_eq!(r.header("x-glassgate-cause"), Some("upstream-unreachable"));
+    let id = r.header("x-amzn-RequestId").expect("request id");
+    let admin = format!("http://{}", gw.admin);
+    let explained = succeed(glassgate().args(["explain", id, "--admin", &admin]));
+    assert!(
+        explained.contains("504 came from the HTTP_PROXY integration, not from your service")
+            && explained.contains("start the service"),
+        "{explained}"
+    );
+}

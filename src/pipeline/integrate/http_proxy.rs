@@ -660,18 +660,16 @@ fn failure(url: &str, e: &reqwest::Error, mid_body: bool) -> Failure {
     )
 }
 
-/// An error and its causes, in one line.
+/// What an error comes down to: its deepest cause (`tcp connect error: Connection refused`,
+/// the TLS alert), which the outer layers only wrap.
 fn error_chain(e: &reqwest::Error) -> String {
-    let mut parts = vec![e.to_string()];
+    let mut deepest = e.to_string();
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
-        let text = s.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
+        deepest = s.to_string();
         source = s.source();
     }
-    parts.join(": ")
+    deepest
 }
 
 #[cfg(test)]
