@@ -276,6 +276,11 @@ pub fn describe(model: &Model) -> String {
                         h.uri
                     ));
                 }
+                Integration::Mock(m) => {
+                    let statuses: Vec<String> =
+                        m.responses.iter().map(|r| r.status.to_string()).collect();
+                    out.push_str(&format!("MOCK (answers {})", statuses.join(", ")));
+                }
                 Integration::NotEmulated { kind } => {
                     out.push_str(&format!(
                         "integration type {kind} (not emulated: answers 500)"

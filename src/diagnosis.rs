@@ -226,6 +226,15 @@ pub fn diagnose(trace: &Trace) -> Option<Diagnosis> {
             ),
             upstream_steps(f.cause),
         ),
+        Cause::MockConfiguration => (
+            format!(
+                "{status} came from the MOCK integration's configuration: {}; no backend runs behind a mock.",
+                f.detail
+            ),
+            vec![
+                "give the integration a request template that renders {\"statusCode\": 200} (or the status you want), and an integration response with no selectionPattern as the default".into(),
+            ],
+        ),
         Cause::HandlerError => (
             format!("{status} came from your backend: {}.", f.detail),
             vec!["read the handler's output above for the exception".into()],

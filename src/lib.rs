@@ -30,3 +30,4 @@ pub mod report;
 pub mod server;
 pub mod template;
 pub mod trace;
+pub mod vtl;

@@ -145,6 +145,9 @@ pub enum Cause {
     UpstreamTls,
     /// An `HTTP_PROXY` upstream broke the exchange (closed mid-response, bad HTTP).
     UpstreamBroken,
+    /// A `MOCK` integration's request template gives no integer `statusCode`, or no
+    /// integration response takes the status.
+    MockConfiguration,
     /// The route's integration type is not emulated by glassgate (non-proxy Lambda, HTTP,
     /// MOCK); the route answers 500 rather than a stand-in.
     IntegrationNotEmulated,
@@ -161,7 +164,7 @@ pub enum Cause {
 
 impl Cause {
     /// Every cause.
-    pub const ALL: [Cause; 46] = [
+    pub const ALL: [Cause; 47] = [
         Cause::NoRoute,
         Cause::IdentityMissing,
         Cause::IdentityInvalid,
@@ -203,6 +206,7 @@ impl Cause {
         Cause::UpstreamTimeout,
         Cause::UpstreamTls,
         Cause::UpstreamBroken,
+        Cause::MockConfiguration,
         Cause::IntegrationNotEmulated,
         Cause::RequestTooLarge,
         Cause::AuthorizerPermission,
@@ -260,6 +264,7 @@ impl Cause {
             Cause::UpstreamTimeout => "upstream-timeout",
             Cause::UpstreamTls => "upstream-tls",
             Cause::UpstreamBroken => "upstream-broken",
+            Cause::MockConfiguration => "mock-configuration",
             Cause::RequestTooLarge => "request-too-large",
             Cause::AuthorizerPermission => "authorizer-permission",
             Cause::IntegrationPermission => "integration-permission",
@@ -312,6 +317,7 @@ impl Cause {
             | Cause::UpstreamTimeout
             | Cause::UpstreamTls
             | Cause::UpstreamBroken
+            | Cause::MockConfiguration
             | Cause::IntegrationPermission
             | Cause::Throttled
             | Cause::IntegrationNotEmulated => Layer::Integration,

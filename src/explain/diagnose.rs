@@ -556,6 +556,14 @@ fn explain(c: Cause, status: u16, n: &Notes) -> (String, Vec<String>) {
             format!("{head}: the JWT authorizer refused the token; the backend never ran."),
             s(&["read the www-authenticate header of the response for the reason"]),
         ),
+        Cause::MockConfiguration => (
+            format!(
+                "{head}: the MOCK integration could not pick a status or an integration response for it."
+            ),
+            s(&[
+                "check the request template's statusCode and the integration responses' selectionPattern",
+            ]),
+        ),
         Cause::UpstreamUnreachable
         | Cause::UpstreamTimeout
         | Cause::UpstreamTls

@@ -17,6 +17,9 @@ pub enum Integration {
     },
     /// `HTTP_PROXY`: the request goes to an HTTP service, whose answer goes back as it is.
     HttpProxy(Box<HttpProxy>),
+    /// `MOCK` (REST): the gateway answers itself, the status from the request template, the
+    /// rest from the integration response it selects.
+    Mock(Box<Mock>),
     /// An integration type glassgate does not emulate yet (`AWS` Lambda non-proxy with mapping
     /// templates, `HTTP`, `MOCK`): the route is served, and every request that
     /// reaches the integration answers 500 with cause `integration-not-emulated`, never a
@@ -32,7 +35,9 @@ impl Integration {
     pub fn function(&self) -> Option<&str> {
         match self {
             Integration::Lambda { function, .. } => Some(function),
-            Integration::HttpProxy(_) | Integration::NotEmulated { .. } => None,
+            Integration::HttpProxy(_) | Integration::Mock(_) | Integration::NotEmulated { .. } => {
+                None
+            }
         }
     }
 
@@ -40,7 +45,9 @@ impl Integration {
     pub fn payload(&self) -> Option<PayloadVersion> {
         match self {
             Integration::Lambda { payload, .. } => Some(*payload),
-            Integration::HttpProxy(_) | Integration::NotEmulated { .. } => None,
+            Integration::HttpProxy(_) | Integration::Mock(_) | Integration::NotEmulated { .. } => {
+                None
+            }
         }
     }
 
@@ -49,6 +56,7 @@ impl Integration {
         match self {
             Integration::Lambda { timeout, .. } => *timeout,
             Integration::HttpProxy(h) => h.timeout,
+            Integration::Mock(_) => Duration::from_secs(29),
             Integration::NotEmulated { .. } => Duration::from_secs(29),
         }
     }
@@ -69,6 +77,29 @@ pub struct HttpProxy {
     /// header}.NAME` -> `method.request.*` / `context.*` / `'static'`, or an HTTP API's
     /// `append|overwrite|remove:{header|querystring}.NAME` and `overwrite:path` -> a value.
     pub request_parameters: Vec<(String, String)>,
+}
+
+/// A `MOCK` integration (aws-httpapi-semantics.md §5.3).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mock {
+    /// `requestTemplates` by content type: the rendered template's `statusCode` selects the
+    /// response.
+    pub request_templates: Vec<(String, String)>,
+    /// The integration responses, in template order.
+    pub responses: Vec<MockResponse>,
+}
+
+/// One integration response of a `MOCK` integration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MockResponse {
+    /// `selectionPattern`, matched against the status code as text; `None` for the default.
+    pub pattern: Option<String>,
+    /// The status the client gets.
+    pub status: u16,
+    /// `responseParameters`: `method.response.header.NAME` -> `'static'` or a request value.
+    pub parameters: Vec<(String, String)>,
+    /// `responseTemplates` by content type.
+    pub templates: Vec<(String, String)>,
 }
 
 /// The Lambda proxy payload format: the event's shape and the response contract.

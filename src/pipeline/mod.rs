@@ -651,6 +651,28 @@ impl Pipeline {
                     }
                 };
             }
+            Integration::Mock(mock) => {
+                let ctx = integrate::mock::MockContext {
+                    resource: route.resource(),
+                    stage: &api.stage,
+                    api_id: &api.api_id,
+                    path_params: &matched.path_params,
+                };
+                return match integrate::mock::answer(mock, &ctx, req, &mut trace) {
+                    Err(f) => {
+                        trace.stage(Stage::Integrate, began, f.cause.token());
+                        self.fail(trace, f, &rctx)
+                    }
+                    Ok(response) => {
+                        trace.stage(
+                            Stage::Integrate,
+                            began,
+                            format!("status {}", response.status),
+                        );
+                        self.completed(trace, response, Instant::now())
+                    }
+                };
+            }
             Integration::NotEmulated { kind } => {
                 trace.log("Execution failed due to configuration error: integration not emulated");
                 let f = Failure::new(

@@ -23,6 +23,7 @@ mod http_api;
 mod http_auth;
 mod http_proxy;
 mod layers;
+mod mock;
 mod openapi;
 
 use std::collections::HashMap;

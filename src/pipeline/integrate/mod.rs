@@ -7,6 +7,7 @@
 //! (the function failed or answered badly) or `integration` (the timeout passed first).
 
 pub mod http_proxy;
+pub mod mock;
 pub mod proxy_response;
 pub mod proxy_response_v2;
 

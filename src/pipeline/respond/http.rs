@@ -56,6 +56,7 @@ pub(super) fn fixed(cause: Cause) -> (u16, &'static str) {
         | Cause::HandlerInitError
         | Cause::MalformedProxyResponse
         | Cause::IntegrationPermission
+        | Cause::MockConfiguration
         | Cause::IntegrationNotEmulated => (500, INTERNAL),
         // Both observed: the integration timeout after ~30 s, throttling at once.
         Cause::IntegrationTimeout | Cause::Throttled => (503, UNAVAILABLE),

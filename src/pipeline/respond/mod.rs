@@ -250,7 +250,10 @@ fn builtin(cause: Cause) -> Builtin {
         ),
         // API Gateway's own failure to call Lambda (aws-semantics.md §8.3); and glassgate's
         // for an integration it cannot run, answered like one.
-        Cause::IntegrationPermission | Cause::Throttled | Cause::IntegrationNotEmulated => b(
+        Cause::IntegrationPermission
+        | Cause::Throttled
+        | Cause::IntegrationNotEmulated
+        | Cause::MockConfiguration => b(
             None,
             500,
             "InternalServerErrorException",

@@ -223,18 +223,18 @@ Resources:
 fn other_integration_types_are_served_as_not_emulated() {
     let text = FULL.replace(
         "      AuthorizationType: NONE\n      Integration:\n        Type: AWS_PROXY",
-        "      AuthorizationType: NONE\n      Integration:\n        Type: MOCK",
+        "      AuthorizationType: NONE\n      Integration:\n        Type: HTTP",
     );
     let m = load_ok(&text);
     assert_eq!(m.apis[0].routes.len(), 2);
     assert!(m.apis[0].routes.iter().any(|r| r.integration
         == crate::model::Integration::NotEmulated {
-            kind: "MOCK".into()
+            kind: "HTTP".into()
         }));
     assert_eq!(
         warnings(&m),
         [
-            "Resources.RootAny.Properties.Integration.Type: integration type MOCK of method RootAny is not emulated by glassgate yet; the method answers 500 (integration-not-emulated), never a proxy stand-in"
+            "Resources.RootAny.Properties.Integration.Type: integration type HTTP of method RootAny is not emulated by glassgate yet; the method answers 500 (integration-not-emulated), never a proxy stand-in"
         ]
     );
     let text = FULL.replace(

@@ -606,7 +606,7 @@ fn sam_default_authorizer_applies_to_the_definition() {
 }
 
 #[test]
-fn mock_answers_500_http_proxy_is_served_and_missing_integrations_are_not() {
+fn mock_and_http_proxy_are_served_and_missing_integrations_are_not() {
     let text = sam_template(
         r#"      DefinitionBody:
         swagger: "2.0"
@@ -632,7 +632,7 @@ fn mock_answers_500_http_proxy_is_served_and_missing_integrations_are_not() {
     assert_eq!(
         kinds,
         [
-            "OPTIONS /mock NotEmulated { kind: \"mock\" }",
+            "OPTIONS /mock Mock(Mock { request_templates: [(\"application/json\", \"{\\\"statusCode\\\": 200}\")], responses: [] })",
             "GET /http HttpProxy(HttpProxy { uri: \"https://example.com\", method: Some(\"GET\"), timeout: 29s, request_parameters: [] })",
         ]
     );
@@ -640,7 +640,7 @@ fn mock_answers_500_http_proxy_is_served_and_missing_integrations_are_not() {
         warnings(&m),
         [
             format!(
-                "{BODY}.paths./mock.options.x-amazon-apigateway-integration: integration type mock of OPTIONS /mock is not emulated by glassgate yet; the route answers 500 (integration-not-emulated), never a proxy stand-in"
+                "{BODY}.paths./mock.options.x-amazon-apigateway-integration: this MOCK integration has no responses, so every request answers 500 (mock-configuration), as on AWS"
             ),
             format!(
                 "{BODY}.paths./none.get: GET /none has no x-amazon-apigateway-integration; it is not served"

@@ -322,8 +322,17 @@ impl<'t> Builder<'t> {
                 )
                 .map(|i| Some(Err(i)));
         }
+        if ty == "MOCK" {
+            return self
+                .mock_integration(
+                    &entries,
+                    &prop.loc,
+                    super::super::mock::MockForm::CloudFormation,
+                )
+                .map(|i| Some(Err(i)));
+        }
         if ty != "AWS_PROXY" {
-            if matches!(ty.as_str(), "AWS" | "HTTP" | "MOCK") {
+            if matches!(ty.as_str(), "AWS" | "HTTP") {
                 let what = if ty == "AWS" {
                     " (a Lambda non-proxy integration, with mapping templates)"
                 } else {

@@ -312,7 +312,12 @@ impl Builder<'_> {
                     )
                     .map(|i| Some(RestTarget::Other(i)));
             }
-            "mock" | "http" | "aws" => {
+            "mock" => {
+                return self
+                    .mock_integration(&entries, loc, super::super::mock::MockForm::OpenApi)
+                    .map(|i| Some(RestTarget::Other(i)));
+            }
+            "http" | "aws" => {
                 let what = if ty.eq_ignore_ascii_case("aws") {
                     " (a Lambda non-proxy integration, with mapping templates)"
                 } else {
