@@ -412,9 +412,24 @@ fn preflight_trap(
     summary: String,
     mut steps: Vec<String>,
 ) -> (String, Vec<String>) {
-    if trace.preflight != Some(crate::trace::Preflight::Routed)
-        || f.layer != crate::outcome::Layer::Authorizer
+    if f.layer != crate::outcome::Layer::Authorizer {
+        return (summary, steps);
+    }
+    // A REST API's OPTIONS method (the ones SAM adds for `Cors` take the DefaultAuthorizer).
+    if trace.preflight.is_none() && trace.method == "OPTIONS" && trace.flavor == Some(ApiKind::Rest)
     {
+        steps.insert(
+            0,
+            "browsers send CORS preflights without credentials: set Auth.AddDefaultAuthorizerToCorsPreflight: false on the API (SAM then leaves the OPTIONS methods it adds for Cors open), or give the OPTIONS method Auth: {Authorizer: NONE}".into(),
+        );
+        return (
+            format!(
+                "This OPTIONS request met the authorizer; if it was a browser's CORS preflight, the browser reports a CORS error instead of this status. {summary}"
+            ),
+            steps,
+        );
+    }
+    if trace.preflight != Some(crate::trace::Preflight::Routed) {
         return (summary, steps);
     }
     let route = trace.route.as_deref().unwrap_or("the route");

@@ -25,6 +25,7 @@ mod http_proxy;
 mod layers;
 mod mock;
 mod openapi;
+mod rest_cors;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -160,6 +161,7 @@ pub(super) fn build(
         implicit_used: false,
         implicit_http_used: false,
         api_auth: HashMap::new(),
+        rest_cors: HashMap::new(),
         cfn: cfn::Pending::default(),
         cfn_v2: cfn_v2::PendingV2::default(),
         openapi_routes: Vec::new(),
@@ -240,6 +242,7 @@ pub(super) fn build(
     b.cfn_finish();
     b.cfn_v2_finish();
     b.openapi_finish();
+    b.add_cors_preflights();
     b.settle_routes();
     let Builder {
         r, functions, apis, ..
@@ -377,6 +380,9 @@ struct Builder<'t> {
     openapi_routes: Vec<(String, PendingRoute)>,
     /// Each layer's folder once read (`None`: reported, not mountable).
     layer_memo: HashMap<String, Option<PathBuf>>,
+    /// SAM `Cors` of REST APIs by logical id: their OPTIONS methods are added once every
+    /// route is known.
+    rest_cors: HashMap<String, rest_cors::RestCors>,
 }
 
 /// A route whose authorizer is not settled yet.
@@ -472,7 +478,7 @@ impl<'t> Builder<'t> {
                 } else {
                     match key.as_str() {
                         "StageName" | "Variables" | "Auth" | "GatewayResponses"
-                        | "AccessLogSetting" => {
+                        | "AccessLogSetting" | "Cors" => {
                             self.globals_api.push((key.as_str(), value));
                         }
                         k => self.api_property_note(k, &at),
@@ -484,9 +490,6 @@ impl<'t> Builder<'t> {
 
     fn api_property_note(&mut self, key: &str, loc: &str) {
         let specific = match key {
-            "Cors" => {
-                Some("Cors is not supported yet; no CORS headers or OPTIONS methods are added")
-            }
             "BinaryMediaTypes" => Some(
                 "BinaryMediaTypes is not supported yet; bodies are passed to functions as text",
             ),
@@ -550,6 +553,7 @@ impl<'t> Builder<'t> {
         let mut auth_layers: Vec<Prop<'_>> = Vec::new();
         let mut response_layers: Vec<Prop<'_>> = Vec::new();
         let mut access_log: Option<Prop<'_>> = None;
+        let mut cors: Option<Prop<'_>> = None;
         let mut definition = openapi::DefinitionProps {
             body: None,
             file: None,
@@ -567,6 +571,7 @@ impl<'t> Builder<'t> {
                 "Auth" => auth_layers.push(prop),
                 "GatewayResponses" => response_layers.push(prop),
                 "AccessLogSetting" => access_log = Some(prop),
+                "Cors" => cors = Some(prop),
                 _ => var_layers.push(prop),
             }
         }
@@ -583,8 +588,14 @@ impl<'t> Builder<'t> {
                 "DefinitionBody" => definition.body = Some(prop),
                 "DefinitionUri" => definition.file = Some(prop),
                 "AccessLogSetting" => access_log = Some(prop),
+                "Cors" => cors = Some(prop),
                 other => self.api_property_note(other, &prop.loc),
             }
+        }
+        if let Some(prop) = &cors
+            && let Ok(c) = self.rest_cors(prop)
+        {
+            self.rest_cors.insert(logical.to_owned(), c);
         }
         let variables = self.stage_variables(&var_layers);
         let mut api_auth = self.sam_auth(logical, &auth_layers);

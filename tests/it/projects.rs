@@ -384,3 +384,66 @@ async fn build_installs_dependencies_that_serve_then_finds() {
         assert_eq!(r.text(), body, "{path}");
     }
 }
+
+/// SAM `Cors` on REST APIs: the OPTIONS methods SAM adds answer the configured headers from a
+/// MOCK, and take the API's DefaultAuthorizer unless AddDefaultAuthorizerToCorsPreflight is
+/// false, so the browser preflight trap of a guarded API reproduces.
+#[tokio::test]
+async fn sam_cors_adds_preflight_methods_that_meet_the_default_authorizer() {
+    let gw = serve("rest-cors", &[]);
+    assert!(
+        gw.stdout_banner
+            .contains("OPTIONS /guarded/items  -> MOCK (answers 200), authorizer Tok"),
+        "{}",
+        gw.stdout_banner
+    );
+    let preflight = [
+        ("Origin", "https://app.example.com"),
+        ("Access-Control-Request-Method", "POST"),
+    ];
+    // The guarded API: the preflight carries no token, so the authorizer refuses it.
+    let r = gw
+        .request("OPTIONS", "/guarded/items", &preflight, "")
+        .await;
+    assert_eq!(r.status, 401, "{}", r.text());
+    assert_eq!(r.header("x-glassgate-layer"), Some("authorizer"));
+    let id = r.header("x-amzn-RequestId").expect("id").to_owned();
+    let diagnosis = gw.trace(&id)["diagnosis"].to_string();
+    assert!(
+        diagnosis.contains("AddDefaultAuthorizerToCorsPreflight: false"),
+        "{diagnosis}"
+    );
+    // With a token (or through the admin API's bypass) the mock answers.
+    let mut with_token = preflight.to_vec();
+    with_token.push(("Authorization", "Bearer ok"));
+    let r = gw
+        .request("OPTIONS", "/guarded/items", &with_token, "")
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(
+        r.header("access-control-allow-origin"),
+        Some("https://app.example.com")
+    );
+    assert_eq!(
+        r.header("access-control-allow-methods"),
+        Some("GET,POST,OPTIONS")
+    );
+    assert_eq!(
+        r.header("access-control-allow-headers"),
+        Some("Content-Type,Authorization")
+    );
+    assert_eq!(r.header("access-control-max-age"), Some("600"));
+    // The open API: its preflight skips the authorizer; ANY lists every method.
+    let r = gw.request("OPTIONS", "/open/items", &preflight, "").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.header("access-control-allow-origin"), Some("*"));
+    assert_eq!(
+        r.header("access-control-allow-methods"),
+        Some("DELETE,GET,HEAD,OPTIONS,PATCH,POST,PUT")
+    );
+    // The API's own routes are as before.
+    let r = gw
+        .request("GET", "/open/items", &[("Authorization", "Bearer ok")], "")
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+}

@@ -297,7 +297,6 @@ Resources:
             "Transform: transform AWS::LanguageExtensions is not applied by glassgate; the template is read as is",
             "Resources.Bucket.Frob: unknown resource attribute Frob; ignored",
             "Globals.Function.Frobnicate: property Frobnicate is not supported by glassgate; ignored",
-            "Globals.Api.Cors: Cors is not supported yet; no CORS headers or OPTIONS methods are added",
             "Globals.Nonsense: unknown Globals section Nonsense; ignored",
             "Resources.Fn.Properties.SomethingNew: property SomethingNew is not supported by glassgate; ignored",
             "Globals.Function.Layers[0]: layer arn:aws:lambda:eu-west-1:1:layer:x:1 of function Fn is not in this template, so its code is not here to mount: imports from it will fail (add it as an AWS::Serverless::LayerVersion with a local ContentUri)",
