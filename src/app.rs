@@ -67,6 +67,8 @@ pub struct ServeArgs {
     pub admin_port: Option<u16>,
     /// `--faithful`: no diagnosis headers.
     pub faithful: bool,
+    /// `--header-read-timeout`, `--body-timeout`, `--max-header-bytes`, `--max-connections`.
+    pub limits: crate::limits::Limits,
 }
 
 /// Parse `--authorizer NAME=MODE` values against the model.
@@ -524,12 +526,15 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
             .values()
             .any(|a| a.kind == crate::model::AuthorizerKind::Iam)
     });
-    let state = Arc::new(ServerState::new(
-        pipeline,
-        Arc::new(RecentRequests::new(crate::recent::DEFAULT_CAPACITY)),
-        args.log_format,
-        args.faithful,
-    ));
+    let state = Arc::new(
+        ServerState::new(
+            pipeline,
+            Arc::new(RecentRequests::new(crate::recent::DEFAULT_CAPACITY)),
+            args.log_format,
+            args.faithful,
+        )
+        .with_limits(args.limits),
+    );
     let reloader = if args.reload {
         let rebuild_args = args.clone();
         let rebuild = move || build_pipeline(&rebuild_args);

@@ -301,6 +301,18 @@ pub fn diagnose(trace: &Trace) -> Option<Diagnosis> {
             format!("{status} came from the gateway: {}.", f.detail),
             vec!["send a smaller body (API Gateway accepts 10 MB)".into()],
         ),
+        Cause::HeadersTooLarge => (
+            format!("{status} came from the gateway: {}.", f.detail),
+            vec![
+                "send fewer or shorter headers: API Gateway takes 10 KB of request line and headers (a large cookie or token is the usual cause)".into(),
+            ],
+        ),
+        Cause::BodyTimeout => (
+            format!("{status} came from the gateway: {}.", f.detail),
+            vec![
+                "send the whole body without pausing; the gateway drops a body that stops arriving (serve --body-timeout)".into(),
+            ],
+        ),
     };
     let (summary, steps) = preflight_trap(trace, f, summary, steps);
     Some(Diagnosis {

@@ -19,6 +19,7 @@ pub mod diagnosis;
 pub mod explain;
 pub mod ids;
 pub mod lambda;
+pub mod limits;
 pub mod lint;
 pub mod log_sink;
 pub mod model;

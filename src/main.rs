@@ -266,6 +266,28 @@ struct ServeCmd {
     /// and the client need the rest).
     #[arg(long, value_name = "N", env = "GLASSGATE_THREADS", value_parser = clap::value_parser!(u16).range(1..=1024))]
     threads: Option<u16>,
+    /// Seconds a request's headers may take to arrive (and a connection may idle between
+    /// requests) before the connection is closed.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    header_read_timeout: f64,
+    /// Seconds a request body may go without a byte before the request gets 408.
+    #[arg(long = "body-timeout", value_name = "SECONDS", default_value_t = 10.0)]
+    body_timeout: f64,
+    /// Largest request line and header block, in bytes (API Gateway's 10 KB); larger gets 431.
+    #[arg(long, value_name = "BYTES", default_value_t = glassgate::limits::MAX_HEADER_BYTES)]
+    max_header_bytes: usize,
+    /// Most connections served at once; more wait in the listen backlog.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    max_connections: usize,
+}
+
+/// A positive number of seconds.
+fn seconds(value: f64, flag: &str) -> anyhow::Result<Duration> {
+    if value.is_finite() && value > 0.0 {
+        Ok(Duration::from_secs_f64(value))
+    } else {
+        anyhow::bail!("{flag} must be a positive number of seconds, got {value}")
+    }
 }
 
 /// Half the CPUs, at least one. The gateway shares the machine with its handler processes
@@ -417,6 +439,12 @@ fn main() -> ExitCode {
                 admin_host: cmd.admin_host,
                 admin_port: cmd.admin_port,
                 faithful: cmd.faithful,
+                limits: glassgate::limits::Limits {
+                    header_read_timeout: seconds(cmd.header_read_timeout, "--header-read-timeout")?,
+                    body_idle_timeout: seconds(cmd.body_timeout, "--body-timeout")?,
+                    max_header_bytes: cmd.max_header_bytes,
+                    max_connections: cmd.max_connections.max(1),
+                },
             };
             let threads = cmd.threads.map_or_else(default_threads, usize::from);
             match tokio::runtime::Builder::new_multi_thread()

@@ -153,6 +153,10 @@ pub enum Cause {
     IntegrationNotEmulated,
     /// The request body is larger than API Gateway accepts.
     RequestTooLarge,
+    /// The request's header block is larger than API Gateway's 10 KB.
+    HeadersTooLarge,
+    /// The request body stopped arriving (no byte for the body timeout).
+    BodyTimeout,
     /// API Gateway could not invoke the authorizer (Lambda permission or role). Seen only in
     /// AWS execution logs (`explain --log`): locally every function can be invoked.
     AuthorizerPermission,
@@ -164,7 +168,7 @@ pub enum Cause {
 
 impl Cause {
     /// Every cause.
-    pub const ALL: [Cause; 47] = [
+    pub const ALL: [Cause; 49] = [
         Cause::NoRoute,
         Cause::IdentityMissing,
         Cause::IdentityInvalid,
@@ -209,6 +213,8 @@ impl Cause {
         Cause::MockConfiguration,
         Cause::IntegrationNotEmulated,
         Cause::RequestTooLarge,
+        Cause::HeadersTooLarge,
+        Cause::BodyTimeout,
         Cause::AuthorizerPermission,
         Cause::IntegrationPermission,
         Cause::Throttled,
@@ -266,6 +272,8 @@ impl Cause {
             Cause::UpstreamBroken => "upstream-broken",
             Cause::MockConfiguration => "mock-configuration",
             Cause::RequestTooLarge => "request-too-large",
+            Cause::HeadersTooLarge => "headers-too-large",
+            Cause::BodyTimeout => "body-timeout",
             Cause::AuthorizerPermission => "authorizer-permission",
             Cause::IntegrationPermission => "integration-permission",
             Cause::Throttled => "throttled",
@@ -321,7 +329,7 @@ impl Cause {
             | Cause::IntegrationPermission
             | Cause::Throttled
             | Cause::IntegrationNotEmulated => Layer::Integration,
-            Cause::RequestTooLarge => Layer::Gateway,
+            Cause::RequestTooLarge | Cause::HeadersTooLarge | Cause::BodyTimeout => Layer::Gateway,
         }
     }
 }

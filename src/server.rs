@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue, Request, Response, StatusCode};
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -39,6 +39,8 @@ pub struct ServerState {
     pub log_format: LogFormat,
     /// `--faithful`: no `x-glassgate-*` headers, responses byte-identical to AWS's.
     pub faithful: bool,
+    /// Timeouts and sizes every connection and request is held to.
+    pub limits: crate::limits::Limits,
 }
 
 impl ServerState {
@@ -54,7 +56,15 @@ impl ServerState {
             recent,
             log_format,
             faithful,
+            limits: crate::limits::Limits::default(),
         }
+    }
+
+    /// The same state with other limits.
+    #[must_use]
+    pub fn with_limits(mut self, limits: crate::limits::Limits) -> Self {
+        self.limits = limits;
+        self
     }
 
     /// The pipeline requests are served by now (a request keeps the one it started with).
@@ -78,6 +88,10 @@ impl ServerState {
 /// How long in-flight requests may take to finish after a shutdown signal.
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// hyper's read buffer: a header block larger than this is refused by hyper itself (431)
+/// before glassgate sees it; one between the 10 KB limit and this gets glassgate's answer.
+const MAX_BUF: usize = 64 * 1024;
+
 /// Serve until `shutdown` completes, then drain in-flight requests.
 ///
 /// # Errors
@@ -91,7 +105,17 @@ pub async fn serve(
     let local_port = listener.local_addr()?.port();
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
+    let limits = state.limits;
+    // One permit per connection served: past the cap, connections wait in the backlog.
+    let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
     loop {
+        let permit = tokio::select! {
+            permit = slots.clone().acquire_owned() => match permit {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
         tokio::select! {
             accepted = listener.accept() => {
                 let (stream, peer) = match accepted {
@@ -109,12 +133,17 @@ pub async fn serve(
                     let state = state.clone();
                     async move { Ok::<_, Infallible>(handle(&state, req, peer, local_port).await) }
                 });
+                // hyper's header timeout needs its timer, or it never fires.
                 let conn = http1::Builder::new()
                     .keep_alive(true)
+                    .timer(hyper_util::rt::TokioTimer::new())
+                    .header_read_timeout(limits.header_read_timeout)
+                    .max_buf_size(MAX_BUF)
                     .serve_connection(TokioIo::new(stream), svc);
                 let conn = graceful.watch(conn);
                 tokio::spawn(async move {
                     let _ = conn.await;
+                    drop(permit);
                 });
             }
             () = &mut shutdown => break,
@@ -131,6 +160,36 @@ pub async fn serve(
         ));
     }
     Ok(())
+}
+
+/// Why a request body could not be read whole.
+enum BodyError {
+    /// More than API Gateway's 10 MB.
+    TooLarge,
+    /// No byte for the idle timeout.
+    Idle,
+    /// The connection broke.
+    Broken(hyper::Error),
+}
+
+/// The whole body, at most `MAX_BODY` bytes, each frame arriving within `idle`.
+async fn read_body(mut body: Incoming, idle: Duration) -> Result<Bytes, BodyError> {
+    let mut buf = bytes::BytesMut::new();
+    loop {
+        match tokio::time::timeout(idle, body.frame()).await {
+            Err(_) => return Err(BodyError::Idle),
+            Ok(None) => return Ok(buf.freeze()),
+            Ok(Some(Err(e))) => return Err(BodyError::Broken(e)),
+            Ok(Some(Ok(frame))) => {
+                if let Ok(data) = frame.into_data() {
+                    if buf.len() + data.len() > MAX_BODY {
+                        return Err(BodyError::TooLarge);
+                    }
+                    buf.extend_from_slice(&data);
+                }
+            }
+        }
+    }
 }
 
 async fn handle(
@@ -168,22 +227,49 @@ async fn handle(
         received_at,
         parsed_query: Default::default(),
     };
+    let limits = state.limits;
+    let header_bytes = crate::limits::header_bytes(
+        parts
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_bytes())),
+    ) + parts.method.as_str().len()
+        + parts.uri.to_string().len()
+        + 11;
     add_forwarding_headers(&mut greq);
-    let handled = match Limited::new(body, MAX_BODY).collect().await {
-        Ok(b) => {
-            greq.body = b.to_bytes();
-            pipeline.handle(&greq).await
-        }
-        Err(e) => {
-            let too_large = e
-                .downcast_ref::<http_body_util::LengthLimitError>()
-                .is_some();
-            let detail = if too_large {
-                format!("the request body is larger than API Gateway's {MAX_BODY} bytes")
-            } else {
-                format!("the request body could not be read: {e}")
-            };
-            pipeline.reject(&greq, Cause::RequestTooLarge, &detail)
+    let handled = if header_bytes > limits.max_header_bytes {
+        pipeline.reject(
+            &greq,
+            Cause::HeadersTooLarge,
+            &format!(
+                "the request line and headers are {header_bytes} bytes, more than API Gateway's {} (serve --max-header-bytes)",
+                limits.max_header_bytes
+            ),
+        )
+    } else {
+        match read_body(body, limits.body_idle_timeout).await {
+            Ok(b) => {
+                greq.body = b;
+                pipeline.handle(&greq).await
+            }
+            Err(BodyError::TooLarge) => pipeline.reject(
+                &greq,
+                Cause::RequestTooLarge,
+                &format!("the request body is larger than API Gateway's {MAX_BODY} bytes"),
+            ),
+            Err(BodyError::Idle) => pipeline.reject(
+                &greq,
+                Cause::BodyTimeout,
+                &format!(
+                    "no byte of the request body arrived for {} s (serve --body-timeout)",
+                    limits.body_idle_timeout.as_secs_f64()
+                ),
+            ),
+            Err(BodyError::Broken(e)) => pipeline.reject(
+                &greq,
+                Cause::RequestTooLarge,
+                &format!("the request body could not be read: {e}"),
+            ),
         }
     };
     let Handled { response, trace } = handled;

@@ -701,6 +701,16 @@ fn explain(c: Cause, status: u16, n: &Notes) -> (String, Vec<String>) {
             ),
             s(&["send a smaller body, or upload large payloads to S3 with a presigned URL"]),
         ),
+        Cause::HeadersTooLarge => (
+            format!(
+                "{head}: the request's headers are larger than API Gateway's 10 KB, so it was rejected before any other layer ran."
+            ),
+            s(&["send fewer or shorter headers (cookies and tokens are the usual cause)"]),
+        ),
+        Cause::BodyTimeout => (
+            format!("{head}: the request body stopped arriving, so the gateway gave up on it."),
+            s(&["send the whole body without pausing"]),
+        ),
     }
 }
 

@@ -13,6 +13,7 @@ mod http_proxy;
 mod iam;
 mod jwt;
 mod lifecycle;
+mod limits;
 mod mock;
 mod projects;
 mod reload;

@@ -67,6 +67,9 @@ pub(super) fn fixed(cause: Cause) -> (u16, &'static str) {
         }
         Cause::UpstreamTimeout => (504, r#"{"message":"Gateway Timeout"}"#),
         Cause::RequestTooLarge => (413, TOO_LARGE),
+        // Unverified on AWS, like the 413: the statuses of the edge, with HTTP APIs' texts.
+        Cause::HeadersTooLarge => (431, r#"{"message":"Request Header Fields Too Large"}"#),
+        Cause::BodyTimeout => (408, r#"{"message":"Request Timeout"}"#),
     }
 }
 

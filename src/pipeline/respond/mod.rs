@@ -283,6 +283,21 @@ fn builtin(cause: Cause) -> Builtin {
             r#"{"message":"The security token included in the request is invalid."}"#,
             Some("The security token included in the request is invalid."),
         ),
+        // No capture of API Gateway refusing either exists; the edge's statuses, AWS's style.
+        Cause::HeadersTooLarge => b(
+            None,
+            431,
+            "RequestHeaderFieldsTooLargeException",
+            r#"{"message":"Request Header Fields Too Large"}"#,
+            Some("Request Header Fields Too Large"),
+        ),
+        Cause::BodyTimeout => b(
+            None,
+            408,
+            "RequestTimeoutException",
+            r#"{"message":"Request Timeout"}"#,
+            Some("Request Timeout"),
+        ),
         Cause::RequestTooLarge => b(
             Some(T::REQUEST_TOO_LARGE),
             413,

@@ -1,0 +1,110 @@
+//! The gateway's limits (issue #14), with real sockets: a client that sends half its headers
+//! is dropped after the header timeout, one whose body stops gets 408, a header block over
+//! API Gateway's 10 KB gets 431 while one under it is served, and past `--max-connections` a
+//! connection waits until another closes.
+
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::support::{Gateway, python_function};
+
+const HANDLER: &str =
+    "def handler(event, context):\n    return {\"statusCode\": 200, \"body\": \"ok\"}\n";
+
+/// Read until the peer closes or `limit` passes; what arrived, and whether it closed.
+async fn read_until_closed(stream: &mut TcpStream, limit: Duration) -> (String, bool) {
+    let mut out = Vec::new();
+    let deadline = Instant::now() + limit;
+    loop {
+        let mut buf = [0u8; 4096];
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, stream.read(&mut buf)).await {
+            Err(_) => return (String::from_utf8_lossy(&out).into_owned(), false),
+            Ok(Ok(0)) | Ok(Err(_)) => return (String::from_utf8_lossy(&out).into_owned(), true),
+            Ok(Ok(n)) => out.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+#[tokio::test]
+async fn slow_clients_and_large_headers_are_refused() {
+    let (_code, t) = python_function("Fn", HANDLER, "/ok");
+    let gw = Gateway::start(&t, &["--header-read-timeout", "1", "--body-timeout", "1"]);
+
+    // Half a header block, then silence: closed after about a second.
+    let mut slow = TcpStream::connect(gw.addr).await.expect("connect");
+    slow.write_all(b"GET /ok HTTP/1.1\r\nHost: x\r\nX-Slow: 1\r\n")
+        .await
+        .expect("write");
+    let began = Instant::now();
+    let (_, closed) = read_until_closed(&mut slow, Duration::from_secs(8)).await;
+    assert!(closed, "a slowloris connection is still open after 8 s");
+    assert!(
+        began.elapsed() >= Duration::from_millis(900),
+        "{:?}",
+        began.elapsed()
+    );
+
+    // A body that stops: 408, with the cause.
+    let mut stalled = TcpStream::connect(gw.addr).await.expect("connect");
+    stalled
+        .write_all(b"POST /ok HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789")
+        .await
+        .expect("write");
+    let (text, _) = read_until_closed(&mut stalled, Duration::from_secs(8)).await;
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(text.contains("x-glassgate-cause: body-timeout"), "{text}");
+    assert!(text.contains(r#"{"message":"Request Timeout"}"#), "{text}");
+
+    // 9 KB of headers are served; 11 KB get 431 with the cause; 100 KB are refused by the
+    // HTTP layer before any request is made of them.
+    let big = |n: usize| "a".repeat(n);
+    let r = gw
+        .request("GET", "/ok", &[("X-Big", &big(9 * 1024))], "")
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r = gw
+        .request("GET", "/ok", &[("X-Big", &big(11 * 1024))], "")
+        .await;
+    assert_eq!(r.status, 431, "{}", r.text());
+    assert_eq!(r.header("x-glassgate-layer"), Some("gateway"));
+    assert_eq!(r.header("x-glassgate-cause"), Some("headers-too-large"));
+    let mut huge = TcpStream::connect(gw.addr).await.expect("connect");
+    let request = format!(
+        "GET /ok HTTP/1.1\r\nHost: x\r\nX-Huge: {}\r\n\r\n",
+        big(100 * 1024)
+    );
+    let _ = huge.write_all(request.as_bytes()).await;
+    let (text, _) = read_until_closed(&mut huge, Duration::from_secs(8)).await;
+    assert!(text.starts_with("HTTP/1.1 431"), "{text}");
+}
+
+#[tokio::test]
+async fn past_the_connection_cap_a_connection_waits_for_a_slot() {
+    let (_code, t) = python_function("Fn", HANDLER, "/ok");
+    let gw = Gateway::start(&t, &["--max-connections", "1"]);
+    let request = b"GET /ok HTTP/1.1\r\nHost: x\r\n\r\n";
+    // The first connection holds the one slot (kept alive after its request).
+    let mut first = TcpStream::connect(gw.addr).await.expect("connect");
+    first.write_all(request).await.expect("write");
+    let mut buf = [0u8; 4096];
+    let n = first.read(&mut buf).await.expect("first answer");
+    assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
+    // The second is accepted by the kernel but not served while the first is open.
+    let mut second = TcpStream::connect(gw.addr).await.expect("connect");
+    second.write_all(request).await.expect("write");
+    let waited = tokio::time::timeout(Duration::from_millis(700), second.read(&mut buf)).await;
+    assert!(
+        waited.is_err(),
+        "the second connection was served past the cap"
+    );
+    // Closing the first frees the slot.
+    drop(first);
+    let n = tokio::time::timeout(Duration::from_secs(5), second.read(&mut buf))
+        .await
+        .expect("served once the slot is free")
+        .expect("read");
+    assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
+}
