@@ -29,9 +29,22 @@ const MAX_BODY: usize = 1024 * 1024;
 
 /// Serve the admin API until the task is dropped.
 pub async fn serve(state: Arc<ServerState>, listener: TcpListener) {
+    // The gateway's limits hold here too: a slow client is dropped, a huge header block
+    // refused, and a few hundred connections at most (the admin API is for a person and
+    // their tools).
+    let limits = state.limits;
+    let slots = Arc::new(tokio::sync::Semaphore::new(ADMIN_CONNECTIONS));
     loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            continue;
+        let Ok(permit) = slots.clone().acquire_owned().await else {
+            return;
+        };
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(_) => {
+                // EMFILE and friends: back off instead of spinning.
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            }
         };
         let state = state.clone();
         tokio::spawn(async move {
@@ -40,11 +53,18 @@ pub async fn serve(state: Arc<ServerState>, listener: TcpListener) {
                 async move { Ok::<_, Infallible>(handle(&state, req).await) }
             });
             let _ = http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(limits.header_read_timeout)
+                .max_buf_size(64 * 1024)
                 .serve_connection(TokioIo::new(stream), svc)
                 .await;
+            drop(permit);
         });
     }
 }
+
+/// The most admin connections served at once.
+const ADMIN_CONNECTIONS: usize = 256;
 
 fn json_response(status: StatusCode, v: &Value) -> Response<Full<Bytes>> {
     let body = serde_json::to_vec_pretty(v).unwrap_or_default();

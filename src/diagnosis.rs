@@ -301,6 +301,12 @@ pub fn diagnose(trace: &Trace) -> Option<Diagnosis> {
             format!("{status} came from the gateway: {}.", f.detail),
             vec!["send a smaller body (API Gateway accepts 10 MB)".into()],
         ),
+        Cause::LambdaPayloadTooLarge => (
+            format!("{status} came from the Lambda integration: {}; the function never ran.", f.detail),
+            vec![
+                "send a smaller body: Lambda takes 6 MB per synchronous invocation, and the event (base64 for binary bodies, plus headers) is larger than the body; upload large files to S3 with a presigned URL".into(),
+            ],
+        ),
         Cause::HeadersTooLarge => (
             format!("{status} came from the gateway: {}.", f.detail),
             vec![

@@ -1,8 +1,9 @@
 //! The limits the gateway holds every connection and request to, as API Gateway and the edge
 //! gateways set them (../shared/scale-reliability.md §3): a request's headers must arrive
 //! within 10 s (a slowloris client is dropped), its body may not pause for more than 10 s,
-//! its header block may not exceed API Gateway's 10 KB, its body API Gateway's 10 MB, and at
-//! most 10,000 connections are served at once (the rest wait in the listen backlog). Each is
+//! its header block may not exceed API Gateway's 10 KB, its body API Gateway's 10 MB (and a
+//! Lambda event Lambda's 6 MB, checked where the event is built), and at most 10,000
+//! connections are served at once (the rest wait in the listen backlog). Each is
 //! configurable on `serve`; each rejection answers with a cause of layer `gateway`.
 
 use std::time::Duration;

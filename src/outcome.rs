@@ -155,6 +155,8 @@ pub enum Cause {
     RequestTooLarge,
     /// The request's header block is larger than API Gateway's 10 KB.
     HeadersTooLarge,
+    /// The Lambda event would be larger than Lambda's 6 MB synchronous payload.
+    LambdaPayloadTooLarge,
     /// The request body stopped arriving (no byte for the body timeout).
     BodyTimeout,
     /// API Gateway could not invoke the authorizer (Lambda permission or role). Seen only in
@@ -168,7 +170,7 @@ pub enum Cause {
 
 impl Cause {
     /// Every cause.
-    pub const ALL: [Cause; 49] = [
+    pub const ALL: [Cause; 50] = [
         Cause::NoRoute,
         Cause::IdentityMissing,
         Cause::IdentityInvalid,
@@ -215,6 +217,7 @@ impl Cause {
         Cause::RequestTooLarge,
         Cause::HeadersTooLarge,
         Cause::BodyTimeout,
+        Cause::LambdaPayloadTooLarge,
         Cause::AuthorizerPermission,
         Cause::IntegrationPermission,
         Cause::Throttled,
@@ -274,6 +277,7 @@ impl Cause {
             Cause::RequestTooLarge => "request-too-large",
             Cause::HeadersTooLarge => "headers-too-large",
             Cause::BodyTimeout => "body-timeout",
+            Cause::LambdaPayloadTooLarge => "lambda-payload-too-large",
             Cause::AuthorizerPermission => "authorizer-permission",
             Cause::IntegrationPermission => "integration-permission",
             Cause::Throttled => "throttled",
@@ -326,6 +330,7 @@ impl Cause {
             | Cause::UpstreamTls
             | Cause::UpstreamBroken
             | Cause::MockConfiguration
+            | Cause::LambdaPayloadTooLarge
             | Cause::IntegrationPermission
             | Cause::Throttled
             | Cause::IntegrationNotEmulated => Layer::Integration,

@@ -701,6 +701,12 @@ fn explain(c: Cause, status: u16, n: &Notes) -> (String, Vec<String>) {
             ),
             s(&["send a smaller body, or upload large payloads to S3 with a presigned URL"]),
         ),
+        Cause::LambdaPayloadTooLarge => (
+            format!(
+                "{head}: the Lambda event would be larger than Lambda's 6 MB, so API Gateway answered 413 without invoking the function."
+            ),
+            s(&["send a smaller body, or upload large payloads to S3 with a presigned URL"]),
+        ),
         Cause::HeadersTooLarge => (
             format!(
                 "{head}: the request's headers are larger than API Gateway's 10 KB, so it was rejected before any other layer ran."

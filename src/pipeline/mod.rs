@@ -32,6 +32,9 @@ use route::{RouteError, Router};
 /// API Gateway's payload limit (10 MB).
 pub const MAX_BODY: usize = 10 * 1024 * 1024;
 
+/// Lambda's limit on a synchronous invocation's payload: 6 MB.
+pub const LAMBDA_PAYLOAD_LIMIT: usize = 6 * 1024 * 1024;
+
 /// The lifecycle for one model.
 pub struct Pipeline {
     model: Arc<Model>,
@@ -713,6 +716,21 @@ impl Pipeline {
                 },
             ),
         };
+        // Lambda takes 6 MB per synchronous invocation: a larger event never reaches it.
+        if event.len() > LAMBDA_PAYLOAD_LIMIT {
+            trace.log(
+                "Execution failed: Lambda invocation failed with status: 413. Request Too Long",
+            );
+            let f = Failure::new(
+                Cause::LambdaPayloadTooLarge,
+                format!(
+                    "the Lambda event of this request is {} bytes, more than Lambda's {LAMBDA_PAYLOAD_LIMIT} for a synchronous invocation",
+                    event.len()
+                ),
+            );
+            trace.stage(Stage::Integrate, began, f.cause.token());
+            return self.fail(trace, f, &rctx);
+        }
         let function_arn = self
             .lambda
             .function_arn(function)

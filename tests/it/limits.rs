@@ -108,3 +108,28 @@ async fn past_the_connection_cap_a_connection_waits_for_a_slot() {
         .expect("read");
     assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
 }
+
+/// A body under API Gateway's 10 MB whose Lambda event would pass Lambda's 6 MB gets REST's
+/// 413 `Request Too Long` without invoking the function; one over 10 MB is the gateway's 413.
+#[tokio::test]
+async fn bodies_over_lambdas_6_mb_and_api_gateways_10_mb_are_refused() {
+    let (_code, t) = python_function("Fn", HANDLER, "/ok");
+    let t = t.replace("Method: get", "Method: post");
+    let gw = Gateway::start(&t, &[]);
+    let seven = "a".repeat(7 * 1024 * 1024);
+    let r = gw.request("POST", "/ok", &[], &seven).await;
+    assert_eq!(r.status, 413, "{}", r.text());
+    assert_eq!(r.text(), r#"{"message": "Request Too Long"}"#);
+    assert_eq!(r.header("x-amzn-ErrorType"), Some("BadRequestException"));
+    assert_eq!(
+        r.header("x-glassgate-cause"),
+        Some("lambda-payload-too-large")
+    );
+    let eleven = "a".repeat(11 * 1024 * 1024);
+    let r = gw.request("POST", "/ok", &[], &eleven).await;
+    assert_eq!(r.status, 413);
+    assert_eq!(r.header("x-glassgate-cause"), Some("request-too-large"));
+    // A small body still reaches the function.
+    let r = gw.request("POST", "/ok", &[], "small").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+}

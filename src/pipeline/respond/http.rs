@@ -66,7 +66,7 @@ pub(super) fn fixed(cause: Cause) -> (u16, &'static str) {
             (500, INTERNAL)
         }
         Cause::UpstreamTimeout => (504, r#"{"message":"Gateway Timeout"}"#),
-        Cause::RequestTooLarge => (413, TOO_LARGE),
+        Cause::RequestTooLarge | Cause::LambdaPayloadTooLarge => (413, TOO_LARGE),
         // Unverified on AWS, like the 413: the statuses of the edge, with HTTP APIs' texts.
         Cause::HeadersTooLarge => (431, r#"{"message":"Request Header Fields Too Large"}"#),
         Cause::BodyTimeout => (408, r#"{"message":"Request Timeout"}"#),
