@@ -19,5 +19,6 @@ mod projects;
 mod reload;
 mod runtimes;
 mod scaling;
+mod secrets;
 mod support;
 mod unmask;
