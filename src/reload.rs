@@ -34,8 +34,12 @@ use crate::server::ServerState;
 /// Changes closer together than this are one reload (an editor's save is several events, and a
 /// save by temporary file and rename may be split by a busy machine's scheduler).
 const DEBOUNCE: Duration = Duration::from_millis(150);
+/// After a file is created, how long a burst waits for it to be renamed: an editor's save
+/// writes a temporary file and renames it over the real one, and on a busy machine the two
+/// can be far apart.
+const CREATE_DEBOUNCE: Duration = Duration::from_millis(600);
 /// A burst of changes that never goes quiet still reloads after this long.
-const BURST_MAX: Duration = Duration::from_secs(1);
+const BURST_MAX: Duration = Duration::from_secs(2);
 
 /// How long a replaced pipeline waits for its last request before its processes stop.
 const RETIRE_WAIT: Duration = Duration::from_secs(60);
@@ -189,7 +193,10 @@ fn is_code(path: &Path) -> bool {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    !(name.ends_with(".pyc")
+    // Editors' and tools' temporary files: `.name.tmp-save`, `name.tmp`, `.#name`, `name~`.
+    let temporary = name.starts_with('.') && name.contains(".tmp") || name.ends_with(".tmp");
+    !(temporary
+        || name.ends_with(".pyc")
         || name.ends_with('~')
         || name.ends_with(".swp")
         || name.ends_with(".swx")
@@ -211,13 +218,24 @@ async fn run(
             continue;
         }
         // Collect one burst of events: until DEBOUNCE passes without one, or BURST_MAX in all.
-        let mut events = vec![first];
+        // A burst that created a file waits longer, for the rename that usually follows.
+        let settle = |e: &notify::Event| {
+            if matches!(e.kind, EventKind::Create(_)) {
+                CREATE_DEBOUNCE
+            } else {
+                DEBOUNCE
+            }
+        };
         let cap = tokio::time::Instant::now() + BURST_MAX;
-        let mut quiet = (tokio::time::Instant::now() + DEBOUNCE).min(cap);
+        let mut quiet = (tokio::time::Instant::now() + settle(&first)).min(cap);
+        let mut created = matches!(first.kind, EventKind::Create(_));
+        let mut events = vec![first];
         while let Ok(Some(e)) = tokio::time::timeout_at(quiet, rx.recv()).await {
             if !is_read(&e) {
+                created |= matches!(e.kind, EventKind::Create(_));
+                let wait = if created { CREATE_DEBOUNCE } else { settle(&e) };
+                quiet = (tokio::time::Instant::now() + wait).min(cap);
                 events.push(e);
-                quiet = (tokio::time::Instant::now() + DEBOUNCE).min(cap);
             }
         }
         let mut template_changed = false;
@@ -311,6 +329,9 @@ mod tests {
         assert!(!is_code(Path::new("/p/__pycache__/app.cpython-311.pyc")));
         assert!(!is_code(Path::new("/p/.app.py.swp")));
         assert!(!is_code(Path::new("/p/app.py~")));
+        assert!(!is_code(Path::new("/p/.app.py.tmp-save")));
+        assert!(!is_code(Path::new("/p/app.py.tmp")));
+        assert!(is_code(Path::new("/p/tmpl.py")));
         assert!(!is_code(Path::new("/p/.git/index")));
         assert!(!is_code(Path::new("/p/.aws-sam/build/x.py")));
     }

@@ -20,5 +20,6 @@ mod reload;
 mod runtimes;
 mod scaling;
 mod secrets;
+mod single_flight;
 mod support;
 mod unmask;

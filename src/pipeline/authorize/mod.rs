@@ -14,6 +14,7 @@
 
 pub mod cache;
 pub mod event;
+pub mod flight;
 pub mod iam;
 pub mod identity;
 pub mod jwt;
@@ -217,6 +218,8 @@ pub struct Authorizers {
     modes_set: AtomicBool,
     region: String,
     account_id: String,
+    /// Invocations in flight for identities whose result will be cached.
+    flights: flight::Flights,
 }
 
 /// An authorizer declaration that cannot run.
@@ -279,6 +282,7 @@ impl Authorizers {
             modes_set: AtomicBool::new(false),
             region: region.to_owned(),
             account_id: account_id.to_owned(),
+            flights: flight::Flights::default(),
         })
     }
 
@@ -456,7 +460,6 @@ impl Authorizers {
             route_key,
             auth,
             req,
-            path_params,
             ..
         } = *target;
         let flavor = api.flavor.kind();
@@ -538,6 +541,75 @@ impl Authorizers {
             }
         }
 
+        // One invocation per identity at a time while its result is to be cached.
+        let role = caching.then(|| self.flights.join(&key));
+        if let Some(flight::Role::Follower(f)) = &role {
+            trace.log(
+                "glassgate: another request is invoking the authorizer for this identity; waiting for its result",
+            );
+            facts.cache = "shared";
+            let parsed = f.wait().await?;
+            return self.decide(&parsed, method_arn, None, 0, trace, facts);
+        }
+        let invoked = self
+            .invoke_function(
+                lambda, target, method_arn, &prepared, function, &key, redactor, trace, facts,
+            )
+            .await;
+        let leader = match role {
+            Some(flight::Role::Leader(l)) => Some(l),
+            _ => None,
+        };
+        let (parsed, latency) = match invoked {
+            Ok(v) => v,
+            Err(f) => {
+                if let Some(l) = leader {
+                    l.finish(Err(f.clone()));
+                }
+                return Err(f);
+            }
+        };
+        if caching {
+            self.cache.insert(
+                key,
+                CacheEntry {
+                    result: parsed.clone(),
+                    method_arn: method_arn.clone(),
+                    inserted: tokio::time::Instant::now(),
+                    ttl,
+                },
+            );
+        }
+        if let Some(l) = leader {
+            l.finish(Ok(parsed.clone()));
+        }
+        self.decide(&parsed, method_arn, None, latency, trace, facts)
+    }
+
+    /// Invoke an authorizer function with its event and parse its result.
+    #[allow(clippy::too_many_arguments)]
+    async fn invoke_function(
+        &self,
+        lambda: &LambdaService,
+        target: &AuthTarget<'_>,
+        method_arn: &Arc<str>,
+        prepared: &Prepared,
+        function: &str,
+        key: &CacheKey,
+        redactor: &mut Redactor,
+        trace: &mut Trace,
+        facts: &mut AuthorizerFacts,
+    ) -> Result<(Arc<result::AuthorizerResult>, u64), Failure> {
+        let AuthTarget {
+            api,
+            resource,
+            route_key,
+            auth,
+            req,
+            path_params,
+            ..
+        } = *target;
+        let flavor = api.flavor.kind();
         // Invoke the authorizer function.
         let rest_ctx = EventContext {
             resource,
@@ -685,18 +757,7 @@ impl Authorizers {
             ));
         }
         trace.log("Successfully completed authorizer execution");
-        if caching {
-            self.cache.insert(
-                key,
-                CacheEntry {
-                    result: parsed.clone(),
-                    method_arn: method_arn.clone(),
-                    inserted: tokio::time::Instant::now(),
-                    ttl,
-                },
-            );
-        }
-        self.decide(&parsed, method_arn, None, latency, trace, facts)
+        Ok((parsed, latency))
     }
 
     /// A JWT authorizer: the gateway checks the token, no function runs.
