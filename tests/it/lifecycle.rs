@@ -124,6 +124,8 @@ async fn sigterm_drains_in_flight_requests_and_ends_handler_processes() {
     assert!(status.success(), "exit status {status:?}");
     let r = in_flight.await.expect("join");
     assert_eq!(r.status, 200, "the in-flight request completed");
+    // Its keep-alive connection is told it ends with this response.
+    assert_eq!(r.header("connection"), Some("close"), "{:?}", r.headers);
     let busy_pid: u32 = r.text().parse().expect("pid");
     for pid in [idle_pid, busy_pid] {
         assert!(!alive(pid), "handler process {pid} survived shutdown");
