@@ -137,6 +137,7 @@ Resources:
     Type: AWS::Serverless::Api
     Properties:
       StageName: prod
+      Variables: {{upstream: "{up}"}}
       DefinitionBody:
         swagger: '2.0'
         info: {{title: proxy, version: '1'}}
@@ -164,6 +165,12 @@ Resources:
                   integration.request.path.proxy: method.request.path.proxy
                   integration.request.header.x-user: context.authorizer.principalId
                   integration.request.header.x-tenant: context.authorizer.tenant
+          /staged:
+            get:
+              x-amazon-apigateway-integration:
+                type: http_proxy
+                httpMethod: GET
+                uri: http://${{stageVariables.upstream}}/base/fixed
           /down:
             get:
               x-amazon-apigateway-integration:
@@ -234,6 +241,11 @@ async fn rest_http_proxy_forwards_behind_an_authorizer_and_names_upstream_failur
     // The authorizer still stands in front: no token, no upstream request.
     let r = get(&gw, "/items/1", &[]).await;
     assert_eq!(r.status, 401);
+
+    // A stage variable in the endpoint URL.
+    let r = get(&gw, "/staged", &[]).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["target"], "/base/fixed");
 
     // Slower than timeoutInMillis (800 ms): REST's 504.
     let r = get(&gw, "/slow/3000", &bearer).await;

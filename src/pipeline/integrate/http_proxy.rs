@@ -270,10 +270,30 @@ struct Mapped {
     overwrite_path: Option<String>,
 }
 
+/// `${stageVariables.NAME}` in an endpoint URL replaced by the stage's value (empty when the
+/// stage has none), as API Gateway does before it sends the request.
+fn with_stage_variables(uri: &str, vars: &IndexMap<String, String>) -> String {
+    const OPEN: &str = "${stageVariables.";
+    let mut out = String::with_capacity(uri.len());
+    let mut rest = uri;
+    while let Some(at) = rest.find(OPEN) {
+        let Some(end) = rest[at..].find('}') else {
+            break;
+        };
+        out.push_str(&rest[..at]);
+        let name = &rest[at + OPEN.len()..at + end];
+        out.push_str(vars.get(name).map_or("", String::as_str));
+        rest = &rest[at + end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// REST: the rendered URI is the whole URL; the client's query string is passed on, with the
 /// mapped parameters set.
 fn rest_url(up: &Upstream<'_>, req: &GatewayRequest, params: &Mapped) -> String {
-    let base = fill(&up.spec.uri, |name| {
+    let uri = with_stage_variables(&up.spec.uri, up.stage_variables);
+    let base = fill(&uri, |name| {
         params
             .path
             .get(name)
@@ -286,7 +306,8 @@ fn rest_url(up: &Upstream<'_>, req: &GatewayRequest, params: &Mapped) -> String 
 /// HTTP APIs: `$default` appends the request path; `{var}` take the route's path variables;
 /// otherwise the URI as written; the query string is passed on.
 fn http_url(up: &Upstream<'_>, req: &GatewayRequest, params: &Mapped) -> String {
-    let mut base = fill(&up.spec.uri, |name| {
+    let uri = with_stage_variables(&up.spec.uri, up.stage_variables);
+    let mut base = fill(&uri, |name| {
         up.path_params.get(name).map(|v| encode_path_value(v))
     });
     if let Some(path) = &params.overwrite_path {
@@ -702,6 +723,18 @@ mod tests {
             "http://h/p?c=3&a=1&c=x%20y"
         );
         assert_eq!(with_query("http://h/p".into(), None, &[]), "http://h/p");
+    }
+
+    #[test]
+    fn stage_variables_fill_the_endpoint() {
+        let vars = IndexMap::from([("host".to_owned(), "10.0.0.1:8080".to_owned())]);
+        assert_eq!(
+            with_stage_variables(
+                "http://${stageVariables.host}/a/${stageVariables.none}b",
+                &vars
+            ),
+            "http://10.0.0.1:8080/a/b"
+        );
     }
 
     #[test]
