@@ -131,3 +131,54 @@ async fn sigterm_drains_in_flight_requests_and_ends_handler_processes() {
         assert!(!alive(pid), "handler process {pid} survived shutdown");
     }
 }
+
+/// A handler that dies in init on every start: after three failed inits in a row the pool
+/// stops starting processes for a while (each request answers the last init failure at once,
+/// said to be a repeat), `/health` marks the function unhealthy with the error, and a code
+/// edit would start afresh.
+#[tokio::test]
+async fn a_handler_that_dies_in_init_does_not_fork_storm() {
+    let (_code, t) =
+        crate::support::python_function("Broken", "raise RuntimeError('broken config')\n", "/b");
+    let gw = Gateway::start(&t, &["--no-reload"]);
+    for _ in 0..3 {
+        let r = gw.get("/b").await;
+        assert_eq!(r.status, 502, "{}", r.text());
+        assert_eq!(r.header("x-glassgate-cause"), Some("handler-init-error"));
+    }
+    // Backing off: answered at once, no process started.
+    let mut repeated = 0;
+    for _ in 0..10 {
+        let r = gw.get("/b").await;
+        assert_eq!(r.status, 502);
+        assert_eq!(r.header("x-glassgate-cause"), Some("handler-init-error"));
+        let id = r.header("x-amzn-RequestId").expect("id").to_owned();
+        if gw.trace(&id)["failure"]["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("not started again: init failed"))
+        {
+            repeated += 1;
+        }
+    }
+    let (_, health) = gw.admin("GET", "/health", "").await;
+    let pool = &health["functions"]["Broken"];
+    assert!(
+        repeated >= 5,
+        "{repeated} of 10 answered from the back-off: {pool:#}"
+    );
+    assert!(
+        pool["started"].as_u64().expect("started") <= 8,
+        "13 requests must not start 13 processes: {pool:#}"
+    );
+    let unhealthy = &pool["unhealthy"];
+    assert!(
+        unhealthy["initFailures"].as_u64().expect("failures") >= 3,
+        "{pool:#}"
+    );
+    assert!(
+        unhealthy["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("broken config")),
+        "{pool:#}"
+    );
+}

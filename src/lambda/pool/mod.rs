@@ -30,7 +30,7 @@ pub use snapshot::PoolSnapshot;
 use super::cpu_meter::CpuMeter;
 use super::scaling::{self, Average, Decision, Evidence, StartReason, WaitReason};
 use super::worker::{Launch, Phase, Worker};
-use super::{InvokeReport, PoolNote};
+use super::{InvokeOutcome, InvokeReport, PoolNote};
 use crate::model::Function;
 
 /// Lambda's limit for the init phase of an on-demand environment.
@@ -81,7 +81,19 @@ struct State {
     /// The current queueing episode: (when it began, when a request last queued). Pauses
     /// shorter than [`EPISODE_GAP`] do not end it.
     episode: Option<(Instant, Instant)>,
+    /// Inits that failed in a row, and the last one's report.
+    init_failures: u32,
+    last_init_failure: Option<(SystemTime, InvokeReport)>,
+    /// Until when no process is started after repeated init failures (a function that dies
+    /// in init answers its failure without a fork storm).
+    backoff_until: Option<Instant>,
 }
+
+/// Inits that may fail in a row before the pool backs off.
+const INIT_FAILURES_BEFORE_BACKOFF: u32 = 3;
+/// The first back-off; each further failure doubles it, up to [`MAX_BACKOFF`].
+const FIRST_BACKOFF: Duration = Duration::from_millis(250);
+const MAX_BACKOFF: Duration = Duration::from_secs(10);
 
 /// A queue that stayed empty this long ends its episode: the load measured before the
 /// next one says nothing about it.
@@ -154,6 +166,9 @@ impl FunctionPool {
     /// Run one invocation to completion (success, error, timeout, crash).
     pub(crate) async fn invoke(self: &Arc<Self>, payload: Bytes, trace_id: String) -> InvokeReport {
         let request_id = crate::ids::new_uuid();
+        if let Some(report) = self.backing_off(&request_id) {
+            return report;
+        }
         // Retrying covers a warm process that died while idle; a fresh process that dies is
         // reported, never retried, so a crash loop cannot spin.
         for _ in 0..3 {
@@ -168,6 +183,7 @@ impl FunctionPool {
                 Attempt::Done(mut report) => {
                     report.queue_wait = lease.waited;
                     report.pool = lease.note;
+                    self.note_init_outcome(&report);
                     return *report;
                 }
                 Attempt::Retry => self.forget(&lease.worker, Gone::Ended),
@@ -177,6 +193,56 @@ impl FunctionPool {
             &request_id,
             "function processes keep exiting while idle".into(),
         )
+    }
+
+    /// While backing off after repeated init failures, with no process alive: the last init
+    /// failure again, said to be a repeat, instead of starting another process.
+    fn backing_off(&self, request_id: &str) -> Option<InvokeReport> {
+        let st = self.lock();
+        let until = st.backoff_until?;
+        if Instant::now() >= until || !st.live.is_empty() || st.spawning > 0 {
+            return None;
+        }
+        let (_, last) = st.last_init_failure.as_ref()?;
+        let mut report = last.clone();
+        report.request_id = request_id.to_owned();
+        report.cold_start = false;
+        report.pid = None;
+        report.duration = Duration::ZERO;
+        if let InvokeOutcome::Failure(f) = &mut report.outcome {
+            f.error_message = format!(
+                "{} (not started again: init failed {} times in a row; the next start is tried in {:.1} s)",
+                f.error_message,
+                st.init_failures,
+                until
+                    .saturating_duration_since(Instant::now())
+                    .as_secs_f64()
+            );
+        }
+        Some(report)
+    }
+
+    /// Count an invocation's init outcome: a failed init in a row backs the pool off, any
+    /// invocation that got past init resets it.
+    fn note_init_outcome(&self, report: &InvokeReport) {
+        let mut st = self.lock();
+        let init_failed = matches!(
+            &report.outcome,
+            InvokeOutcome::Failure(f)
+                if matches!(f.kind, super::FailureKind::Init | super::FailureKind::InitTimeout)
+        );
+        if !init_failed {
+            st.init_failures = 0;
+            st.backoff_until = None;
+            return;
+        }
+        st.init_failures += 1;
+        st.last_init_failure = Some((SystemTime::now(), report.clone()));
+        if st.init_failures >= INIT_FAILURES_BEFORE_BACKOFF {
+            let doublings = (st.init_failures - INIT_FAILURES_BEFORE_BACKOFF).min(6);
+            let delay = (FIRST_BACKOFF * 2u32.pow(doublings)).min(MAX_BACKOFF);
+            st.backoff_until = Some(Instant::now() + delay);
+        }
     }
 
     /// A process for one invocation: an idle one, or one handed over after queueing.
@@ -368,6 +434,9 @@ impl FunctionPool {
     pub(crate) fn retire(self: &Arc<Self>) -> usize {
         let mut st = self.lock();
         st.generation += 1;
+        // New code deserves a fresh start, whatever the old code's inits did.
+        st.init_failures = 0;
+        st.backoff_until = None;
         let alive = st.live.len() + st.spawning;
         let idle: Vec<Arc<Worker>> = st.idle.drain(..).collect();
         for w in &idle {

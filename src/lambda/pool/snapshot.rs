@@ -56,6 +56,23 @@ pub struct PoolSnapshot {
     pub last_start: Option<LastStart>,
     /// Resident memory of the idle processes.
     pub idle_memory: IdleMemory,
+    /// Set while inits keep failing: the function is unhealthy, and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unhealthy: Option<Unhealthy>,
+}
+
+/// A function whose processes keep failing init.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Unhealthy {
+    /// Inits that failed in a row.
+    pub init_failures: u32,
+    /// The last one's error, as Lambda reports it.
+    pub error: String,
+    /// How long ago it failed (s).
+    pub seconds_ago: f64,
+    /// Until the pool starts a process again (s); 0 when it would now.
+    pub retry_in_seconds: f64,
 }
 
 /// p50 and p99 of recent samples.
@@ -148,6 +165,22 @@ impl FunctionPool {
                 processes: idle.len(),
                 total_kb,
                 per_process_kb: (!idle.is_empty()).then(|| total_kb / idle.len() as u64),
+            },
+            unhealthy: match &st.last_init_failure {
+                Some((at, report)) if st.init_failures > 0 => Some(Unhealthy {
+                    init_failures: st.init_failures,
+                    error: match &report.outcome {
+                        crate::lambda::InvokeOutcome::Failure(f) => {
+                            format!("{}: {}", f.error_type, f.error_message)
+                        }
+                        crate::lambda::InvokeOutcome::Success(_) => String::new(),
+                    },
+                    seconds_ago: at.elapsed().unwrap_or_default().as_secs_f64(),
+                    retry_in_seconds: st.backoff_until.map_or(0.0, |u| {
+                        u.saturating_duration_since(Instant::now()).as_secs_f64()
+                    }),
+                }),
+                _ => None,
             },
         }
     }
