@@ -285,18 +285,43 @@ async fn rest_http_proxy_forwards_behind_an_authorizer_and_names_upstream_failur
     );
 }
 
-fn http_template(up: SocketAddr) -> String {
+fn http_template(up: SocketAddr, code: &std::path::Path) -> String {
     format!(
         r#"
 Transform: AWS::Serverless-2016-10-31
 Resources:
+  AuthFn:
+    Type: AWS::Serverless::Function
+    Properties: {{Runtime: python3.12, CodeUri: {code}, Handler: simple.handler}}
   Api:
     Type: AWS::Serverless::HttpApi
     Properties:
       DefinitionBody:
         openapi: '3.0.1'
         info: {{title: proxy, version: '1'}}
+        components:
+          securitySchemes:
+            Simple:
+              type: apiKey
+              name: Authorization
+              in: header
+              x-amazon-apigateway-authorizer:
+                type: request
+                identitySource: $request.header.Authorization
+                authorizerUri: !Sub arn:aws:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/${{AuthFn.Arn}}/invocations
+                authorizerPayloadFormatVersion: '2.0'
+                enableSimpleResponses: true
         paths:
+          /me:
+            get:
+              security: [{{Simple: []}}]
+              x-amazon-apigateway-integration:
+                type: http_proxy
+                httpMethod: GET
+                uri: http://{up}/me
+                payloadFormatVersion: '1.0'
+                requestParameters:
+                  overwrite:header.x-user: $context.authorizer.user
           /users/{{id}}:
             get:
               x-amazon-apigateway-integration:
@@ -315,14 +340,28 @@ Resources:
                 httpMethod: ANY
                 uri: http://{up}
                 payloadFormatVersion: '1.0'
-"#
+"#,
+        code = code.display()
     )
 }
 
 #[tokio::test]
 async fn http_api_http_proxy_appends_the_path_maps_parameters_and_says_forwarded() {
     let up = Upstream::start().await;
-    let gw = Gateway::start(&http_template(up.addr), &[]);
+    let code = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        code.path().join("simple.py"),
+        "def handler(event, context):\n    ok = event['headers'].get('authorization') == 'Bearer ana'\n    return {'isAuthorized': ok, 'context': {'user': 'ana'}}\n",
+    )
+    .expect("write authorizer");
+    let gw = Gateway::start(&http_template(up.addr, code.path()), &[]);
+
+    // An HTTP API Lambda authorizer in front: its context reaches the service as a header.
+    let r = get(&gw, "/me", &[("Authorization", "Bearer ana")]).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["headers"]["x-user"], "ana");
+    let r = get(&gw, "/me", &[("Authorization", "Bearer someone")]).await;
+    assert_eq!(r.status, 403, "{}", r.text());
 
     // `$default`: the URI plus the request's path and query; Forwarded and Via added.
     let r = get(&gw, "/any/where?q=1", &[("X-Forwarded-For", "10.0.0.9")]).await;
