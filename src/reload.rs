@@ -219,22 +219,15 @@ async fn run(
         }
         // Collect one burst of events: until DEBOUNCE passes without one, or BURST_MAX in all.
         // A burst that created a file waits longer, for the rename that usually follows.
-        let settle = |e: &notify::Event| {
-            if matches!(e.kind, EventKind::Create(_)) {
-                CREATE_DEBOUNCE
-            } else {
-                DEBOUNCE
-            }
-        };
         let cap = tokio::time::Instant::now() + BURST_MAX;
-        let mut quiet = (tokio::time::Instant::now() + settle(&first)).min(cap);
         let mut created = matches!(first.kind, EventKind::Create(_));
         let mut events = vec![first];
+        let quiet_for = |created: bool| if created { CREATE_DEBOUNCE } else { DEBOUNCE };
+        let mut quiet = (tokio::time::Instant::now() + quiet_for(created)).min(cap);
         while let Ok(Some(e)) = tokio::time::timeout_at(quiet, rx.recv()).await {
             if !is_read(&e) {
                 created |= matches!(e.kind, EventKind::Create(_));
-                let wait = if created { CREATE_DEBOUNCE } else { settle(&e) };
-                quiet = (tokio::time::Instant::now() + wait).min(cap);
+                quiet = (tokio::time::Instant::now() + quiet_for(created)).min(cap);
                 events.push(e);
             }
         }

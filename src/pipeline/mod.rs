@@ -624,7 +624,6 @@ impl Pipeline {
             } => (function, payload, timeout),
             Integration::HttpProxy(spec) => {
                 let root = request::trace_root(&req.request_id, req.received_at);
-                let local_ip = std::net::IpAddr::from([127, 0, 0, 1]).to_string();
                 let up = integrate::http_proxy::Upstream {
                     spec,
                     flavor: api.flavor.kind(),
@@ -634,25 +633,11 @@ impl Pipeline {
                     default_route: route.key == crate::model::RouteKey::Default,
                     authorizer: auth_ctx.as_ref(),
                     trace_root: &root,
-                    local_ip: &local_ip,
                 };
                 let result =
                     integrate::http_proxy::forward(&self.upstream, &up, req, redactor, &mut trace)
                         .await;
-                return match result {
-                    Err(f) => {
-                        trace.stage(Stage::Integrate, began, f.cause.token());
-                        self.fail(trace, f, &rctx)
-                    }
-                    Ok(response) => {
-                        trace.stage(
-                            Stage::Integrate,
-                            began,
-                            format!("status {}", response.status),
-                        );
-                        self.completed(trace, response, Instant::now())
-                    }
-                };
+                return self.answered(trace, began, result, &rctx);
             }
             Integration::Mock(mock) => {
                 let ctx = integrate::mock::MockContext {
@@ -661,20 +646,8 @@ impl Pipeline {
                     api_id: &api.api_id,
                     path_params: &matched.path_params,
                 };
-                return match integrate::mock::answer(mock, &ctx, req, &mut trace) {
-                    Err(f) => {
-                        trace.stage(Stage::Integrate, began, f.cause.token());
-                        self.fail(trace, f, &rctx)
-                    }
-                    Ok(response) => {
-                        trace.stage(
-                            Stage::Integrate,
-                            began,
-                            format!("status {}", response.status),
-                        );
-                        self.completed(trace, response, Instant::now())
-                    }
-                };
+                let result = integrate::mock::answer(mock, &ctx, req, &mut trace);
+                return self.answered(trace, began, result, &rctx);
             }
             Integration::NotEmulated { kind } => {
                 trace.log("Execution failed due to configuration error: integration not emulated");
@@ -754,6 +727,31 @@ impl Pipeline {
                 let began = Instant::now();
                 let response = respond::for_proxy(proxy, *version);
                 self.completed(trace, response, began)
+            }
+        }
+    }
+
+    /// The end of a request whose integration answered with a response of its own (HTTP_PROXY,
+    /// MOCK), or failed.
+    fn answered(
+        &self,
+        mut trace: Trace,
+        began: Instant,
+        result: Result<GatewayResponse, Failure>,
+        rctx: &respond::ResponseContext<'_>,
+    ) -> Handled {
+        match result {
+            Err(f) => {
+                trace.stage(Stage::Integrate, began, f.cause.token());
+                self.fail(trace, f, rctx)
+            }
+            Ok(response) => {
+                trace.stage(
+                    Stage::Integrate,
+                    began,
+                    format!("status {}", response.status),
+                );
+                self.completed(trace, response, Instant::now())
             }
         }
     }

@@ -80,9 +80,10 @@ pub struct Upstream<'a> {
     pub authorizer: Option<&'a AuthContext>,
     /// `X-Amzn-Trace-Id` of the request.
     pub trace_root: &'a str,
-    /// The address the request arrived on (`Forwarded: by=`).
-    pub local_ip: &'a str,
 }
+
+/// The gateway's own address in `Forwarded: by=`: it serves on loopback.
+const GATEWAY_IP: &str = "127.0.0.1";
 
 /// Send the request upstream and take its answer.
 ///
@@ -487,7 +488,7 @@ fn http_headers(up: &Upstream<'_>, req: &GatewayRequest) -> Vec<(String, String)
     }
     elements.push(format!(
         "by={};for={source};host={host};proto=http",
-        up.local_ip
+        GATEWAY_IP
     ));
     let forwarded = elements.join(",");
     h.push(("Forwarded".to_owned(), forwarded));

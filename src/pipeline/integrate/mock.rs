@@ -39,7 +39,7 @@ pub fn answer(
 ) -> Result<GatewayResponse, Failure> {
     let status = match pick(&mock.request_templates, req.header("content-type")) {
         None => 200,
-        Some(template) => {
+        Some((_, template)) => {
             let rendered = render(template, ctx, req);
             trace.log(format!(
                 "Endpoint request body after transformations: {rendered}"
@@ -79,12 +79,18 @@ pub fn answer(
         let Some(name) = target.strip_prefix("method.response.header.") else {
             continue;
         };
-        if let Some(v) = parameter_value(source, ctx, req) {
+        // The value grammar of gateway responses' headers: `'static'` or a request value.
+        let rctx = crate::pipeline::respond::ResponseContext {
+            request: Some(req),
+            path_params: Some(ctx.path_params),
+            ..Default::default()
+        };
+        if let Some(v) = crate::pipeline::respond::header_value(source, &rctx) {
             headers.push((name.to_owned(), v));
         }
     }
     let (content_type, body) = match pick(&response.templates, req.header("accept")) {
-        Some(t) => (content_type_of(&response.templates, t), render(t, ctx, req)),
+        Some((ct, t)) => (ct.to_owned(), render(t, ctx, req)),
         None => ("application/json".to_owned(), String::new()),
     };
     if !headers
@@ -118,7 +124,7 @@ fn status_code(rendered: &str) -> Option<u16> {
 }
 
 /// The template for a content type: the exact one, else `application/json`, else the first.
-fn pick<'a>(templates: &'a [(String, String)], wanted: Option<&str>) -> Option<&'a str> {
+fn pick<'a>(templates: &'a [(String, String)], wanted: Option<&str>) -> Option<(&'a str, &'a str)> {
     let wanted = wanted
         .and_then(|w| w.split([';', ',']).next())
         .map(str::trim);
@@ -127,15 +133,7 @@ fn pick<'a>(templates: &'a [(String, String)], wanted: Option<&str>) -> Option<&
         .find(|(ct, _)| Some(ct.as_str()) == wanted)
         .or_else(|| templates.iter().find(|(ct, _)| ct == "application/json"))
         .or_else(|| templates.first())
-        .map(|(_, t)| t.as_str())
-}
-
-fn content_type_of(templates: &[(String, String)], chosen: &str) -> String {
-    templates
-        .iter()
-        .find(|(_, t)| std::ptr::eq(t.as_str(), chosen))
-        .map(|(ct, _)| ct.clone())
-        .unwrap_or_else(|| "application/json".to_owned())
+        .map(|(ct, t)| (ct.as_str(), t.as_str()))
 }
 
 /// The integration response for a status: the first whose pattern matches the whole status
@@ -156,25 +154,6 @@ fn select(responses: &[MockResponse], status: u16) -> Option<&MockResponse> {
                 .iter()
                 .find(|r| r.pattern.as_deref().is_none_or(str::is_empty))
         })
-}
-
-/// A `responseParameters` value: `'static'`, `method.request.header.X`,
-/// `method.request.querystring.X`, `method.request.path.X`.
-fn parameter_value(source: &str, ctx: &MockContext<'_>, req: &GatewayRequest) -> Option<String> {
-    let s = source.trim();
-    if let Some(v) = s.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')) {
-        return Some(v.to_owned());
-    }
-    if let Some(n) = s.strip_prefix("method.request.header.") {
-        return req.header(n).map(str::to_owned);
-    }
-    if let Some(n) = s.strip_prefix("method.request.querystring.") {
-        return req.query_params().single.as_ref()?.get(n).cloned();
-    }
-    if let Some(n) = s.strip_prefix("method.request.path.") {
-        return ctx.path_params.get(n).cloned();
-    }
-    None
 }
 
 /// Render a template: `$context.X` / `$context.X` in `${...}` form and `$input.params('x')`

@@ -421,7 +421,7 @@ pub fn for_failure(failure: &Failure, ctx: &ResponseContext<'_>) -> GatewayRespo
 }
 
 /// A header value expression: `'static'` or `method.request.{header|querystring|path}.X`.
-fn header_value(expr: &str, ctx: &ResponseContext<'_>) -> Option<String> {
+pub(crate) fn header_value(expr: &str, ctx: &ResponseContext<'_>) -> Option<String> {
     let e = expr.trim();
     if let Some(s) = e.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')) {
         return Some(s.to_owned());

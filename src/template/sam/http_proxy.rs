@@ -152,7 +152,23 @@ impl Builder<'_> {
                 Err(Reported) => ok = false,
             }
         }
-        for k in entries.keys() {
+        for (k, v) in entries {
+            // A VPC link reaches a private endpoint; locally the URI itself is dialled.
+            if (k == "connectionType" || k == "ConnectionType")
+                && v.as_str()
+                    .is_some_and(|t| t.eq_ignore_ascii_case("VPC_LINK"))
+            {
+                self.r.diags.warn(
+                    child(loc, k),
+                    "this integration goes through a VPC link on AWS; glassgate connects to its URI directly",
+                );
+            }
+            if k == "tlsConfig" || k == "TlsConfig" {
+                self.r.diags.warn(
+                    child(loc, k),
+                    format!("{k} is not applied by glassgate; https endpoints are checked against this machine's trusted certificates"),
+                );
+            }
             if k == "responseParameters" || k == "ResponseParameters" {
                 self.r.diags.warn(
                     child(loc, k),

@@ -454,12 +454,20 @@ Resources:
       IntegrationType: HTTP_PROXY
       IntegrationMethod: GET
       IntegrationUri: https://example.com/items
+      ConnectionType: VPC_LINK
       PayloadFormatVersion: "1.0"
       RequestParameters: {"overwrite:header.x-env": dev}
   Route:
     Type: AWS::ApiGatewayV2::Route
     Properties: {ApiId: !Ref V2, RouteKey: GET /items, Target: !Join [/, [integrations, !Ref Int]]}
 "#,
+    );
+    assert!(
+        warnings(&m).iter().any(|w| w.ends_with(
+            "ConnectionType: this integration goes through a VPC link on AWS; glassgate connects to its URI directly"
+        )),
+        "{:?}",
+        warnings(&m)
     );
     let show = |api: usize| format!("{:?}", m.apis[api].routes[0].integration);
     assert_eq!(
