@@ -42,7 +42,7 @@ pub struct Credentials {
 #[derive(Debug, thiserror::Error)]
 pub enum CredentialsError {
     /// The file cannot be read.
-    #[error("--iam-credentials {}: {source}", path.display())]
+    #[error("--iam-credentials {}: cannot read it", path.display())]
     Read {
         /// The file.
         path: PathBuf,
