@@ -145,11 +145,22 @@ impl Worker {
             );
         }
         let tail = Arc::new(Mutex::new(VecDeque::with_capacity(TAIL_LINES)));
+        let mut drains = Vec::with_capacity(2);
         if let Some(out) = child.stdout.take() {
-            drain(out, launch.label.clone(), tail.clone(), launch.echo_output);
+            drains.push(drain(
+                out,
+                launch.label.clone(),
+                tail.clone(),
+                launch.echo_output,
+            ));
         }
         if let Some(err) = child.stderr.take() {
-            drain(err, launch.label.clone(), tail.clone(), launch.echo_output);
+            drains.push(drain(
+                err,
+                launch.label.clone(),
+                tail.clone(),
+                launch.echo_output,
+            ));
         }
         let (exit_tx, exit_rx) = watch::channel(None);
         tokio::spawn(async move {
@@ -161,6 +172,15 @@ impl Worker {
                     signal: None,
                 },
             };
+            // The last lines a process printed before it died are the evidence of why:
+            // read its pipes to the end before saying it ended (bounded, as a child it left
+            // behind may hold them open).
+            let _ = tokio::time::timeout(DRAIN_AFTER_EXIT, async {
+                for d in drains {
+                    let _ = d.await;
+                }
+            })
+            .await;
             let _ = exit_tx.send(Some(info));
         });
         Ok(Worker {
@@ -325,12 +345,16 @@ fn describe(status: std::process::ExitStatus) -> ExitInfo {
     }
 }
 
+/// How long the end of a process's output may take to arrive after it exited.
+const DRAIN_AFTER_EXIT: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// Read a process's output line by line into its tail (and echo it); ends at EOF.
 fn drain<R: AsyncRead + Unpin + Send + 'static>(
     stream: R,
     label: String,
     tail: Arc<Mutex<VecDeque<String>>>,
     echo: bool,
-) {
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut lines = BufReader::new(stream).lines();
         while let Ok(Some(line)) = lines.next_line().await {
@@ -344,7 +368,7 @@ fn drain<R: AsyncRead + Unpin + Send + 'static>(
                 t.push_back(line);
             }
         }
-    });
+    })
 }
 
 /// Find `name` on `PATH`, as a shell would; an absolute path is taken as given.

@@ -188,6 +188,15 @@ impl FunctionPool {
                 ))
             }
             None => {
+                // The reply can be dropped before the exit is seen: wait for the exit, and
+                // with it the last lines the process printed (bounded: a process that closed
+                // its Runtime API connection may still be alive, and is killed).
+                if tokio::time::timeout(std::time::Duration::from_secs(1), worker.exited())
+                    .await
+                    .is_err()
+                {
+                    worker.kill();
+                }
                 self.forget(worker, Gone::Ended);
                 Attempt::Done(Box::new(self.crash_report(&run)))
             }
