@@ -67,6 +67,8 @@ pub struct ServeArgs {
     pub admin_port: Option<u16>,
     /// `--faithful`: no diagnosis headers.
     pub faithful: bool,
+    /// `--console-dir`: the console's files from a folder instead of the binary.
+    pub console_dir: Option<std::path::PathBuf>,
     /// `--header-read-timeout`, `--body-timeout`, `--max-header-bytes`, `--max-connections`.
     pub limits: crate::limits::Limits,
 }
@@ -550,7 +552,22 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
     } else {
         None
     };
-    let admin = tokio::spawn(crate::admin::serve(state.clone(), admin_listener));
+    if let Some(dir) = &args.console_dir
+        && !dir.join("index.html").is_file()
+    {
+        anyhow::bail!(
+            "--console-dir {}: no index.html there (point it at the console/ folder of the source tree)",
+            dir.display()
+        );
+    }
+    let admin = tokio::spawn(crate::admin::serve(
+        state.clone(),
+        admin_listener,
+        crate::admin::AdminOptions {
+            gateway_url: format!("http://{addr}"),
+            console_dir: args.console_dir.clone(),
+        },
+    ));
     {
         use std::io::Write;
         let mut out = std::io::stdout().lock();
@@ -581,6 +598,14 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
             }
         }
         let _ = writeln!(out, "Admin API on http://{admin_addr}");
+        let _ = writeln!(
+            out,
+            "Console on http://{admin_addr}/console/{}",
+            match &args.console_dir {
+                Some(d) => format!(" (files from {})", d.display()),
+                None => String::new(),
+            }
+        );
         if let Some(r) = &reloader {
             let _ = writeln!(
                 out,
@@ -737,6 +762,7 @@ pub async fn invoke(args: InvokeArgs) -> Result<String> {
             &req,
             crate::pipeline::HandleOptions {
                 skip_auth: args.skip_auth,
+                ..Default::default()
             },
         )
         .await;

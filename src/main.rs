@@ -262,6 +262,10 @@ struct ServeCmd {
     /// Answer exactly as AWS does, without the x-glassgate-* diagnosis headers.
     #[arg(long)]
     faithful: bool,
+    /// Serve the web console's files from this folder instead of the built-in ones (to edit
+    /// the console and reload the page).
+    #[arg(long, value_name = "DIR")]
+    console_dir: Option<PathBuf>,
     /// Gateway worker threads (default: half the CPUs, at least one; the handler processes
     /// and the client need the rest).
     #[arg(long, value_name = "N", env = "GLASSGATE_THREADS", value_parser = clap::value_parser!(u16).range(1..=1024))]
@@ -439,6 +443,7 @@ fn main() -> ExitCode {
                 admin_host: cmd.admin_host,
                 admin_port: cmd.admin_port,
                 faithful: cmd.faithful,
+                console_dir: cmd.console_dir,
                 limits: glassgate::limits::Limits {
                     header_read_timeout: seconds(cmd.header_read_timeout, "--header-read-timeout")?,
                     body_idle_timeout: seconds(cmd.body_timeout, "--body-timeout")?,

@@ -279,6 +279,9 @@ async fn run(
                     watched.follow(model);
                     let old = state.replace_pipeline(pipeline);
                     tokio::spawn(retire_pipeline(old));
+                    state.recent.notify(crate::recent::EventKind::Reload {
+                        template: template.to_string(),
+                    });
                 }
                 Ok(Err(e)) => crate::log_sink::line(format!(
                     "glassgate: reload: {template} refused, the previous version keeps serving: {e:#}"

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{HeaderName, HeaderValue, Request, Response, StatusCode};
+use http::{HeaderMap, HeaderName, HeaderValue, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
@@ -41,6 +41,11 @@ pub struct ServerState {
     pub faithful: bool,
     /// Timeouts and sizes every connection and request is held to.
     pub limits: crate::limits::Limits,
+    /// When serving started.
+    pub started: std::time::Instant,
+    /// Set once the shutdown signal came: long-lived admin streams end on it, so that
+    /// nothing holds the process past its drain.
+    shutdown: tokio::sync::watch::Sender<bool>,
 }
 
 impl ServerState {
@@ -57,7 +62,19 @@ impl ServerState {
             log_format,
             faithful,
             limits: crate::limits::Limits::default(),
+            started: std::time::Instant::now(),
+            shutdown: tokio::sync::watch::Sender::new(false),
         }
+    }
+
+    /// Say that the server is shutting down.
+    pub fn begin_shutdown(&self) {
+        self.shutdown.send_replace(true);
+    }
+
+    /// Something to wait on for the shutdown (`wait_for(|down| *down)`).
+    pub fn shutdown_watch(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.shutdown.subscribe()
     }
 
     /// The same state with other limits.
@@ -150,6 +167,7 @@ pub async fn serve(
         }
     }
     drop(listener);
+    state.begin_shutdown();
     if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown())
         .await
         .is_err()
@@ -272,7 +290,12 @@ async fn handle(
             ),
         }
     };
-    let Handled { response, trace } = handled;
+    let Handled {
+        response,
+        mut trace,
+    } = handled;
+    let out = to_http(&response, &trace, state.faithful);
+    keep_exchange(&mut trace, greq.into_kept(), response);
     let trace = Arc::new(trace);
     crate::log_sink::trace(trace.clone(), state.log_format);
     // The stage's access log: its own line in text mode (a JSON trace carries it as
@@ -283,8 +306,25 @@ async fn handle(
             trace.api.as_deref().unwrap_or("-")
         ));
     }
-    state.recent.push(trace.clone());
-    to_http(response, &trace, state.faithful)
+    state.recent.push(trace);
+    out
+}
+
+/// Keep what the client sent and got with the trace (the response's header strings moved,
+/// its body shared or, past the cap, its start copied).
+pub fn keep_exchange(
+    trace: &mut Trace,
+    request: crate::trace::ClientRequest,
+    response: GatewayResponse,
+) {
+    trace.exchange = Some(Arc::new(crate::trace::Exchange {
+        request,
+        response: crate::trace::ClientResponse {
+            status: response.status,
+            body: crate::trace::KeptBody::keep(&response.body),
+            headers: response.headers,
+        },
+    }));
 }
 
 /// The diagnosis headers: which layer produced the response, why, and what the authorizer
@@ -358,13 +398,19 @@ const X_AMZ_APIGW_ID: HeaderName = HeaderName::from_static("x-amz-apigw-id");
 const X_AMZN_TRACE_ID: HeaderName = HeaderName::from_static("x-amzn-trace-id");
 const APIGW_REQUESTID: HeaderName = HeaderName::from_static("apigw-requestid");
 
-fn to_http(response: GatewayResponse, trace: &Trace, faithful: bool) -> Response<Full<Bytes>> {
-    let mut out = Response::new(Full::new(response.body));
-    // Room for the gateway's own headers too, so the map is not regrown per response.
-    *out.headers_mut() = http::HeaderMap::with_capacity(response.headers.len() + 7);
+fn to_http(response: &GatewayResponse, trace: &Trace, faithful: bool) -> Response<Full<Bytes>> {
+    let mut out = Response::new(Full::new(response.body.clone()));
     *out.status_mut() = StatusCode::from_u16(response.status).unwrap_or(StatusCode::BAD_GATEWAY);
-    let h = out.headers_mut();
-    for (k, v) in &response.headers {
+    *out.headers_mut() = client_headers(&response.headers, trace, faithful);
+    out
+}
+
+/// The headers a client gets: the lifecycle's, then the gateway's ids, and unless
+/// `faithful`, the diagnosis headers and `Server-Timing`.
+pub fn client_headers(headers: &[(String, String)], trace: &Trace, faithful: bool) -> HeaderMap {
+    // Room for the gateway's own headers too, so the map is not regrown per response.
+    let mut h = HeaderMap::with_capacity(headers.len() + 8);
+    for (k, v) in headers {
         // A header the handler named or valued illegally cannot be sent; dropping it is
         // what a proxy in front of API Gateway would do too.
         if let (Ok(k), Ok(v)) = (
@@ -395,6 +441,9 @@ fn to_http(response: GatewayResponse, trace: &Trace, faithful: bool) -> Response
                 h.insert(k, v);
             }
         }
+        if let Ok(v) = HeaderValue::from_str(&server_timing(trace)) {
+            h.insert(SERVER_TIMING, v);
+        }
     }
     if trace.invocation.is_some() && !http_api {
         let root = request::trace_root(&trace.request_id, trace.received_at);
@@ -402,5 +451,42 @@ fn to_http(response: GatewayResponse, trace: &Trace, faithful: bool) -> Response
             h.insert(X_AMZN_TRACE_ID, v);
         }
     }
+    h
+}
+
+const SERVER_TIMING: HeaderName = HeaderName::from_static("server-timing");
+
+/// `Server-Timing` of the trace's stages (`route;dur=0.046, authorize;desc="cache
+/// hit";dur=0.01, ...`), so that a browser's developer tools show glassgate's stages.
+/// Durations are written from whole microseconds: float formatting is slow.
+pub fn server_timing(trace: &Trace) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(32 * trace.stages.len() + 16);
+    for s in &trace.stages {
+        if !out.is_empty() {
+            out.push_str(", ");
+        }
+        let name = match s.stage {
+            crate::trace::Stage::Route => "route",
+            crate::trace::Stage::Authorize => "authorize",
+            crate::trace::Stage::Integrate => "integrate",
+            crate::trace::Stage::Respond => "respond",
+        };
+        out.push_str(name);
+        // The result in a quoted string: only what a quoted-string may hold.
+        out.push_str(";desc=\"");
+        out.extend(
+            s.result
+                .chars()
+                .filter(|c| (' '..='~').contains(c) && *c != '"' && *c != '\\'),
+        );
+        let us = (s.duration_ms * 1000.0).max(0.0) as u64;
+        let _ = write!(out, "\";dur={}.{:03}", us / 1000, us % 1000);
+    }
+    let us = (trace.latency_ms * 1000.0).max(0.0) as u64;
+    if !out.is_empty() {
+        out.push_str(", ");
+    }
+    let _ = write!(out, "total;dur={}.{:03}", us / 1000, us % 1000);
     out
 }

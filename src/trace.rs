@@ -2,8 +2,10 @@
 //! JSON log lines, and later the admin API and `explain`).
 
 use std::borrow::Cow;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use serde::Serialize;
 use time::OffsetDateTime;
 
@@ -90,6 +92,10 @@ pub struct AuthorizerFacts {
     pub cache: &'static str,
     /// Age of the cache entry on a hit, in seconds.
     pub cache_age_s: Option<f64>,
+    /// The cache entry this request looked up, when the cache was consulted (the admin API
+    /// flushes it by this id).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache_entry: Option<crate::ids::EntryId>,
     /// Effective TTL in seconds.
     pub ttl_s: u64,
     /// On a hit: the method ARN the cached policy was issued for.
@@ -189,8 +195,90 @@ pub struct Trace {
     /// The stage's access log line for this request, when the stage has an access log.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub access_log: Option<String>,
+    /// The request id this request replays (admin API replay), `None` for a client's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replay_of: Option<String>,
+    /// What the client sent and got, raw: never serialized with the trace (header values
+    /// carry secrets); the admin API shows it masked and replays it.
+    #[serde(skip)]
+    pub exchange: Option<Arc<Exchange>>,
     #[serde(skip)]
     start: Option<Instant>,
+}
+
+/// How much of a request or response body a trace keeps.
+pub const KEPT_BODY: usize = 64 * 1024;
+
+/// A body as kept with a trace: at most [`KEPT_BODY`] bytes of it.
+#[derive(Debug, Clone, Default)]
+pub struct KeptBody {
+    /// The kept bytes.
+    pub bytes: Bytes,
+    /// The size of the whole body.
+    pub len: usize,
+}
+
+impl KeptBody {
+    /// Keep `body`: shared when small, a copy of its start when large (a slice would keep
+    /// the whole buffer alive in the ring).
+    pub fn keep(body: &Bytes) -> KeptBody {
+        let bytes = if body.len() > KEPT_BODY {
+            Bytes::copy_from_slice(&body[..KEPT_BODY])
+        } else {
+            body.clone()
+        };
+        KeptBody {
+            bytes,
+            len: body.len(),
+        }
+    }
+
+    /// Whether part of the body was not kept.
+    pub fn truncated(&self) -> bool {
+        self.len > self.bytes.len()
+    }
+}
+
+/// The request as it entered the lifecycle (the gateway's forwarding headers included).
+#[derive(Debug, Clone)]
+pub struct ClientRequest {
+    /// Method.
+    pub method: String,
+    /// Raw path.
+    pub path: String,
+    /// Raw query string, without `?`.
+    pub query: Option<String>,
+    /// Headers, raw, in arrival order.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: KeptBody,
+    /// Client address.
+    pub source_ip: std::net::IpAddr,
+    /// Port the request arrived on.
+    pub local_port: u16,
+    /// `HTTP/1.1`, `HTTP/1.0`.
+    pub protocol: &'static str,
+}
+
+/// The response the lifecycle gave (the gateway's id and diagnosis headers are added when
+/// it is sent, and again when it is shown).
+#[derive(Debug, Clone)]
+pub struct ClientResponse {
+    /// Status.
+    pub status: u16,
+    /// Headers.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: KeptBody,
+}
+
+/// What the client sent and got.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    /// The request.
+    pub request: ClientRequest,
+    /// The response.
+    pub response: ClientResponse,
 }
 
 /// What an `HTTP_PROXY` integration sent and got.
@@ -245,6 +333,8 @@ impl Trace {
             log: Vec::new(),
             diagnosis: None,
             access_log: None,
+            replay_of: None,
+            exchange: None,
             start: Some(Instant::now()),
         }
     }

@@ -31,6 +31,17 @@ pub enum Integration {
 }
 
 impl Integration {
+    /// The type as AWS names it (`AWS_PROXY`, `HTTP_PROXY`, `MOCK`), or as the template
+    /// wrote one glassgate does not emulate.
+    pub fn type_name(&self) -> &str {
+        match self {
+            Integration::Lambda { .. } => "AWS_PROXY",
+            Integration::HttpProxy(_) => "HTTP_PROXY",
+            Integration::Mock(_) => "MOCK",
+            Integration::NotEmulated { kind } => kind,
+        }
+    }
+
     /// The local function this integration invokes, if any.
     pub fn function(&self) -> Option<&str> {
         match self {

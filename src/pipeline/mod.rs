@@ -64,6 +64,9 @@ pub enum SetupError {
 pub struct HandleOptions {
     /// Skip the authorizer (as TestInvokeMethod and `invoke --skip-auth` do).
     pub skip_auth: bool,
+    /// Run the authorizer without its cache, neither reading nor filling it (a replay that
+    /// bypasses the cache).
+    pub skip_cache: bool,
 }
 
 /// The response and the trace of one request.
@@ -513,7 +516,9 @@ impl Pipeline {
                             &self.lambda,
                             &target,
                             redactor,
-                            authorize::AuthorizeOptions::default(),
+                            authorize::AuthorizeOptions {
+                                skip_cache: opts.skip_cache,
+                            },
                             &mut trace,
                         )
                         .await;
@@ -539,9 +544,8 @@ impl Pipeline {
                         auth.name
                     ));
                     trace.authorizer = Some(crate::trace::AuthorizerFacts {
-                        name: auth.name.clone(),
                         mode: "bypass",
-                        ..Default::default()
+                        ..authorize::stand_in_facts(auth)
                     });
                     trace.stage(Stage::Authorize, began, "bypass");
                 }
@@ -554,11 +558,10 @@ impl Pipeline {
                         auth.name
                     ));
                     trace.authorizer = Some(crate::trace::AuthorizerFacts {
-                        name: auth.name.clone(),
                         mode: "allow",
                         principal_id: Some(principal_id.clone()),
                         decision: Some("allow"),
-                        ..Default::default()
+                        ..authorize::stand_in_facts(auth)
                     });
                     trace.stage(Stage::Authorize, began, "allow (stand-in)");
                     auth_ctx = Some(authorize::AuthContext {

@@ -97,6 +97,40 @@ impl GatewayRequest {
         }
     }
 
+    /// What a trace keeps of this request: its strings moved, not copied; its body kept up
+    /// to [`crate::trace::KEPT_BODY`].
+    pub fn into_kept(self) -> crate::trace::ClientRequest {
+        crate::trace::ClientRequest {
+            body: crate::trace::KeptBody::keep(&self.body),
+            method: self.method,
+            path: self.path,
+            query: self.query,
+            headers: self.headers,
+            source_ip: self.source_ip,
+            local_port: self.local_port,
+            protocol: self.protocol,
+        }
+    }
+
+    /// The kept request sent again: the same method, path, headers and body, from the same
+    /// client, with fresh ids, received now.
+    pub fn again(kept: &crate::trace::ClientRequest) -> Self {
+        GatewayRequest {
+            request_id: new_request_id(),
+            extended_request_id: new_extended_request_id(),
+            method: kept.method.clone(),
+            path: kept.path.clone(),
+            query: kept.query.clone(),
+            headers: kept.headers.clone(),
+            body: kept.body.bytes.clone(),
+            source_ip: kept.source_ip,
+            local_port: kept.local_port,
+            protocol: kept.protocol,
+            received_at: OffsetDateTime::now_utc(),
+            parsed_query: Default::default(),
+        }
+    }
+
     /// The first value of a header, by case-insensitive name.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers

@@ -4,6 +4,7 @@
 mod cli;
 mod cognito;
 mod conformance;
+mod console;
 mod examples;
 mod failures;
 mod golden;

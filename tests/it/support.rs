@@ -294,7 +294,15 @@ impl Gateway {
     pub async fn admin(&self, method: &str, path: &str, body: &str) -> (u16, serde_json::Value) {
         let mut conn = Conn::open(self.admin).await;
         let r = conn
-            .send(method, path, &[("content-type", "application/json")], body)
+            .send(
+                method,
+                path,
+                &[
+                    ("content-type", "application/json"),
+                    ("x-glassgate-admin", "1"),
+                ],
+                body,
+            )
             .await;
         let v = serde_json::from_slice(&r.body).unwrap_or_else(|e| {
             panic!(
@@ -303,6 +311,18 @@ impl Gateway {
             )
         });
         (r.status, v)
+    }
+
+    /// A request to the admin port exactly as given (no header added).
+    pub async fn admin_raw(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> Resp {
+        let mut conn = Conn::open(self.admin).await;
+        conn.send(method, path, headers, body).await
     }
 
     pub async fn get(&self, path: &str) -> Resp {

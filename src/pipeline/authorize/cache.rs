@@ -33,6 +33,17 @@ pub struct CacheKey {
     pub identity: Vec<String>,
 }
 
+impl CacheKey {
+    /// The key's opaque name, for the admin API (never the identity itself).
+    pub fn entry_id(&self) -> crate::ids::EntryId {
+        crate::ids::EntryId::of(
+            [&*self.api_id, &*self.stage, &*self.authorizer]
+                .into_iter()
+                .chain(self.identity.iter().map(String::as_str)),
+        )
+    }
+}
+
 /// One cached result.
 #[derive(Debug, Clone)]
 pub struct CacheEntry {
@@ -106,6 +117,16 @@ impl AuthCache {
         keys.iter()
             .filter(|k| self.entries.remove(*k).is_some())
             .count()
+    }
+
+    /// Drop the entry named `id` of one authorizer; whether there was one.
+    pub fn flush_entry(&self, authorizer: &str, id: crate::ids::EntryId) -> bool {
+        let key = self
+            .entries
+            .iter()
+            .map(|(k, _)| k)
+            .find(|k| &*k.authorizer == authorizer && k.entry_id() == id);
+        key.is_some_and(|k| self.entries.remove(&k).is_some())
     }
 
     /// Drop everything (as `FlushStageAuthorizersCache`); returns how many were dropped.

@@ -140,6 +140,18 @@ pub struct AuthTarget<'a> {
     pub path_params: &'a IndexMap<String, String>,
 }
 
+/// What the trace says of an authorizer that did not run (bypass and allow modes): which
+/// one it is, and that its cache was not consulted.
+pub fn stand_in_facts(auth: &Authorizer) -> AuthorizerFacts {
+    AuthorizerFacts {
+        name: auth.name.clone(),
+        kind: auth.kind.type_name(),
+        function: auth.function.clone().unwrap_or_default(),
+        cache: "not-consulted",
+        ..Default::default()
+    }
+}
+
 /// Per-call switches of the authorizer stage.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct AuthorizeOptions {
@@ -526,6 +538,7 @@ impl Authorizers {
         };
         if caching {
             facts.cache = "miss";
+            facts.cache_entry = Some(key.entry_id());
             if let Some(entry) = self.cache.get(&key) {
                 facts.cache = "hit";
                 facts.cache_age_s = Some(entry.age().as_secs_f64());
