@@ -239,7 +239,9 @@ class Server:
             stderr=subprocess.DEVNULL if discard_stderr else self.err, text=True
         )
         self.url = None
+        self.banner = ""
         for line in self.proc.stdout:
+            self.banner += line
             m = re.match(r"Listening on (http://\S+)", line.strip())
             if m:
                 self.ready_after = time.monotonic() - self.started
