@@ -17,6 +17,8 @@ pub mod app;
 pub mod build;
 pub mod diagnosis;
 pub mod explain;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod ids;
 pub mod lambda;
 pub mod limits;

@@ -17,6 +17,11 @@ mod runtime_api;
 mod scaling;
 mod worker;
 
+/// `errorType` and `errorMessage` of a Runtime API error body (for the fuzz targets).
+pub(crate) use pool::error_fields as runtime_error_fields;
+/// The Runtime API endpoint a method and path name (for the fuzz targets).
+pub(crate) use runtime_api::endpoint as runtime_api_endpoint;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -192,27 +192,66 @@ fn reply(status: StatusCode, body: &'static str) -> Response<Full<Bytes>> {
 
 const ACCEPTED: &str = r#"{"status":"OK"}"#;
 
+/// What a request to the Runtime API asks for, from its method and path alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Endpoint<'a> {
+    /// `GET /2018-06-01/runtime/invocation/next`.
+    Next,
+    /// `POST /2018-06-01/runtime/init/error`.
+    InitError,
+    /// `POST /2018-06-01/runtime/invocation/{id}/response`.
+    Response(&'a str),
+    /// `POST /2018-06-01/runtime/invocation/{id}/error`.
+    Error(&'a str),
+    /// Another method on a path of the API.
+    MethodNotAllowed,
+    /// Not a path of the API.
+    NotFound,
+}
+
+/// The endpoint a method and path name.
+pub(crate) fn endpoint<'a>(method: &Method, path: &'a str) -> Endpoint<'a> {
+    let Some(rest) = path.strip_prefix("/2018-06-01/runtime/") else {
+        return Endpoint::NotFound;
+    };
+    if *method == Method::GET && rest == "invocation/next" {
+        return Endpoint::Next;
+    }
+    if *method != Method::POST {
+        return Endpoint::MethodNotAllowed;
+    }
+    if rest == "init/error" {
+        return Endpoint::InitError;
+    }
+    match rest
+        .strip_prefix("invocation/")
+        .and_then(|tail| tail.rsplit_once('/'))
+    {
+        Some((id, "response")) => Endpoint::Response(id),
+        Some((id, "error")) => Endpoint::Error(id),
+        _ => Endpoint::NotFound,
+    }
+}
+
 async fn handle(
     st: Arc<ApiState>,
     req: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
+    const NOT_FOUND: &str = r#"{"errorMessage":"unknown Runtime API path","errorType":"NotFound"}"#;
     let path = req.uri().path().to_owned();
-    let Some(rest) = path.strip_prefix("/2018-06-01/runtime/") else {
-        return Ok(reply(
-            StatusCode::NOT_FOUND,
-            r#"{"errorMessage":"unknown Runtime API path","errorType":"NotFound"}"#,
-        ));
+    let (id, kind) = match endpoint(req.method(), &path) {
+        Endpoint::NotFound => return Ok(reply(StatusCode::NOT_FOUND, NOT_FOUND)),
+        Endpoint::Next => return Ok(next(&st).await),
+        Endpoint::MethodNotAllowed => {
+            return Ok(reply(
+                StatusCode::METHOD_NOT_ALLOWED,
+                r#"{"errorMessage":"method not allowed","errorType":"MethodNotAllowed"}"#,
+            ));
+        }
+        Endpoint::InitError => (None, "init"),
+        Endpoint::Response(id) => (Some(id.to_owned()), "response"),
+        Endpoint::Error(id) => (Some(id.to_owned()), "error"),
     };
-    let method = req.method().clone();
-    if method == Method::GET && rest == "invocation/next" {
-        return Ok(next(&st).await);
-    }
-    if method != Method::POST {
-        return Ok(reply(
-            StatusCode::METHOD_NOT_ALLOWED,
-            r#"{"errorMessage":"method not allowed","errorType":"MethodNotAllowed"}"#,
-        ));
-    }
     let error_type = req
         .headers()
         .get("lambda-runtime-function-error-type")
@@ -223,29 +262,18 @@ async fn handle(
         Err(e) => Err(e),
     };
 
-    if rest == "init/error" {
+    let Some(id) = id else {
         let body = body.unwrap_or_else(|_| Bytes::from_static(b"{}"));
         if let Ok(mut g) = st.init_error.lock() {
             *g = Some(InitError { error_type, body });
         }
         return Ok(reply(StatusCode::ACCEPTED, ACCEPTED));
-    }
-    let Some(tail) = rest.strip_prefix("invocation/") else {
-        return Ok(reply(
-            StatusCode::NOT_FOUND,
-            r#"{"errorMessage":"unknown Runtime API path","errorType":"NotFound"}"#,
-        ));
     };
-    let (id, kind) = match tail.rsplit_once('/') {
-        Some((id, k @ ("response" | "error"))) => (id, k),
-        _ => {
-            return Ok(reply(
-                StatusCode::NOT_FOUND,
-                r#"{"errorMessage":"unknown Runtime API path","errorType":"NotFound"}"#,
-            ));
-        }
-    };
-    let sender = st.in_flight.lock().ok().and_then(|mut m| m.remove(id));
+    let sender = st
+        .in_flight
+        .lock()
+        .ok()
+        .and_then(|mut m| m.remove(id.as_str()));
     let Some(sender) = sender else {
         return Ok(reply(
             StatusCode::BAD_REQUEST,

@@ -7,6 +7,7 @@ mod conformance;
 mod console;
 mod examples;
 mod failures;
+mod fuzz_corpus;
 mod golden;
 mod http_api;
 mod http_authorizers;

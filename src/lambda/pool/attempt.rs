@@ -304,7 +304,7 @@ impl FunctionPool {
 }
 
 /// `errorType` and `errorMessage` of a Lambda error document, when it is one.
-fn error_fields(body: &[u8]) -> (Option<String>, Option<String>) {
+pub(crate) fn error_fields(body: &[u8]) -> (Option<String>, Option<String>) {
     let Ok(serde_json::Value::Object(map)) = serde_json::from_slice::<serde_json::Value>(body)
     else {
         return (None, None);

@@ -21,6 +21,7 @@ use bytes::Bytes;
 use tokio::sync::oneshot;
 
 mod attempt;
+pub(crate) use attempt::error_fields;
 mod snapshot;
 
 use attempt::Attempt;

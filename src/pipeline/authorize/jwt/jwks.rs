@@ -272,7 +272,7 @@ impl Jwks {
     }
 }
 
-fn parse_jwks(url: &str, bytes: &[u8]) -> Result<JwkSet, JwksError> {
+pub(crate) fn parse_jwks(url: &str, bytes: &[u8]) -> Result<JwkSet, JwksError> {
     serde_json::from_slice(bytes).map_err(|e| JwksError::Invalid {
         url: url.to_owned(),
         reason: format!("not a JWKS ({{\"keys\": [...]}}): {e}"),
