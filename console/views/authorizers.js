@@ -199,11 +199,10 @@ function fillEntries(card, a) {
       el('td', null, policySummary(e)),
       el('td', null, fmtAge(e.ageS)),
       ttl,
-      el('td', null, e.hits === undefined ? '—' : String(e.hits)),
       el('td', null, flush));
   });
   replace(card.entries, el('table', { class: 'cache-table' },
-    el('thead', null, el('tr', null, ['key', 'principalId', 'policy', 'age', 'TTL left', 'hits', ''].map((h) => el('th', { scope: 'col' }, h)))),
+    el('thead', null, el('tr', null, ['key', 'principalId', 'policy', 'age', 'TTL left', ''].map((h) => el('th', { scope: 'col' }, h)))),
     el('tbody', null, rows)));
 }
 

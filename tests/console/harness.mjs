@@ -182,17 +182,13 @@ export async function launchBrowser() {
   };
 }
 
-/**
- * Record what a page does: every request URL, console errors and page errors.
- * Chromium's own request for /favicon.ico is not the console's doing: its 404 is left out.
- */
+/** Record what a page does: every request URL, console errors and page errors. */
 export function watch(page) {
   const seen = { requests: [], errors: [] };
   page.on('request', (r) => seen.requests.push(r.url()));
   page.on('console', (m) => {
     if (m.type() !== 'error') return;
     const loc = m.location() || {};
-    if (loc.url && /\/favicon\.ico$/.test(loc.url)) return;
     seen.errors.push(`console: ${m.text()} ${loc.url || ''}`);
   });
   page.on('pageerror', (e) => seen.errors.push(`pageerror: ${e.message}`));
