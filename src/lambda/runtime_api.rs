@@ -359,3 +359,39 @@ async fn next(st: &ApiState) -> Response<Full<Bytes>> {
     put(h, TRACE_ID, &p.trace_id);
     r
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Endpoint, endpoint};
+    use http::Method;
+
+    #[test]
+    fn endpoints_are_read_from_the_method_and_path() {
+        let p = |m: Method, path: &'static str| endpoint(&m, path);
+        assert_eq!(
+            p(Method::GET, "/2018-06-01/runtime/invocation/next"),
+            Endpoint::Next
+        );
+        assert_eq!(
+            p(Method::POST, "/2018-06-01/runtime/invocation/r-1/response"),
+            Endpoint::Response("r-1")
+        );
+        assert_eq!(
+            p(Method::POST, "/2018-06-01/runtime/invocation/r-1/error"),
+            Endpoint::Error("r-1")
+        );
+        assert_eq!(
+            p(Method::POST, "/2018-06-01/runtime/init/error"),
+            Endpoint::InitError
+        );
+        assert_eq!(
+            p(Method::PUT, "/2018-06-01/runtime/invocation/next"),
+            Endpoint::MethodNotAllowed
+        );
+        assert_eq!(
+            p(Method::POST, "/2018-06-01/runtime/invocation/r-1/other"),
+            Endpoint::NotFound
+        );
+        assert_eq!(p(Method::GET, "/elsewhere"), Endpoint::NotFound);
+    }
+}

@@ -23,5 +23,6 @@ mod runtimes;
 mod scaling;
 mod secrets;
 mod single_flight;
+mod storms;
 mod support;
 mod unmask;

@@ -1,0 +1,315 @@
+//! Failure under load (issue #14 items 2 and 3), bounded and on loopback: a handler that dies
+//! on every third invocation while eight clients keep asking, and an authorizer that hangs
+//! past its timeout for one token in ten. What is asserted is what a client and `/proc` see:
+//! statuses, causes, the evidence in the traces, the gateway alive, no zombie or orphan
+//! processes, hung processes gone, no failure cached.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use crate::support::{Conn, Gateway, alive, enc, python_function};
+
+/// The processes whose parent is `pid`, each with its state letter.
+fn children(pid: u32) -> Vec<(u32, char)> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir("/proc").expect("/proc").flatten() {
+        let Ok(child) = e.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{child}/stat")) else {
+            continue;
+        };
+        // `pid (comm) state ppid ...`; comm may hold spaces, so split after the last ')'.
+        let Some(rest) = stat.rsplit(')').next() else {
+            continue;
+        };
+        let mut f = rest.split_whitespace();
+        let state = f.next().and_then(|s| s.chars().next()).unwrap_or('?');
+        if f.next().and_then(|p| p.parse::<u32>().ok()) == Some(pid) {
+            out.push((child, state));
+        }
+    }
+    out
+}
+
+/// `n` requests on each of `clients` keep-alive connections, all at once; every answer with
+/// its request's index, status, headers, body and how long it took.
+async fn load(
+    addr: SocketAddr,
+    clients: usize,
+    n: usize,
+    request: impl Fn(usize) -> (String, Vec<(String, String)>) + Send + Sync + Clone + 'static,
+) -> Vec<(usize, crate::support::Resp, Duration)> {
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        let request = request.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut conn = Conn::open(addr).await;
+            let mut out = Vec::new();
+            for i in 0..n {
+                let idx = c * n + i;
+                let (path, headers) = request(idx);
+                let h: Vec<(&str, &str)> = headers
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect();
+                let began = Instant::now();
+                let r =
+                    tokio::time::timeout(Duration::from_secs(30), conn.send("GET", &path, &h, ""))
+                        .await
+                        .expect("an answer within 30 s");
+                out.push((idx, r, began.elapsed()));
+            }
+            out
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.expect("client task"));
+    }
+    all
+}
+
+const DIES_EVERY_THIRD: &str = r#"
+import os, sys
+
+n = 0
+
+
+def handler(event, context):
+    global n
+    n += 1
+    if n % 3 == 0:
+        print("storm: dying on invocation %d" % n, file=sys.stderr, flush=True)
+        os._exit(7)
+    return {"statusCode": 200, "body": str(os.getpid())}
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_crash_storm_answers_every_crash_as_the_backend_and_leaves_no_process_behind() {
+    let (dir, template) = python_function("Storm", DIES_EVERY_THIRD, "/storm");
+    let mut gw = Gateway::start(&template, &["--max-concurrency", "4"]);
+    let gateway = gw.pid();
+    let answers = load(gw.addr, 8, 30, |_| ("/storm".to_owned(), Vec::new())).await;
+    assert_eq!(answers.len(), 240);
+
+    let mut crashed = Vec::new();
+    let mut pids = std::collections::BTreeSet::new();
+    for (_, r, _) in &answers {
+        match r.status {
+            200 => {
+                pids.insert(r.text().parse::<u32>().expect("a pid"));
+            }
+            502 => {
+                assert_eq!(
+                    r.header("x-glassgate-layer"),
+                    Some("backend"),
+                    "{}",
+                    r.text()
+                );
+                assert_eq!(r.header("x-glassgate-cause"), Some("handler-crash"));
+                crashed.push(r.header("x-amzn-requestid").expect("id").to_owned());
+            }
+            other => panic!("a {other} in a crash storm: {}", r.text()),
+        }
+    }
+    // Each process answers twice, then dies on its third invocation.
+    let share = crashed.len() as f64 / answers.len() as f64;
+    assert!(
+        (0.2..=0.45).contains(&share),
+        "{} crashes of 240",
+        crashed.len()
+    );
+    for id in crashed.iter().take(10) {
+        let (_, doc) = gw.admin("GET", &format!("/requests/{}", enc(id)), "").await;
+        let inv = &doc["trace"]["invocation"];
+        assert!(
+            inv["exit"]
+                .as_str()
+                .is_some_and(|e| e.contains("exit status 7")),
+            "{inv}"
+        );
+        assert!(
+            inv["outputTail"].as_array().is_some_and(|t| t
+                .iter()
+                .any(|l| l.as_str().is_some_and(|l| l.contains("storm: dying")))),
+            "the crash's last words are in its trace: {inv}"
+        );
+    }
+
+    // The gateway never restarted, and nothing it started is left a zombie.
+    assert_eq!(gw.pid(), gateway);
+    let (s, health) = gw.admin("GET", "/health", "").await;
+    assert_eq!((s, health["status"].as_str()), (200, Some("ok")));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let zombies: Vec<_> = children(gateway)
+            .into_iter()
+            .filter(|(_, s)| *s == 'Z')
+            .collect();
+        if zombies.is_empty() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "zombie children: {zombies:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        children(gateway).len() <= 4,
+        "more processes than --max-concurrency: {:?}",
+        children(gateway)
+    );
+
+    // After the drain, no process it started is alive (no orphans).
+    let status = gw.terminate();
+    assert!(status.success(), "{status:?}");
+    let left: Vec<u32> = pids.into_iter().filter(|p| alive(*p)).collect();
+    assert!(
+        left.is_empty(),
+        "handler processes outlived the gateway: {left:?}"
+    );
+    drop(dir);
+}
+
+/// A TOKEN authorizer (Timeout 2 s, results cached 300 s) that sleeps 10 s for tokens that
+/// contain `hang`, and allows every other token everywhere.
+fn hanging_authorizer() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("app.py"),
+        r#"
+import os, time
+
+
+def authorizer(event, context):
+    token = event["authorizationToken"]
+    if "hang" in token:
+        time.sleep(10)
+    arn = event["methodArn"].split("/")
+    return {
+        "principalId": token,
+        "policyDocument": {"Version": "2012-10-17", "Statement": [
+            {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": arn[0] + "/" + arn[1] + "/*/*"}]},
+    }
+
+
+def handler(event, context):
+    return {"statusCode": 200, "body": "ok"}
+"#,
+    )
+    .expect("write");
+    let template = format!(
+        r#"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: test
+      Auth:
+        DefaultAuthorizer: Tok
+        Authorizers:
+          Tok:
+            FunctionArn: !GetAtt AuthFn.Arn
+            Identity: {{ReauthorizeEvery: 300}}
+  AuthFn:
+    Type: AWS::Serverless::Function
+    Properties: {{Runtime: python3.12, CodeUri: {code}, Handler: app.authorizer, Timeout: 2}}
+  Backend:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      CodeUri: {code}
+      Handler: app.handler
+      Events:
+        A: {{Type: Api, Properties: {{RestApiId: !Ref Api, Path: /a, Method: get}}}}
+"#,
+        code = dir.path().display()
+    );
+    (dir, template)
+}
+
+const AUTH_TIMEOUT: Duration = Duration::from_secs(2);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_authorizer_that_hangs_for_some_tokens_holds_up_no_other_token() {
+    let (dir, template) = hanging_authorizer();
+    let gw = Gateway::start(&template, &["--max-concurrency", "16"]);
+    // Ten clients, one token in ten hangs; the others reuse a few tokens, so most of their
+    // requests are cache hits and some are invocations beside the hung ones.
+    let answers = load(gw.addr, 10, 10, |i| {
+        let token = if i % 10 == 0 {
+            format!("Bearer hang-{i}")
+        } else {
+            format!("Bearer ok-{}", i % 7)
+        };
+        ("/a".to_owned(), vec![("Authorization".to_owned(), token)])
+    })
+    .await;
+    let mut hung_pids = Vec::new();
+    for (i, r, took) in &answers {
+        if i % 10 == 0 {
+            assert_eq!(r.status, 500, "request {i}: {}", r.text());
+            assert_eq!(r.header("x-glassgate-cause"), Some("authorizer-timeout"));
+            assert!(
+                *took >= AUTH_TIMEOUT && *took < AUTH_TIMEOUT + Duration::from_secs(3),
+                "request {i} took {took:?}: the authorizer's timeout is {AUTH_TIMEOUT:?}"
+            );
+            let id = r.header("x-amzn-requestid").expect("id");
+            let (_, doc) = gw.admin("GET", &format!("/requests/{}", enc(id)), "").await;
+            if let Some(pid) = doc["trace"]["authorizer"]["invocation"]["pid"].as_u64() {
+                hung_pids.push(pid as u32);
+            }
+        } else {
+            assert_eq!(r.status, 200, "request {i}: {}", r.text());
+            // Not one of them waited behind a hung invocation.
+            assert!(
+                *took < AUTH_TIMEOUT,
+                "request {i} with a working token took {took:?}"
+            );
+        }
+    }
+    assert_eq!(hung_pids.len(), 10, "every hung request names its process");
+    // The hung processes were killed (and others serve in their place).
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while hung_pids.iter().any(|p| alive(*p)) {
+        assert!(
+            Instant::now() < deadline,
+            "hung authorizer processes still alive"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let ok = gw
+        .request("GET", "/a", &[("Authorization", "Bearer ok-fresh")], "")
+        .await;
+    assert_eq!(ok.status, 200);
+
+    // A timeout is not cached: the same token invokes the authorizer again.
+    let again = gw
+        .request("GET", "/a", &[("Authorization", "Bearer hang-0")], "")
+        .await;
+    assert_eq!(again.status, 500);
+    assert_eq!(again.header("x-glassgate-authorizer-cache"), Some("miss"));
+
+    // Concurrent requests of one hanging identity share one invocation, and none of them
+    // hangs past the timeout.
+    let shared = load(gw.addr, 5, 1, |_| {
+        (
+            "/a".to_owned(),
+            vec![("Authorization".to_owned(), "Bearer hang-shared".to_owned())],
+        )
+    })
+    .await;
+    let mut invoked = 0;
+    for (_, r, took) in &shared {
+        assert_eq!(r.status, 500);
+        assert!(*took < AUTH_TIMEOUT + Duration::from_secs(3), "{took:?}");
+        let id = r.header("x-amzn-requestid").expect("id");
+        let (_, doc) = gw.admin("GET", &format!("/requests/{}", enc(id)), "").await;
+        invoked += usize::from(!doc["trace"]["authorizer"]["invocation"].is_null());
+    }
+    assert_eq!(
+        invoked, 1,
+        "one invocation for five concurrent requests of one identity"
+    );
+    drop(dir);
+}
