@@ -313,3 +313,101 @@ async fn an_authorizer_that_hangs_for_some_tokens_holds_up_no_other_token() {
     );
     drop(dir);
 }
+
+const SLOW_PID: &str = r#"
+import os, time
+
+
+def handler(event, context):
+    time.sleep(0.2)
+    return {"statusCode": 200, "body": str(os.getpid())}
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sigterm_under_load_finishes_what_was_accepted_then_stops_every_process() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+    let (dir, template) = python_function("Slow", SLOW_PID, "/slow");
+    let gw = Gateway::start(&template, &["--max-concurrency", "8"]);
+    let addr = gw.addr;
+    let answered = Arc::new(AtomicUsize::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let began = Instant::now();
+    let mut clients = Vec::new();
+    for _ in 0..8 {
+        let answered = answered.clone();
+        let stop = stop.clone();
+        clients.push(tokio::spawn(async move {
+            // (sent at, since the test began; the answer or the error)
+            let mut seen: Vec<(Duration, Result<crate::support::Resp, String>)> = Vec::new();
+            let mut conn = Conn::open(addr).await;
+            while !stop.load(Ordering::Relaxed) {
+                let sent = began.elapsed();
+                let r = tokio::time::timeout(
+                    Duration::from_secs(35),
+                    conn.try_send("GET", "/slow", &[], ""),
+                )
+                .await
+                .unwrap_or_else(|_| Err("no answer within 35 s".into()));
+                let done = match &r {
+                    Ok(resp) => resp.header("connection") == Some("close"),
+                    Err(_) => true,
+                };
+                answered.fetch_add(1, Ordering::Relaxed);
+                seen.push((sent, r));
+                if done {
+                    break;
+                }
+            }
+            seen
+        }));
+    }
+    while answered.load(Ordering::Relaxed) < 24 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let signalled = began.elapsed();
+    let mut gw = gw;
+    let exit = tokio::task::spawn_blocking(move || {
+        let t = Instant::now();
+        let status = gw.terminate();
+        (status, t.elapsed(), gw)
+    });
+    let mut results = Vec::new();
+    for c in clients {
+        results.extend(c.await.expect("client"));
+    }
+    stop.store(true, Ordering::Relaxed);
+    let (status, took, gw) = exit.await.expect("terminate");
+    assert!(status.success(), "{status:?}");
+    assert!(took < Duration::from_secs(30), "the drain took {took:?}");
+
+    let mut pids = std::collections::BTreeSet::new();
+    let mut closed = 0;
+    for (sent, r) in &results {
+        match r {
+            Ok(resp) => {
+                assert_eq!(resp.status, 200, "{}", resp.text());
+                pids.insert(resp.text().parse::<u32>().expect("pid"));
+                closed += usize::from(resp.header("connection") == Some("close"));
+            }
+            // A request sent well before the signal was accepted: it must be answered.
+            Err(e) => assert!(
+                *sent + Duration::from_millis(50) > signalled,
+                "a request sent {:?} before the signal got no answer: {e}",
+                signalled - *sent
+            ),
+        }
+    }
+    assert!(
+        closed > 0,
+        "no keep-alive connection was told Connection: close"
+    );
+    let left: Vec<u32> = pids.into_iter().filter(|p| alive(*p)).collect();
+    assert!(
+        left.is_empty(),
+        "handler processes outlived the gateway: {left:?}"
+    );
+    drop(gw);
+    drop(dir);
+}

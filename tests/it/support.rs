@@ -417,6 +417,19 @@ impl Conn {
         headers: &[(&str, &str)],
         body: &str,
     ) -> Resp {
+        self.try_send(method, path, headers, body)
+            .await
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+    }
+
+    /// A request whose connection may fail (a server shutting down); the error in words.
+    pub async fn try_send(
+        &mut self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> Result<Resp, String> {
         let mut b = http::Request::builder().method(method).uri(path);
         // The test's own Host, when it gives one, replaces the connection's.
         if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
@@ -428,16 +441,28 @@ impl Conn {
         }
         let req = b
             .body(Full::new(Bytes::from(body.to_owned())))
-            .expect("request");
-        self.sender.ready().await.expect("connection ready");
-        let resp = self.sender.send_request(req).await.expect("response");
+            .map_err(|e| format!("request: {e}"))?;
+        self.sender
+            .ready()
+            .await
+            .map_err(|e| format!("connection not ready: {e}"))?;
+        let resp = self
+            .sender
+            .send_request(req)
+            .await
+            .map_err(|e| format!("no response: {e}"))?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
-        let body = resp.into_body().collect().await.expect("body").to_bytes();
-        Resp {
+        let body = resp
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| format!("body: {e}"))?
+            .to_bytes();
+        Ok(Resp {
             status,
             headers,
             body,
-        }
+        })
     }
 }
