@@ -313,6 +313,12 @@ pub fn diagnose(trace: &Trace) -> Option<Diagnosis> {
                 "send fewer or shorter headers: API Gateway takes 10 KB of request line and headers (a large cookie or token is the usual cause)".into(),
             ],
         ),
+        Cause::Overloaded => (
+            format!("{status} came from the gateway: {}; nothing behind it ran.", f.detail),
+            vec![
+                "send fewer requests at once, or raise serve --max-in-flight if the machine has the memory for it".into(),
+            ],
+        ),
         Cause::BodyTimeout => (
             format!("{status} came from the gateway: {}.", f.detail),
             vec![

@@ -4,7 +4,9 @@
 //! its header block may not exceed API Gateway's 10 KB, its body API Gateway's 10 MB (and a
 //! Lambda event Lambda's 6 MB, checked where the event is built), and at most 10,000
 //! connections are served at once (the rest wait in the listen backlog). Each is
-//! configurable on `serve`; each rejection answers with a cause of layer `gateway`.
+//! configurable on `serve`; each rejection answers with a cause of layer `gateway`. Past
+//! 1,000 requests in the lifecycle at once, a request is answered 503 (`gateway-overloaded`)
+//! before its body is read: back-pressure before memory or the process pools run out.
 
 use std::time::Duration;
 
@@ -20,7 +22,13 @@ pub struct Limits {
     pub max_header_bytes: usize,
     /// The most connections served at once.
     pub max_connections: usize,
+    /// The most requests in the lifecycle at once; past it a request is answered 503 at once.
+    pub max_in_flight: usize,
 }
+
+/// Requests held at once by default: with bodies up to 10 MB, a bound on memory (and on the
+/// invocations queued for the process pools) well before the machine runs out.
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 1000;
 
 /// API Gateway's limit on the request line and headers together: 10,240 bytes.
 pub const MAX_HEADER_BYTES: usize = 10 * 1024;
@@ -32,6 +40,7 @@ impl Default for Limits {
             body_idle_timeout: Duration::from_secs(10),
             max_header_bytes: MAX_HEADER_BYTES,
             max_connections: 10_000,
+            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
         }
     }
 }

@@ -283,6 +283,9 @@ struct ServeCmd {
     /// Most connections served at once; more wait in the listen backlog.
     #[arg(long, value_name = "N", default_value_t = 10_000)]
     max_connections: usize,
+    /// Most requests in the lifecycle at once; more are answered 503 at once.
+    #[arg(long, value_name = "N", default_value_t = glassgate::limits::DEFAULT_MAX_IN_FLIGHT)]
+    max_in_flight: usize,
 }
 
 /// A positive number of seconds.
@@ -449,6 +452,7 @@ fn main() -> ExitCode {
                     body_idle_timeout: seconds(cmd.body_timeout, "--body-timeout")?,
                     max_header_bytes: cmd.max_header_bytes,
                     max_connections: cmd.max_connections.max(1),
+                    max_in_flight: cmd.max_in_flight.max(1),
                 },
             };
             let threads = cmd.threads.map_or_else(default_threads, usize::from);

@@ -159,6 +159,10 @@ pub enum Cause {
     LambdaPayloadTooLarge,
     /// The request body stopped arriving (no byte for the body timeout).
     BodyTimeout,
+    /// The gateway is already serving as many requests as it may hold at once
+    /// (`--max-in-flight`): refused before it reads the body, so that a flood cannot exhaust
+    /// memory or the process pools.
+    Overloaded,
     /// API Gateway could not invoke the authorizer (Lambda permission or role). Seen only in
     /// AWS execution logs (`explain --log`): locally every function can be invoked.
     AuthorizerPermission,
@@ -170,7 +174,7 @@ pub enum Cause {
 
 impl Cause {
     /// Every cause.
-    pub const ALL: [Cause; 50] = [
+    pub const ALL: [Cause; 51] = [
         Cause::NoRoute,
         Cause::IdentityMissing,
         Cause::IdentityInvalid,
@@ -217,6 +221,7 @@ impl Cause {
         Cause::RequestTooLarge,
         Cause::HeadersTooLarge,
         Cause::BodyTimeout,
+        Cause::Overloaded,
         Cause::LambdaPayloadTooLarge,
         Cause::AuthorizerPermission,
         Cause::IntegrationPermission,
@@ -277,6 +282,7 @@ impl Cause {
             Cause::RequestTooLarge => "request-too-large",
             Cause::HeadersTooLarge => "headers-too-large",
             Cause::BodyTimeout => "body-timeout",
+            Cause::Overloaded => "gateway-overloaded",
             Cause::LambdaPayloadTooLarge => "lambda-payload-too-large",
             Cause::AuthorizerPermission => "authorizer-permission",
             Cause::IntegrationPermission => "integration-permission",
@@ -334,7 +340,10 @@ impl Cause {
             | Cause::IntegrationPermission
             | Cause::Throttled
             | Cause::IntegrationNotEmulated => Layer::Integration,
-            Cause::RequestTooLarge | Cause::HeadersTooLarge | Cause::BodyTimeout => Layer::Gateway,
+            Cause::RequestTooLarge
+            | Cause::HeadersTooLarge
+            | Cause::BodyTimeout
+            | Cause::Overloaded => Layer::Gateway,
         }
     }
 }

@@ -43,6 +43,8 @@ pub struct ServerState {
     pub limits: crate::limits::Limits,
     /// When serving started.
     pub started: std::time::Instant,
+    /// One permit per request in the lifecycle (`--max-in-flight`).
+    in_flight: tokio::sync::Semaphore,
     /// Set once the shutdown signal came: long-lived admin streams end on it, so that
     /// nothing holds the process past its drain.
     shutdown: tokio::sync::watch::Sender<bool>,
@@ -63,6 +65,7 @@ impl ServerState {
             faithful,
             limits: crate::limits::Limits::default(),
             started: std::time::Instant::now(),
+            in_flight: tokio::sync::Semaphore::new(crate::limits::DEFAULT_MAX_IN_FLIGHT),
             shutdown: tokio::sync::watch::Sender::new(false),
         }
     }
@@ -81,6 +84,7 @@ impl ServerState {
     #[must_use]
     pub fn with_limits(mut self, limits: crate::limits::Limits) -> Self {
         self.limits = limits;
+        self.in_flight = tokio::sync::Semaphore::new(limits.max_in_flight.max(1));
         self
     }
 
@@ -255,7 +259,18 @@ async fn handle(
         + parts.uri.to_string().len()
         + 11;
     add_forwarding_headers(&mut greq);
-    let handled = if header_bytes > limits.max_header_bytes {
+    // Held until the response is built: the body, the invocation and its queue wait count.
+    let permit = state.in_flight.try_acquire();
+    let handled = if permit.is_err() {
+        pipeline.reject(
+            &greq,
+            Cause::Overloaded,
+            &format!(
+                "{} requests were already in flight, the most this gateway holds at once (serve --max-in-flight)",
+                limits.max_in_flight
+            ),
+        )
+    } else if header_bytes > limits.max_header_bytes {
         pipeline.reject(
             &greq,
             Cause::HeadersTooLarge,

@@ -713,6 +713,12 @@ fn explain(c: Cause, status: u16, n: &Notes) -> (String, Vec<String>) {
             ),
             s(&["send fewer or shorter headers (cookies and tokens are the usual cause)"]),
         ),
+        Cause::Overloaded => (
+            format!(
+                "{head}: glassgate was already serving as many requests as it holds at once, so it refused this one before any other layer ran."
+            ),
+            s(&["send fewer requests at once, or raise serve --max-in-flight"]),
+        ),
         Cause::BodyTimeout => (
             format!("{head}: the request body stopped arriving, so the gateway gave up on it."),
             s(&["send the whole body without pausing"]),

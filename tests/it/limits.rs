@@ -133,3 +133,48 @@ async fn bodies_over_lambdas_6_mb_and_api_gateways_10_mb_are_refused() {
     let r = gw.request("POST", "/ok", &[], "small").await;
     assert_eq!(r.status, 200, "{}", r.text());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn past_the_in_flight_cap_a_request_is_answered_503_at_once() {
+    let (dir, template) = python_function(
+        "Slow",
+        "import time\n\ndef handler(event, context):\n    time.sleep(1)\n    return {'statusCode': 200, 'body': 'done'}\n",
+        "/slow",
+    );
+    let gw = Gateway::start(&template, &["--max-in-flight", "2"]);
+    let mut tasks = Vec::new();
+    for _ in 0..6 {
+        let addr = gw.addr;
+        tasks.push(tokio::spawn(async move {
+            let mut conn = crate::support::Conn::open(addr).await;
+            let began = Instant::now();
+            let r = conn.send("GET", "/slow", &[], "").await;
+            (r, began.elapsed())
+        }));
+    }
+    let mut ok = 0;
+    let mut refused = 0;
+    for t in tasks {
+        let (r, took) = t.await.expect("client");
+        match r.status {
+            200 => ok += 1,
+            503 => {
+                refused += 1;
+                assert_eq!(r.text(), r#"{"message":"Service Unavailable"}"#);
+                assert_eq!(
+                    r.header("x-amzn-errortype"),
+                    Some("ServiceUnavailableException")
+                );
+                assert_eq!(r.header("x-glassgate-layer"), Some("gateway"));
+                assert_eq!(r.header("x-glassgate-cause"), Some("gateway-overloaded"));
+                // Refused at once, not after waiting for a slot.
+                assert!(took < Duration::from_secs(1), "{took:?}");
+            }
+            other => panic!("{other}: {}", r.text()),
+        }
+    }
+    assert_eq!((ok, refused), (2, 4));
+    // Once the two are done, there is room again.
+    assert_eq!(gw.get("/slow").await.status, 200);
+    drop(dir);
+}

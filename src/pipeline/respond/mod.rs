@@ -300,6 +300,14 @@ fn builtin(cause: Cause) -> Builtin {
             r#"{"message":"Request Header Fields Too Large"}"#,
             Some("Request Header Fields Too Large"),
         ),
+        // glassgate's own back-pressure (AWS's would be a throttle): 503, AWS's style.
+        Cause::Overloaded => b(
+            None,
+            503,
+            "ServiceUnavailableException",
+            r#"{"message":"Service Unavailable"}"#,
+            Some("Service Unavailable"),
+        ),
         Cause::BodyTimeout => b(
             None,
             408,
