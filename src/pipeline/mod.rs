@@ -105,12 +105,25 @@ pub struct Redactor {
 }
 
 impl Redactor {
-    /// Secrets of a request: the values of its `Authorization` headers.
+    /// Secrets of a request: the values of its `Authorization` headers, and a presigned
+    /// URL's signature and session token (`X-Amz-Signature`, `X-Amz-Security-Token`).
     pub fn for_request(req: &GatewayRequest) -> Self {
         let mut r = Redactor::default();
         for (k, v) in &req.headers {
             if k.eq_ignore_ascii_case("authorization") {
                 r.add(v);
+            }
+        }
+        // A scan of the raw query, not a parse: most requests have no `X-Amz-` parameter.
+        if let Some(q) = req.query.as_deref().filter(|q| q.contains("X-Amz-")) {
+            for (k, v) in q.split('&').filter_map(|kv| kv.split_once('=')) {
+                if k == "X-Amz-Signature" || k == "X-Amz-Security-Token" {
+                    let decoded = percent_encoding::percent_decode_str(v).decode_utf8_lossy();
+                    r.add(&decoded);
+                    if decoded != v {
+                        r.add(v);
+                    }
+                }
             }
         }
         r

@@ -25,20 +25,20 @@ fn serve(args: &[&str]) -> Gateway {
     Gateway::start_in(dir, &template, args)
 }
 
-fn with_credentials() -> Gateway {
+pub(crate) fn with_credentials() -> Gateway {
     let creds = fixture("iam/credentials").display().to_string();
     serve(&["--iam-credentials", &creds])
 }
 
 /// A signer's identity.
-struct Signer<'a> {
+pub(crate) struct Signer<'a> {
     key: &'a str,
-    secret: &'a str,
+    pub(crate) secret: &'a str,
     token: Option<&'a str>,
     region: &'a str,
 }
 
-const ALICE: Signer<'static> = Signer {
+pub(crate) const ALICE: Signer<'static> = Signer {
     key: "AKIDALICE",
     secret: "alice-secret",
     token: None,
@@ -78,7 +78,7 @@ fn sign(
 
 /// Send `method path` with `headers` and `body`, signed by `s` for `signed_body` (the body
 /// the signer saw, which a tampering test changes).
-async fn signed(
+pub(crate) async fn signed(
     gw: &Gateway,
     s: &Signer<'_>,
     method: &str,
@@ -99,7 +99,7 @@ async fn signed(
 }
 
 /// A presigned URL for `GET path` (path and query), valid for `expires` seconds.
-fn presign(gw: &Gateway, s: &Signer<'_>, path: &str, expires: u64) -> String {
+pub(crate) fn presign(gw: &Gateway, s: &Signer<'_>, path: &str, expires: u64) -> String {
     let spec = serde_json::json!({
         "method": "GET", "url": format!("http://{}{path}", gw.addr), "body": "",
         "key": s.key, "secret": s.secret, "token": s.token, "region": s.region,

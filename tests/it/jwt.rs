@@ -100,7 +100,7 @@ pub(crate) fn token(key: &str, kid: &str, claims: serde_json::Value) -> String {
 }
 
 /// The claims of a good token of `iss` for audience `app`.
-fn claims(iss: &str) -> serde_json::Value {
+pub(crate) fn claims(iss: &str) -> serde_json::Value {
     json!({
         "iss": iss, "sub": "user-1", "aud": "app", "iat": now() - 10, "exp": now() + 600,
         "scope": "read admin", "email_verified": true, "groups": ["admin", "users"]
@@ -115,7 +115,7 @@ def handler(event, context):
             "body": json.dumps(event["requestContext"].get("authorizer"))}
 "#;
 
-fn template(code: &Path, issuer: &str) -> String {
+pub(crate) fn template(code: &Path, issuer: &str) -> String {
     format!(
         r#"
 Transform: AWS::Serverless-2016-10-31

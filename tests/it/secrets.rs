@@ -1,8 +1,10 @@
-//! Secrets (issue #14, item 6): distinctive tokens sent through each Lambda authorizer kind
-//! (REST TOKEN, REST REQUEST with a header and a query-string source, HTTP API REQUEST) and
-//! each of its outcomes (allow, deny, `Unauthorized`, a crash, a malformed result) never show
-//! up in the execution log, the traces and lists of the admin API, `explain`, or the response
-//! headers.
+//! Secrets (issue #14, item 6): distinctive tokens sent through each authorizer kind (REST
+//! TOKEN, REST REQUEST with a header and a query-string source, HTTP API REQUEST, HTTP API
+//! JWT, AWS_IAM signatures in a header and in a presigned URL) and each of their outcomes
+//! (allow, deny, `Unauthorized`, a crash, a malformed result; a good, expired, forged or
+//! misaddressed JWT; a good and a tampered signature) never show up in the execution log, the
+//! traces, lists and request views of the admin API, its event stream, `explain`, or the
+//! response headers.
 
 use crate::support::{Gateway, enc, glassgate, succeed};
 
@@ -81,11 +83,74 @@ Resources:
     )
 }
 
+/// An open `GET /events` stream, to read what it sent once the requests are done.
+async fn subscribe(gw: &Gateway) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let mut s = tokio::net::TcpStream::connect(gw.admin)
+        .await
+        .expect("connect");
+    s.write_all(format!("GET /events HTTP/1.1\r\nHost: {}\r\n\r\n", gw.admin).as_bytes())
+        .await
+        .expect("write");
+    s
+}
+
+/// What the stream sent until it has been quiet for half a second.
+async fn sent(stream: &mut tokio::net::TcpStream) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut out = Vec::new();
+    let mut buf = [0u8; 65536];
+    while let Ok(Ok(n)) =
+        tokio::time::timeout(std::time::Duration::from_millis(500), stream.read(&mut buf)).await
+    {
+        if n == 0 {
+            break;
+        }
+        out.extend_from_slice(&buf[..n]);
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Everything glassgate shows about the requests `ids`: its logs, the admin API's list,
+/// authorizers and request views, `explain` of each.
+async fn everything_shown(gw: &Gateway, ids: &[String]) -> String {
+    let mut shown = gw.logs();
+    let (_, list) = gw.admin("GET", "/requests", "").await;
+    shown.push_str(&list.to_string());
+    let (_, auths) = gw.admin("GET", "/authorizers", "").await;
+    shown.push_str(&auths.to_string());
+    let admin = format!("http://{}", gw.admin);
+    for id in ids {
+        let (_, detail) = gw.admin("GET", &format!("/requests/{}", enc(id)), "").await;
+        shown.push_str(&detail.to_string());
+        shown.push_str(&succeed(
+            glassgate().args(["explain", id, "--admin", &admin]),
+        ));
+    }
+    shown
+}
+
+/// Fail with the context of the first needle found in `shown`.
+fn assert_hidden(shown: &str, needles: &[String]) {
+    for needle in needles {
+        if let Some(at) = shown.find(needle.as_str()) {
+            let from = shown[..at]
+                .char_indices()
+                .rev()
+                .nth(300)
+                .map_or(0, |(i, _)| i);
+            let to = (at + needle.len() + 200).min(shown.len());
+            panic!("a secret ({needle}) was shown:\n...{}...", &shown[from..to]);
+        }
+    }
+}
+
 #[tokio::test]
 async fn tokens_never_reach_logs_traces_explain_or_headers() {
     let code = tempfile::tempdir().expect("tempdir");
     std::fs::write(code.path().join("auth.py"), AUTHORIZER).expect("write authorizer");
     let gw = Gateway::start(&template(code.path()), &[]);
+    let mut events = subscribe(&gw).await;
     let mut ids = Vec::new();
     let mut headers_seen = String::new();
     let mut n = 0;
@@ -123,7 +188,7 @@ async fn tokens_never_reach_logs_traces_explain_or_headers() {
     shown.push_str(&headers_seen);
     let (_, list) = gw.admin("GET", "/requests", "").await;
     shown.push_str(&list.to_string());
-    let (_, cache) = gw.admin("GET", "/authorizers/cache", "").await;
+    let (_, cache) = gw.admin("GET", "/authorizers", "").await;
     shown.push_str(&cache.to_string());
     let admin = format!("http://{}", gw.admin);
     for id in &ids {
@@ -133,6 +198,9 @@ async fn tokens_never_reach_logs_traces_explain_or_headers() {
             glassgate().args(["explain", id, "--admin", &admin]),
         ));
     }
+    let stream = sent(&mut events).await;
+    assert!(stream.contains("event: request"), "{stream}");
+    shown.push_str(&stream);
     assert!(ids.len() == 13, "{ids:?}");
     if let Some(at) = shown.find("SECRETtok") {
         let from = shown[..at]
@@ -143,4 +211,83 @@ async fn tokens_never_reach_logs_traces_explain_or_headers() {
         let to = (at + 200).min(shown.len());
         panic!("a token was shown:\n...{}...", &shown[from..to]);
     }
+}
+
+#[tokio::test]
+async fn jwts_never_reach_logs_traces_explain_events_or_headers() {
+    use crate::jwt::{Issuer, call, claims, code, now, template, token};
+    let issuer = Issuer::start();
+    let code = code();
+    let gw = Gateway::start(&template(code.path(), &issuer.url), &[]);
+    let mut events = subscribe(&gw).await;
+    let good = claims(&issuer.url);
+    let mut expired = good.clone();
+    expired["exp"] = serde_json::json!(now() - 60);
+    let mut elsewhere = good.clone();
+    elsewhere["aud"] = serde_json::json!("another-app");
+    let tokens = [
+        (token("k1.pem", "k1", good.clone()), 200),
+        (token("k1.pem", "k1", expired), 401),
+        // Signed by a key the issuer never published, under its key id: a forgery.
+        (token("other.pem", "k1", good), 401),
+        (token("k1.pem", "k1", elsewhere), 401),
+    ];
+    let mut ids = Vec::new();
+    let mut shown = String::new();
+    let mut needles = Vec::new();
+    for (t, status) in &tokens {
+        let r = call(&gw, "/me", t).await;
+        assert_eq!(r.status, *status, "{}", r.text());
+        ids.push(r.header("apigw-requestid").expect("id").to_owned());
+        shown.push_str(&format!("{:?}", r.headers));
+        // The signature is what makes a token a credential; the claims are handed on.
+        needles.push(t.rsplit('.').next().expect("signature").to_owned());
+        needles.push(t.clone());
+    }
+    shown.push_str(&everything_shown(&gw, &ids).await);
+    shown.push_str(&sent(&mut events).await);
+    assert_hidden(&shown, &needles);
+}
+
+#[tokio::test]
+async fn sigv4_signatures_and_keys_never_reach_logs_traces_explain_events_or_headers() {
+    use crate::iam::{ALICE, presign, signed, with_credentials};
+    let gw = with_credentials();
+    let mut events = subscribe(&gw).await;
+    let mut ids = Vec::new();
+    let mut shown = String::new();
+    let mut needles = vec![ALICE.secret.to_owned()];
+    let good = signed(&gw, &ALICE, "POST", "/private", "{}", "{}").await;
+    let tampered = signed(&gw, &ALICE, "POST", "/private", "{\"x\":1}", "{}").await;
+    assert_eq!(good.status, 200, "{}", good.text());
+    assert_eq!(tampered.status, 403, "{}", tampered.text());
+    for r in [&good, &tampered] {
+        ids.push(r.header("x-amzn-requestid").expect("id").to_owned());
+        shown.push_str(&format!("{:?}", r.headers));
+    }
+    let url = presign(&gw, &ALICE, "/private", 300);
+    let presigned = gw.get(&url).await;
+    ids.push(presigned.header("x-amzn-requestid").expect("id").to_owned());
+    shown.push_str(&format!("{:?}", presigned.headers));
+    let signature = url
+        .split("X-Amz-Signature=")
+        .nth(1)
+        .and_then(|s| s.split('&').next())
+        .expect("a presigned signature");
+    needles.push(signature.to_owned());
+    // The header-form signatures, read back from what the client sent.
+    for id in &ids[..2] {
+        let (_, detail) = gw.admin("GET", &format!("/requests/{}", enc(id)), "").await;
+        let auth = detail["request"]["headers"]
+            .as_array()
+            .expect("headers")
+            .iter()
+            .find(|h| h["name"] == "Authorization")
+            .expect("Authorization")
+            .clone();
+        assert_eq!(auth["masked"], true, "{auth}");
+    }
+    shown.push_str(&everything_shown(&gw, &ids).await);
+    shown.push_str(&sent(&mut events).await);
+    assert_hidden(&shown, &needles);
 }
