@@ -69,6 +69,10 @@ pub struct InvocationFacts {
     pub output_tail: Vec<String>,
     /// The raw payload it returned (truncated).
     pub raw_response: Option<String>,
+    /// The event it was sent (up to 64 KB), raw: never serialized with the trace (it holds
+    /// the request's headers); the admin API shows it masked.
+    #[serde(skip)]
+    pub event: Option<KeptBody>,
 }
 
 /// What we saw of the authorizer stage.

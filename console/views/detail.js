@@ -456,6 +456,21 @@ function backendTab(t) {
   return el('div', null, parts);
 }
 
+/** The events glassgate sent to the functions: the authorizer's, then the handler's. */
+function eventTab(d) {
+  const parts = [];
+  for (const [key, title] of [['authorizerEvent', 'Authorizer event'], ['integrationEvent', 'Integration event']]) {
+    const e = d[key];
+    if (!e) continue;
+    parts.push(el('h3', null, title));
+    if (e.truncated) parts.push(el('p', { class: 'warn-text' }, `event of ${e.bytes} bytes: only its first 64 KB were kept`));
+    parts.push(jsonBlock(e.json));
+  }
+  if (!parts.length) parts.push(el('p', { class: 'muted' }, 'no function was invoked for this request'));
+  parts.push(el('p', { class: 'muted' }, 'secrets masked as in the client request'));
+  return el('div', null, parts);
+}
+
 function logTab(t) {
   const lines = t.log || [];
   if (!lines.length) return el('p', { class: 'muted' }, 'no execution log');
@@ -485,6 +500,7 @@ function tabs(d, s, t) {
   const defs = [
     ['request', 'Client request', () => requestTab(d.request, s)],
     ['response', 'Client response', () => responseTab(d.response)],
+    ['event', 'Event sent', () => eventTab(d)],
     ['backend', 'Backend returned', () => backendTab(t)],
     ['log', 'Execution log', () => logTab(t)],
     ['raw', 'Raw trace', () => rawTab(t)],

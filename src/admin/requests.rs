@@ -147,10 +147,13 @@ pub(super) fn detail(state: &ServerState, id: &str) -> Reply {
         .api
         .as_deref()
         .and_then(|name| pipeline.model().apis.iter().find(|a| a.logical_id == name));
-    let secrets = Secrets::of(api);
+    let mut secrets = Secrets::of(api);
     let (request, response) = match &t.exchange {
         Some(x) => {
             let r = &x.request;
+            // The secrets' values themselves, to mask them wherever else they appear (a
+            // backend that echoes the request, a body).
+            secrets.learn(r);
             let headers: Vec<Value> = r
                 .headers
                 .iter()
@@ -170,8 +173,8 @@ pub(super) fn detail(state: &ServerState, id: &str) -> Reply {
                 .collect();
             let response = json!({ "status": x.response.status, "headers": headers });
             (
-                merge(request, body_json(&r.body)),
-                merge(response, body_json(&x.response.body)),
+                merge(request, secrets.body_json(&r.body)),
+                merge(response, secrets.body_json(&x.response.body)),
             )
         }
         None => (Value::Null, Value::Null),
@@ -186,6 +189,17 @@ pub(super) fn detail(state: &ServerState, id: &str) -> Reply {
             "response": response,
             "policyCheck": policy_check(&t),
             "cacheEntryId": t.authorizer.as_ref().and_then(|a| a.cache_entry),
+            "authorizerEvent": event_view(
+                &secrets,
+                t.authorizer
+                    .as_ref()
+                    .and_then(|a| a.invocation.as_ref())
+                    .and_then(|i| i.event.as_ref()),
+            ),
+            "integrationEvent": event_view(
+                &secrets,
+                t.invocation.as_ref().and_then(|i| i.event.as_ref()),
+            ),
             "replays": state.recent.replays_of(&t.request_id),
         }),
     )
@@ -198,10 +212,11 @@ fn merge(mut a: Value, b: Value) -> Value {
     a
 }
 
-/// A kept body: text when it is UTF-8, base64 otherwise.
-fn body_json(b: &KeptBody) -> Value {
+/// A kept body: text when it is UTF-8 (the request's secrets masked in it), base64
+/// otherwise.
+fn body_json(b: &KeptBody, redactor: &crate::pipeline::Redactor) -> Value {
     let (text, base64) = match std::str::from_utf8(&b.bytes) {
-        Ok(s) => (s.to_owned(), false),
+        Ok(s) => (redactor.apply(s).into_owned(), false),
         Err(_) => (
             base64::engine::general_purpose::STANDARD.encode(&b.bytes),
             true,
@@ -215,6 +230,8 @@ fn body_json(b: &KeptBody) -> Value {
 struct Secrets {
     headers: Vec<String>,
     query: Vec<String>,
+    /// The values found in the request, masked wherever they appear.
+    values: crate::pipeline::Redactor,
 }
 
 impl Secrets {
@@ -253,7 +270,36 @@ impl Secrets {
                 AuthorizerKind::Iam => {}
             }
         }
-        Secrets { headers, query }
+        Secrets {
+            headers,
+            query,
+            values: crate::pipeline::Redactor::default(),
+        }
+    }
+
+    /// Learn the secret values of a request: its secret headers and query parameters.
+    fn learn(&mut self, r: &crate::trace::ClientRequest) {
+        for (k, v) in &r.headers {
+            if self.is_header(k) {
+                self.values.add(v);
+            }
+        }
+        for (k, v) in r
+            .query
+            .iter()
+            .flat_map(|q| q.split('&'))
+            .filter_map(|kv| kv.split_once('='))
+        {
+            let name = percent_encoding::percent_decode_str(k).decode_utf8_lossy();
+            if self.is_query(&name) {
+                self.values
+                    .add(&percent_encoding::percent_decode_str(v).decode_utf8_lossy());
+            }
+        }
+    }
+
+    fn body_json(&self, b: &KeptBody) -> Value {
+        body_json(b, &self.values)
     }
 
     fn header(&self, name: &str, value: &str) -> Value {
@@ -264,6 +310,58 @@ impl Secrets {
             value.to_owned()
         };
         json!({ "name": name, "value": shown, "masked": secret })
+    }
+
+    fn is_header(&self, name: &str) -> bool {
+        self.headers.iter().any(|h| h.eq_ignore_ascii_case(name))
+    }
+
+    fn is_query(&self, name: &str) -> bool {
+        self.query.iter().any(|q| q == name)
+    }
+
+    /// Mask an event's secrets in place: secret headers and query parameters (single and
+    /// multi-value, and the raw query string), an authorizer's `authorizationToken` and
+    /// `identitySource`, cookies.
+    fn mask_event(&self, v: &mut Value) {
+        fn mask_all(v: &mut Value) {
+            match v {
+                Value::String(s) => *s = mask(s),
+                Value::Array(a) => a.iter_mut().for_each(mask_all),
+                _ => {}
+            }
+        }
+        match v {
+            Value::Object(m) => {
+                for (k, val) in m.iter_mut() {
+                    match k.as_str() {
+                        "headers" | "multiValueHeaders" => {
+                            if let Value::Object(h) = val {
+                                h.iter_mut()
+                                    .filter(|(n, _)| self.is_header(n))
+                                    .for_each(|(_, hv)| mask_all(hv));
+                            }
+                        }
+                        "queryStringParameters" | "multiValueQueryStringParameters" => {
+                            if let Value::Object(q) = val {
+                                q.iter_mut()
+                                    .filter(|(n, _)| self.is_query(n))
+                                    .for_each(|(_, qv)| mask_all(qv));
+                            }
+                        }
+                        "rawQueryString" => {
+                            if let Value::String(q) = val {
+                                *q = self.query(q);
+                            }
+                        }
+                        "authorizationToken" | "identitySource" | "cookies" => mask_all(val),
+                        _ => self.mask_event(val),
+                    }
+                }
+            }
+            Value::Array(a) => a.iter_mut().for_each(|x| self.mask_event(x)),
+            _ => {}
+        }
     }
 
     /// The query string with the values of secret parameters masked.
@@ -284,6 +382,23 @@ impl Secrets {
             .collect::<Vec<_>>()
             .join("&")
     }
+}
+
+/// An event sent to a function, its secrets masked: `{json, truncated, bytes}`.
+fn event_view(secrets: &Secrets, event: Option<&KeptBody>) -> Value {
+    let Some(e) = event else {
+        return Value::Null;
+    };
+    // A cut event is no JSON, and its secrets could not be found by their keys: not shown.
+    let json = serde_json::from_slice::<Value>(&e.bytes)
+        .ok()
+        .filter(|_| !e.truncated())
+        .map(|mut v| {
+            secrets.mask_event(&mut v);
+            let text = serde_json::to_string_pretty(&v).unwrap_or_default();
+            secrets.values.apply(&text).into_owned()
+        });
+    json!({ "json": json, "truncated": e.truncated(), "bytes": e.len })
 }
 
 /// The evaluated policy, a row per statement, each checked against the request's method ARN.

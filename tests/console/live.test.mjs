@@ -60,6 +60,12 @@ test('its detail: authorize failed, integrate not reached, exit status and stder
   assert.match(await proc.locator('.exit').textContent(), /exit status 3/);
   assert.match(await proc.locator('.output-tail').textContent(), /lost the token service/);
   assert.match(await page.locator('#verdict').textContent(), /crash/);
+  // The event the authorizer was sent, its token masked.
+  await page.locator('#tab-event').click();
+  const sentEvent = await page.locator('#panel-event').textContent();
+  assert.match(sentEvent, /Authorizer event/);
+  assert.match(sentEvent, /"type": "TOKEN"/);
+  assert.doesNotMatch(sentEvent, /crash-token/);
   await screenshot(page, 'detail-crash');
 });
 

@@ -325,6 +325,34 @@ async fn a_request_whole_masks_its_secrets_and_replays_with_and_without_the_cach
             && timing.contains("total;dur="),
         "{timing}"
     );
+    // The events sent to the authorizer and the handler, their secrets masked.
+    let a_id = a.header("x-amzn-requestid").expect("id").to_owned();
+    let (_, a_doc) = gw
+        .admin("GET", &format!("/requests/{}", enc(&a_id)), "")
+        .await;
+    assert!(
+        !a_doc.to_string().contains(token),
+        "the token leaked: {a_doc}"
+    );
+    let masked = format!("{}4321", "*".repeat(token.len() - 4));
+    let event = |key: &str| -> serde_json::Value {
+        let text = a_doc[key]["json"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{key}: {a_doc}"));
+        serde_json::from_str(text).expect("the event is JSON")
+    };
+    let auth_event = event("authorizerEvent");
+    assert_eq!(auth_event["type"], "TOKEN");
+    assert_eq!(auth_event["authorizationToken"], masked.as_str());
+    let handler_event = event("integrationEvent");
+    assert_eq!(handler_event["path"], "/a");
+    assert_eq!(handler_event["queryStringParameters"]["x"], "1");
+    assert_eq!(handler_event["headers"]["Authorization"], masked.as_str());
+    assert_eq!(
+        handler_event["multiValueHeaders"]["Authorization"][0],
+        masked.as_str()
+    );
+
     let b = gw
         .request("GET", "/b", &[("Authorization", token)], "")
         .await;
@@ -348,6 +376,7 @@ async fn a_request_whole_masks_its_secrets_and_replays_with_and_without_the_cach
         format!("{}4321", "*".repeat(token.len() - 4))
     );
     assert_eq!(doc["response"]["status"], 403);
+    assert!(doc["integrationEvent"].is_null(), "the backend never ran");
     assert!(
         doc["response"]["body"]
             .as_str()

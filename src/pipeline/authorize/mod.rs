@@ -710,10 +710,12 @@ impl Authorizers {
         ));
         trace.log(format!("Sending request to {uri}"));
         let began = Instant::now();
+        let payload = Bytes::from(payload);
+        let kept = crate::trace::KeptBody::keep(&payload);
         let rx = lambda
             .invoke(
                 function,
-                Bytes::from(payload),
+                payload,
                 &crate::pipeline::request::trace_root(&req.request_id, req.received_at),
             )
             .map_err(|e| match e {
@@ -729,7 +731,9 @@ impl Authorizers {
             ));
         };
         let latency = began.elapsed().as_millis() as u64;
-        facts.invocation = Some(invocation_facts(function, &report));
+        let mut invoked = invocation_facts(function, &report);
+        invoked.event = Some(kept);
+        facts.invocation = Some(invoked);
         let payload = match report.outcome {
             InvokeOutcome::Success(p) => p,
             InvokeOutcome::Failure(f) => {

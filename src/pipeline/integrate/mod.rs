@@ -65,10 +65,12 @@ pub async fn invoke(
     ));
     trace.log(format!("Sending request to {uri}"));
     let began = Instant::now();
+    let event = Bytes::from(event);
+    let kept = crate::trace::KeptBody::keep(&event);
     let rx = lambda
         .invoke(
             target.function,
-            Bytes::from(event),
+            event,
             &crate::pipeline::request::trace_root(&trace.request_id, trace.received_at),
         )
         .map_err(|e| match e {
@@ -99,6 +101,7 @@ pub async fn invoke(
     };
     let latency = began.elapsed().as_millis();
     let mut facts = invocation_facts(target.function, &report);
+    facts.event = Some(kept);
     let result = match report.outcome {
         InvokeOutcome::Success(payload) => {
             trace.log(format!(
