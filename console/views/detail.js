@@ -304,7 +304,15 @@ function authorizerPanel(a, d, t) {
   const cache = a.cache === 'hit'
     ? `hit, entry ${fmtAge(a.cacheAgeS)} old`
     : a.cache === 'not-consulted' ? 'not consulted (the request failed on its identity first)' : a.cache;
-  const ctxValues = t.failure && t.failure.authorizerContext;
+  let ctxValues = t.failure && t.failure.authorizerContext;
+  if (!ctxValues && a.rawResult) {
+    try {
+      const r = JSON.parse(a.rawResult);
+      if (r && typeof r.context === 'object' && r.context !== null && !Array.isArray(r.context)) ctxValues = r.context;
+    } catch {
+      // A cut or invalid result: shown raw, with its error position, below.
+    }
+  }
   const skipped = a.mode && a.mode !== 'normal';
   const v = (x) => (x === '' ? null : x);
   return el('section', { class: 'panel authorizer-panel', id: 'authorizer-panel' },
@@ -339,11 +347,20 @@ function authorizerPanel(a, d, t) {
       a.cache === 'hit' ? 'none: the result came from the cache, the authorizer did not run' : 'none: the authorizer returned no result'));
 }
 
+/** The authorizer's context, each value flagged as API Gateway treats it. */
 function contextTable(c) {
-  return el('table', { class: 'kv' }, el('tbody', null, Object.entries(c).map(([k, v]) => el('tr', null,
+  const note = (v) => {
+    if (typeof v === 'object' && v !== null) {
+      return el('span', { class: 'warn-text', 'data-flag': 'nested' }, ' ⚠ nested: API Gateway refuses a context value that is an object or array (500)');
+    }
+    if (typeof v === 'number' || typeof v === 'boolean') {
+      return el('span', { class: 'muted', 'data-flag': 'stringified' }, ` (${typeof v}: the integration receives it as a string)`);
+    }
+    return null;
+  };
+  return el('table', { class: 'kv context-table' }, el('tbody', null, Object.entries(c).map(([k, v]) => el('tr', null,
     el('th', { scope: 'row' }, k),
-    el('td', null, typeof v === 'string' ? v : JSON.stringify(v),
-      typeof v === 'object' && v !== null ? el('span', { class: 'warn-text' }, ' ⚠ not a string, number or boolean') : null)))));
+    el('td', null, typeof v === 'string' ? v : JSON.stringify(v), note(v))))));
 }
 
 function policyTable(check, a) {

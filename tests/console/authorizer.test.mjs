@@ -117,3 +117,17 @@ test('bypass from the UI: banner on every page, a request without a token passes
     await admin(server, 'PUT', '/authorizers/TokenAuth/mode', { mode: 'normal' }).catch(() => {});
   }
 });
+
+test('context values are flagged as API Gateway treats them: a nested one, a number', { timeout: 30000 }, async () => {
+  const r = await gw(server, '/orders', { headers: { Authorization: 'Bearer nested-token' } });
+  assert.equal(r.status, 500, r.body);
+  const { page } = browser;
+  await goto(page, `#/requests/${encodeURIComponent(r.requestId)}`);
+  const table = page.locator('#authorizer-panel table.context-table');
+  await table.waitFor();
+  const roles = table.locator('tr', { hasText: 'roles' });
+  assert.equal(await roles.locator('[data-flag]').getAttribute('data-flag'), 'nested');
+  const level = table.locator('tr', { hasText: 'level' });
+  assert.equal(await level.locator('[data-flag]').getAttribute('data-flag'), 'stringified');
+  assert.equal(await table.locator('tr', { hasText: 'user' }).locator('[data-flag]').count(), 0);
+});
