@@ -21,6 +21,8 @@ function fnRows(functions) {
       el('td', null, String(f.invocations ?? '—')),
       el('td', null, q.samples ? `${fmtMs(q.p50)} / ${fmtMs(q.p99)}` : '—'),
       el('td', null, f.lastStart ? `${f.lastStart.reason} (${fmtAge(f.lastStart.secondsAgo)} ago)` : '—'),
+      el('td', { class: f.lastExit ? 'last-exit' : 'muted' }, f.lastExit
+        ? `pid ${f.lastExit.pid ?? '?'}: ${f.lastExit.exit} (${fmtAge(f.lastExit.secondsAgo)} ago)` : '—'),
       el('td', { class: f.unhealthy ? 'error-text' : 'muted' }, f.unhealthy
         ? `${f.unhealthy.error} (${f.unhealthy.initFailures} failed inits${f.unhealthy.retryInSeconds ? `, retry in ${fmtAge(f.unhealthy.retryInSeconds)}` : ''})`
         : 'healthy'));
@@ -41,7 +43,7 @@ function draw(body, h) {
     el('section', { class: 'panel' }, el('h2', null, 'Functions'),
     el('table', { class: 'functions', id: 'functions-table' },
       el('thead', null, el('tr', null, ['function', 'live', 'busy', 'idle', 'starting', 'queued', 'started', 'reaped', 'ended',
-        'invocations', 'queue wait p50 / p99 ms', 'last start', 'health'].map((x) => el('th', { scope: 'col' }, x)))),
+        'invocations', 'queue wait p50 / p99 ms', 'last start', 'last exit', 'health'].map((x) => el('th', { scope: 'col' }, x)))),
       el('tbody', null, fnRows(h.functions)))));
 }
 

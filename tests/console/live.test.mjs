@@ -67,6 +67,11 @@ test('its detail: authorize failed, integrate not reached, exit status and stder
   assert.match(sentEvent, /"type": "TOKEN"/);
   assert.doesNotMatch(sentEvent, /crash-token/);
   await screenshot(page, 'detail-crash');
+  // The status page names the process that died, and how.
+  await page.evaluate(() => { location.hash = '#/status'; });
+  const fnRow = page.locator('#functions-table tr[data-function="AuthFunction"] .last-exit');
+  await fnRow.waitFor();
+  assert.match(await fnRow.textContent(), /exit status 3/);
 });
 
 test('the stream reconnects after a real cut and backfills what it missed, without a reload', { timeout: 40000 }, async () => {

@@ -13,9 +13,9 @@ use crate::jwt::{Issuer, code, now, token};
 use crate::support::{Gateway, enc};
 
 /// The issuer of the template's pool `UserPool` (region us-east-1, id `{region}_{logical id}`).
-const POOL: &str = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_UserPool";
+pub(crate) const POOL: &str = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_UserPool";
 
-fn sam(code: &Path) -> String {
+pub(crate) fn sam(code: &Path) -> String {
     format!(
         r#"
 Transform: AWS::Serverless-2016-10-31
@@ -153,7 +153,7 @@ Resources:
 }
 
 /// An ID token of the pool for app client `client-1`.
-fn id_token(iss: &str) -> serde_json::Value {
+pub(crate) fn id_token(iss: &str) -> serde_json::Value {
     json!({
         "iss": iss, "sub": "user-1", "aud": "client-1", "token_use": "id",
         "auth_time": now() - 10, "iat": now() - 10, "exp": now() + 600,

@@ -1,8 +1,9 @@
 //! Secrets (issue #14, item 6): distinctive tokens sent through each authorizer kind (REST
 //! TOKEN, REST REQUEST with a header and a query-string source, HTTP API REQUEST, HTTP API
-//! JWT, AWS_IAM signatures in a header and in a presigned URL) and each of their outcomes
+//! JWT, REST Cognito user pools, AWS_IAM signatures in a header and in a presigned URL) and each of their outcomes
 //! (allow, deny, `Unauthorized`, a crash, a malformed result; a good, expired, forged or
-//! misaddressed JWT; a good and a tampered signature) never show up in the execution log, the
+//! misaddressed JWT, and the same for a REST Cognito user pool's ID tokens; a good and a
+//! tampered signature) never show up in the execution log, the
 //! traces, lists and request views of the admin API, its event stream, `explain`, or the
 //! response headers.
 
@@ -286,6 +287,40 @@ async fn sigv4_signatures_and_keys_never_reach_logs_traces_explain_events_or_hea
             .expect("Authorization")
             .clone();
         assert_eq!(auth["masked"], true, "{auth}");
+    }
+    shown.push_str(&everything_shown(&gw, &ids).await);
+    shown.push_str(&sent(&mut events).await);
+    assert_hidden(&shown, &needles);
+}
+
+#[tokio::test]
+async fn cognito_tokens_never_reach_logs_traces_explain_events_or_headers() {
+    use crate::cognito::{POOL, id_token, sam};
+    use crate::jwt::{Issuer, code, now, token};
+    let issuer = Issuer::start();
+    let code = code();
+    let keys = format!("{POOL}={}/jwks.json", issuer.url);
+    let gw = Gateway::start(&sam(code.path()), &["--jwks", &keys]);
+    let mut events = subscribe(&gw).await;
+    let mut expired = id_token(POOL);
+    expired["exp"] = serde_json::json!(now() - 60);
+    let tokens = [
+        (token("k1.pem", "k1", id_token(POOL)), 200),
+        (token("k1.pem", "k1", expired), 401),
+        (token("other.pem", "k1", id_token(POOL)), 401),
+    ];
+    let mut ids = Vec::new();
+    let mut shown = String::new();
+    let mut needles = Vec::new();
+    for (t, status) in &tokens {
+        let r = gw
+            .request("GET", "/me", &[("Authorization", t.as_str())], "")
+            .await;
+        assert_eq!(r.status, *status, "{}", r.text());
+        ids.push(r.header("x-amzn-requestid").expect("id").to_owned());
+        shown.push_str(&format!("{:?}", r.headers));
+        needles.push(t.rsplit('.').next().expect("signature").to_owned());
+        needles.push(t.clone());
     }
     shown.push_str(&everything_shown(&gw, &ids).await);
     shown.push_str(&sent(&mut events).await);

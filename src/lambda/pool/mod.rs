@@ -79,6 +79,8 @@ struct State {
     counters: Counters,
     waits: VecDeque<f32>,
     last_start: Option<(SystemTime, StartReason)>,
+    /// The last process that ended on its own (a crash, an exit): when, its pid, how.
+    last_exit: Option<(SystemTime, Option<u32>, String)>,
     /// The current queueing episode: (when it began, when a request last queued). Pauses
     /// shorter than [`EPISODE_GAP`] do not end it.
     episode: Option<(Instant, Instant)>,
@@ -494,7 +496,12 @@ impl FunctionPool {
         match gone {
             Gone::Reaped => st.counters.reaped += 1,
             Gone::Retired => st.counters.retired += 1,
-            Gone::Ended => st.counters.ended += 1,
+            Gone::Ended => {
+                st.counters.ended += 1;
+                if let Some(exit) = worker.exit.borrow().as_ref() {
+                    st.last_exit = Some((SystemTime::now(), worker.pid, exit.description.clone()));
+                }
+            }
         }
         if !st.closed
             && !st.waiters.is_empty()

@@ -54,6 +54,8 @@ pub struct PoolSnapshot {
     pub gateway_busy: Option<f64>,
     /// Why the last process was started, and when.
     pub last_start: Option<LastStart>,
+    /// The last process that ended on its own (not reaped or retired): its pid, how, when.
+    pub last_exit: Option<LastExit>,
     /// Resident memory of the idle processes.
     pub idle_memory: IdleMemory,
     /// Set while inits keep failing: the function is unhealthy, and why.
@@ -92,6 +94,18 @@ pub struct Percentiles {
 pub struct LastStart {
     /// The policy's reason, in words.
     pub reason: String,
+    /// How long ago (s).
+    pub seconds_ago: f64,
+}
+
+/// The last process that ended on its own.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LastExit {
+    /// Its process id.
+    pub pid: Option<u32>,
+    /// How it ended (`exit status 3`, `signal 9 (SIGKILL)`).
+    pub exit: String,
     /// How long ago (s).
     pub seconds_ago: f64,
 }
@@ -159,6 +173,11 @@ impl FunctionPool {
             gateway_busy: recent.1,
             last_start: st.last_start.map(|(at, reason)| LastStart {
                 reason: reason.to_string(),
+                seconds_ago: at.elapsed().unwrap_or_default().as_secs_f64(),
+            }),
+            last_exit: st.last_exit.as_ref().map(|(at, pid, exit)| LastExit {
+                pid: *pid,
+                exit: exit.clone(),
                 seconds_ago: at.elapsed().unwrap_or_default().as_secs_f64(),
             }),
             idle_memory: IdleMemory {
