@@ -167,6 +167,16 @@ pub(super) fn stream<B>(
     r
 }
 
+/// What a subscriber's stream does after a batch.
+enum Then {
+    /// Wait for more.
+    Go,
+    /// It fell behind: tell it to start over, and end.
+    Reset,
+    /// The feed is gone: end.
+    End,
+}
+
 /// Move events to one subscriber until it goes, falls behind, or the server stops.
 async fn pump(
     sub: crate::recent::Subscription,
@@ -221,7 +231,7 @@ async fn pump(
                     frame_into(&mut batch, &first);
                 }
                 let flush_at = tokio::time::Instant::now() + LINGER;
-                let mut then = None;
+                let mut then = Then::Go;
                 while batch.len() < BATCH_BYTES {
                     match tokio::time::timeout_at(flush_at, live.recv()).await {
                         Ok(Ok(e)) => {
@@ -230,11 +240,11 @@ async fn pump(
                             }
                         }
                         Ok(Err(broadcast::error::RecvError::Lagged(_))) => {
-                            then = Some(Some(RESET));
+                            then = Then::Reset;
                             break;
                         }
                         Ok(Err(broadcast::error::RecvError::Closed)) => {
-                            then = Some(None);
+                            then = Then::End;
                             break;
                         }
                         Err(_) => break,
@@ -244,12 +254,12 @@ async fn pump(
                     return;
                 }
                 match then {
-                    Some(Some(last)) => {
-                        let _ = send(Bytes::from_static(last)).await;
+                    Then::Go => {}
+                    Then::Reset => {
+                        let _ = send(Bytes::from_static(RESET)).await;
                         return;
                     }
-                    Some(None) => return,
-                    None => {}
+                    Then::End => return,
                 }
             }
             _ = beat.tick() => {
