@@ -16,9 +16,10 @@ pub struct PoolSnapshot {
     pub live: usize,
     /// Running an invocation.
     pub busy: usize,
-    /// Waiting for one.
+    /// Done with init and waiting for an invocation.
     pub idle: usize,
-    /// Spawned or in init.
+    /// Spawned or in init (a `--prewarm` process counts here until it has asked for its
+    /// first invocation: a request it took before then would still pay part of a cold start).
     pub starting: usize,
     /// Requests waiting for a process now.
     pub queued: usize,
@@ -133,7 +134,8 @@ impl FunctionPool {
                 .checked_sub(Duration::from_secs(2))
                 .unwrap_or_else(Instant::now),
         );
-        let idle: Vec<u64> = st.idle.iter().filter_map(|w| w.rss_kb()).collect();
+        let (ready, warming): (Vec<_>, Vec<_>) = st.idle.iter().partition(|w| w.is_initialized());
+        let idle: Vec<u64> = ready.iter().filter_map(|w| w.rss_kb()).collect();
         let total_kb: u64 = idle.iter().sum();
         let mut waits: Vec<f32> = st.waits.iter().copied().collect();
         waits.sort_by(f32::total_cmp);
@@ -146,8 +148,8 @@ impl FunctionPool {
         PoolSnapshot {
             live: st.live.len(),
             busy: e.busy,
-            idle: st.idle.len(),
-            starting: e.starting,
+            idle: ready.len(),
+            starting: e.starting + warming.len(),
             queued: st.waiters.len(),
             max_concurrency: self.max,
             started: st.counters.started,
