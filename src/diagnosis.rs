@@ -316,7 +316,7 @@ pub fn diagnose(trace: &Trace) -> Option<Diagnosis> {
         Cause::Overloaded => (
             format!("{status} came from the gateway: {}; nothing behind it ran.", f.detail),
             vec![
-                "send fewer requests at once, or raise serve --max-in-flight if the machine has the memory for it".into(),
+                "send fewer requests at once, or raise serve --max-in-flight (requests in the lifecycle) or --max-body-buffer (request bodies being received), whichever the detail names, if the machine has the memory for it".into(),
             ],
         ),
         Cause::BodyTimeout => (

@@ -26,7 +26,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the template's REST and HTTP APIs on localhost until Ctrl+C.
-    Serve(ServeCmd),
+    Serve(Box<ServeCmd>),
     /// Load the template and report what `serve` would serve, with every warning and the
     /// known traps.
     Validate(ValidateCmd),
@@ -286,6 +286,9 @@ struct ServeCmd {
     /// Most requests in the lifecycle at once; more are answered 503 at once.
     #[arg(long, value_name = "N", default_value_t = glassgate::limits::DEFAULT_MAX_IN_FLIGHT)]
     max_in_flight: usize,
+    /// Most MiB of request bodies received and held at once, across all requests; a body that would pass it is answered 503 (a slow upload holds its bytes, not a place in --max-in-flight).
+    #[arg(long, value_name = "MIB", default_value_t = glassgate::limits::DEFAULT_MAX_BODY_BUFFER >> 20)]
+    max_body_buffer: usize,
 }
 
 /// A positive number of seconds.
@@ -453,6 +456,7 @@ fn main() -> ExitCode {
                     max_header_bytes: cmd.max_header_bytes,
                     max_connections: cmd.max_connections.max(1),
                     max_in_flight: cmd.max_in_flight.max(1),
+                    max_body_buffer: cmd.max_body_buffer.saturating_mul(1 << 20),
                 },
             };
             let threads = cmd.threads.map_or_else(default_threads, usize::from);

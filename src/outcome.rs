@@ -160,8 +160,8 @@ pub enum Cause {
     /// The request body stopped arriving (no byte for the body timeout).
     BodyTimeout,
     /// The gateway is already serving as many requests as it may hold at once
-    /// (`--max-in-flight`): refused before it reads the body, so that a flood cannot exhaust
-    /// memory or the process pools.
+    /// (`--max-in-flight`), or the bodies being received already hold `--max-body-buffer`:
+    /// refused at once, so that a flood cannot exhaust memory or the process pools.
     Overloaded,
     /// API Gateway could not invoke the authorizer (Lambda permission or role). Seen only in
     /// AWS execution logs (`explain --log`): locally every function can be invoked.

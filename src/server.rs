@@ -45,6 +45,8 @@ pub struct ServerState {
     pub started: std::time::Instant,
     /// One permit per request in the lifecycle (`--max-in-flight`).
     in_flight: tokio::sync::Semaphore,
+    /// Bytes of request bodies held (`--max-body-buffer`).
+    bodies: crate::limits::BodyBudget,
     /// Set once the shutdown signal came: long-lived admin streams end on it, so that
     /// nothing holds the process past its drain.
     shutdown: tokio::sync::watch::Sender<bool>,
@@ -66,8 +68,19 @@ impl ServerState {
             limits: crate::limits::Limits::default(),
             started: std::time::Instant::now(),
             in_flight: tokio::sync::Semaphore::new(crate::limits::DEFAULT_MAX_IN_FLIGHT),
+            bodies: crate::limits::BodyBudget::new(crate::limits::DEFAULT_MAX_BODY_BUFFER),
             shutdown: tokio::sync::watch::Sender::new(false),
         }
+    }
+
+    /// What the gateway holds now against its budgets, as `/health` shows it.
+    pub fn load(&self) -> serde_json::Value {
+        serde_json::json!({
+            "inFlight": self.limits.max_in_flight.max(1) - self.in_flight.available_permits(),
+            "maxInFlight": self.limits.max_in_flight.max(1),
+            "bodyBytesHeld": self.bodies.held(),
+            "maxBodyBuffer": self.bodies.most(),
+        })
     }
 
     /// Say that the server is shutting down.
@@ -85,6 +98,7 @@ impl ServerState {
     pub fn with_limits(mut self, limits: crate::limits::Limits) -> Self {
         self.limits = limits;
         self.in_flight = tokio::sync::Semaphore::new(limits.max_in_flight.max(1));
+        self.bodies = crate::limits::BodyBudget::new(limits.max_body_buffer);
         self
     }
 
@@ -190,12 +204,24 @@ enum BodyError {
     TooLarge,
     /// No byte for the idle timeout.
     Idle,
+    /// The bodies being received already hold the whole `--max-body-buffer`.
+    OverBudget,
     /// The connection broke.
     Broken(hyper::Error),
 }
 
-/// The whole body, at most `MAX_BODY` bytes, each frame arriving within `idle`.
-async fn read_body(mut body: Incoming, idle: Duration) -> Result<Bytes, BodyError> {
+/// Bytes as MiB with one decimal, for messages.
+fn mib(bytes: usize) -> String {
+    format!("{:.1}", bytes as f64 / f64::from(1 << 20))
+}
+
+/// The whole body, at most `MAX_BODY` bytes, each frame arriving within `idle` and held
+/// against the server's body budget through `lease`.
+async fn read_body(
+    mut body: Incoming,
+    idle: Duration,
+    lease: &mut crate::limits::BodyLease<'_>,
+) -> Result<Bytes, BodyError> {
     let mut buf = bytes::BytesMut::new();
     loop {
         match tokio::time::timeout(idle, body.frame()).await {
@@ -206,6 +232,9 @@ async fn read_body(mut body: Incoming, idle: Duration) -> Result<Bytes, BodyErro
                 if let Ok(data) = frame.into_data() {
                     if buf.len() + data.len() > MAX_BODY {
                         return Err(BodyError::TooLarge);
+                    }
+                    if !lease.take(data.len()) {
+                        return Err(BodyError::OverBudget);
                     }
                     buf.extend_from_slice(&data);
                 }
@@ -259,18 +288,11 @@ async fn handle(
         + parts.uri.to_string().len()
         + 11;
     add_forwarding_headers(&mut greq);
-    // Held until the response is built: the body, the invocation and its queue wait count.
-    let permit = state.in_flight.try_acquire();
-    let handled = if permit.is_err() {
-        pipeline.reject(
-            &greq,
-            Cause::Overloaded,
-            &format!(
-                "{} requests were already in flight, the most this gateway holds at once (serve --max-in-flight)",
-                limits.max_in_flight
-            ),
-        )
-    } else if header_bytes > limits.max_header_bytes {
+    // The body first, against the byte budget: a client that sends it slowly holds only its
+    // bytes. Then a place in the lifecycle, held until the response is built (the
+    // invocation and its queue wait count).
+    let mut lease = state.bodies.lease();
+    let handled = if header_bytes > limits.max_header_bytes {
         pipeline.reject(
             &greq,
             Cause::HeadersTooLarge,
@@ -280,15 +302,34 @@ async fn handle(
             ),
         )
     } else {
-        match read_body(body, limits.body_idle_timeout).await {
+        match read_body(body, limits.body_idle_timeout, &mut lease).await {
             Ok(b) => {
                 greq.body = b;
-                pipeline.handle(&greq).await
+                match state.in_flight.try_acquire() {
+                    Ok(_permit) => pipeline.handle(&greq).await,
+                    Err(_) => pipeline.reject(
+                        &greq,
+                        Cause::Overloaded,
+                        &format!(
+                            "{} requests were already in flight, the most this gateway holds at once (serve --max-in-flight)",
+                            limits.max_in_flight
+                        ),
+                    ),
+                }
             }
             Err(BodyError::TooLarge) => pipeline.reject(
                 &greq,
                 Cause::RequestTooLarge,
                 &format!("the request body is larger than API Gateway's {MAX_BODY} bytes"),
+            ),
+            Err(BodyError::OverBudget) => pipeline.reject(
+                &greq,
+                Cause::Overloaded,
+                &format!(
+                    "the request bodies being received already hold {} of the {} MiB this gateway buffers at once (serve --max-body-buffer)",
+                    mib(state.bodies.held()),
+                    mib(state.bodies.most())
+                ),
             ),
             Err(BodyError::Idle) => pipeline.reject(
                 &greq,

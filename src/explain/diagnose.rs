@@ -715,9 +715,11 @@ fn explain(c: Cause, status: u16, n: &Notes) -> (String, Vec<String>) {
         ),
         Cause::Overloaded => (
             format!(
-                "{head}: glassgate was already serving as many requests as it holds at once, so it refused this one before any other layer ran."
+                "{head}: glassgate was already serving as many requests, or receiving as many body bytes, as it holds at once, so it refused this one before any other layer ran."
             ),
-            s(&["send fewer requests at once, or raise serve --max-in-flight"]),
+            s(&[
+                "send fewer requests at once, or raise serve --max-in-flight or --max-body-buffer",
+            ]),
         ),
         Cause::BodyTimeout => (
             format!("{head}: the request body stopped arriving, so the gateway gave up on it."),

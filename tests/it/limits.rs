@@ -178,3 +178,88 @@ async fn past_the_in_flight_cap_a_request_is_answered_503_at_once() {
     assert_eq!(gw.get("/slow").await.status, 200);
     drop(dir);
 }
+
+/// The gateway's `load` from `/health` once `ready` holds for it (bounded).
+async fn load_when(gw: &Gateway, ready: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, h) = gw.admin("GET", "/health", "").await;
+        if ready(&h["load"]) || Instant::now() > deadline {
+            return h["load"].clone();
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn slow_uploads_hold_their_bytes_not_places_in_the_lifecycle() {
+    let (_code, t) = python_function("Fn", HANDLER, "/ok");
+    let gw = Gateway::start(&t, &["--max-in-flight", "2", "--body-timeout", "20"]);
+    // Four clients that send the start of a body and pause: more than --max-in-flight.
+    let mut slow = Vec::new();
+    for _ in 0..4 {
+        let mut s = TcpStream::connect(gw.addr).await.expect("connect");
+        s.write_all(
+            b"GET /ok HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 10\r\n\r\nabcde",
+        )
+        .await
+        .expect("write");
+        slow.push(s);
+    }
+    let load = load_when(&gw, |l| l["bodyBytesHeld"] == 20).await;
+    assert_eq!(load["bodyBytesHeld"], 20, "{load}");
+    assert_eq!(
+        load["inFlight"], 0,
+        "a body still arriving holds no place: {load}"
+    );
+    // A well-behaved request is served, not refused as overloaded.
+    let r = gw.get("/ok").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    // The slow ones finish, one after another, and are served too (four finishing at once
+    // would be four in the lifecycle: two of them refused).
+    for mut s in slow {
+        s.write_all(b"fghij").await.expect("write");
+        let (text, _) = read_until_closed(&mut s, Duration::from_secs(10)).await;
+        assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    }
+    let load = load_when(&gw, |l| l["bodyBytesHeld"] == 0).await;
+    assert_eq!(
+        load["bodyBytesHeld"], 0,
+        "every body's bytes given back: {load}"
+    );
+}
+
+#[tokio::test]
+async fn past_the_body_buffer_a_body_is_answered_503() {
+    let (_code, t) = python_function("Fn", HANDLER, "/ok");
+    let gw = Gateway::start(&t, &["--max-body-buffer", "1", "--body-timeout", "20"]);
+    // One upload holds 800 KB of the 1 MiB and pauses.
+    let mut first = TcpStream::connect(gw.addr).await.expect("connect");
+    first
+        .write_all(
+            b"GET /ok HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 900000\r\n\r\n",
+        )
+        .await
+        .expect("write");
+    first.write_all(&vec![b'a'; 800_000]).await.expect("write");
+    let load = load_when(&gw, |l| l["bodyBytesHeld"] == 800_000).await;
+    assert_eq!(load["bodyBytesHeld"], 800_000, "{load}");
+    assert_eq!(load["maxBodyBuffer"], 1 << 20, "{load}");
+    // Another 400 KB would pass the budget: refused at once, as overloaded.
+    let body = "b".repeat(400_000);
+    let r = gw.request("GET", "/ok", &[], &body).await;
+    assert_eq!(r.status, 503, "{}", r.text());
+    assert_eq!(r.text(), r#"{"message":"Service Unavailable"}"#);
+    assert_eq!(r.header("x-glassgate-cause"), Some("gateway-overloaded"));
+    let id = r.header("x-amzn-requestid").expect("request id").to_owned();
+    let trace = gw.trace(&id);
+    let detail = trace["failure"]["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains("--max-body-buffer"), "{trace:#}");
+    // The first upload ends and is served; its bytes are given back, so the second fits now.
+    first.write_all(&vec![b'a'; 100_000]).await.expect("write");
+    let (text, _) = read_until_closed(&mut first, Duration::from_secs(10)).await;
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    let load = load_when(&gw, |l| l["bodyBytesHeld"] == 0).await;
+    assert_eq!(load["bodyBytesHeld"], 0, "{load}");
+    assert_eq!(gw.request("GET", "/ok", &[], &body).await.status, 200);
+}
