@@ -30,19 +30,6 @@ fn known(state: &ServerState, name: &str) -> bool {
         .any(|a| a.authorizers.contains_key(name))
 }
 
-/// Whether a cached policy allows nothing but the one method ARN it was built for: the trap
-/// where the decision for one route denies the caller's next route.
-fn exact_method_arn(policy: &[String], built_for: &str) -> bool {
-    let allows: Vec<&str> = policy
-        .iter()
-        .filter_map(|l| l.strip_prefix("Allow "))
-        .collect();
-    !allows.is_empty()
-        && allows
-            .iter()
-            .all(|list| list.split(", ").all(|r| r == built_for))
-}
-
 /// Counts of one authorizer over the kept requests.
 #[derive(Default, serde::Serialize)]
 struct Counts {
@@ -76,7 +63,7 @@ pub(super) fn list(state: &ServerState) -> Reply {
                         "builtForMethodArn": e.method_arn,
                         "ageS": e.age().as_secs_f64(),
                         "ttlLeftS": e.ttl_left().as_secs_f64(),
-                        "exactMethodArn": exact_method_arn(&e.result.summary, &e.method_arn),
+                        "exactMethodArn": crate::pipeline::authorize::policy::allows_only(&e.result.statements, &e.method_arn),
                     })
                 })
                 .collect();
@@ -337,21 +324,4 @@ pub(super) async fn test_invoke(state: &ServerState, name: &str, body: Incoming)
             "latency": trace.latency_ms.round() as u64,
         }),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::exact_method_arn;
-
-    #[test]
-    fn a_policy_for_exactly_its_own_method_arn_is_the_trap() {
-        let arn = "arn:aws:execute-api:r:1:a/Prod/GET/orders";
-        assert!(exact_method_arn(&[format!("Allow {arn}")], arn));
-        assert!(!exact_method_arn(
-            &["Allow arn:aws:execute-api:r:1:a/Prod/*/*".to_owned()],
-            arn
-        ));
-        assert!(!exact_method_arn(&[format!("Deny {arn}")], arn));
-        assert!(!exact_method_arn(&[], arn));
-    }
 }

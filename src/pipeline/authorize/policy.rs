@@ -100,6 +100,19 @@ fn applies(s: &Statement, method_arn: &str) -> bool {
     s.resources.iter().any(|r| wildcard_match(r, method_arn))
 }
 
+/// Whether a policy allows exactly the one method ARN it was built for and nothing else: every
+/// `Allow` statement that covers `execute-api:Invoke` names that ARN alone, without a wildcard
+/// or a `NotResource`. Cached, such a policy denies the caller's next route (the trap the
+/// console flags).
+pub fn allows_only(statements: &[Statement], method_arn: &str) -> bool {
+    let mut allows = statements
+        .iter()
+        .filter(|s| s.effect == Effect::Allow && covers_invoke(&s.actions))
+        .peekable();
+    allows.peek().is_some()
+        && allows.all(|s| s.not_resources.is_empty() && s.resources.iter().all(|r| r == method_arn))
+}
+
 /// Evaluate statements against a method ARN.
 pub fn evaluate(statements: &[Statement], method_arn: &str) -> Decision {
     let mut allowed = false;
@@ -121,6 +134,32 @@ pub fn evaluate(statements: &[Statement], method_arn: &str) -> Decision {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_policy_for_exactly_its_own_method_arn_allows_only_it() {
+        assert!(allows_only(&[st(Effect::Allow, ARN)], ARN));
+        let wild = "arn:aws:execute-api:us-east-1:123456789012:abc123/Prod/*/*";
+        assert!(!allows_only(&[st(Effect::Allow, wild)], ARN));
+        assert!(!allows_only(
+            &[st(Effect::Allow, ARN), st(Effect::Allow, wild)],
+            ARN
+        ));
+        assert!(!allows_only(&[st(Effect::Deny, ARN)], ARN));
+        assert!(!allows_only(&[], ARN));
+        // A resource with ", " in it is one resource, not two.
+        let odd = format!("{ARN}, {ARN}");
+        assert!(!allows_only(&[st(Effect::Allow, &odd)], ARN));
+        // A statement for another action does not count.
+        let mut other = st(Effect::Allow, wild);
+        other.actions = vec!["execute-api:ManageConnections".into()];
+        assert!(allows_only(&[st(Effect::Allow, ARN), other], ARN));
+        let not = Statement {
+            not_resources: vec![wild.into()],
+            resources: vec![],
+            ..st(Effect::Allow, ARN)
+        };
+        assert!(!allows_only(&[not], ARN));
+    }
 
     const ARN: &str = "arn:aws:execute-api:us-east-1:123456789012:abc123/Prod/GET/pets/7";
 
