@@ -34,6 +34,28 @@ def ensure_wrk():
     sys.exit("error: wrk is needed (apt-get install wrk)")
 
 
+def api_head(authorizers):
+    """The start of a SAM template: an `Api` on stage Prod with TOKEN authorizers, given as
+    {name: (function logical id, cache TTL in seconds)}. Functions follow it."""
+    lines = [
+        "Transform: AWS::Serverless-2016-10-31",
+        "Resources:",
+        "  Api:",
+        "    Type: AWS::Serverless::Api",
+        "    Properties:",
+        "      StageName: Prod",
+        "      Auth:",
+        "        Authorizers:",
+    ]
+    for name, (function, ttl) in authorizers.items():
+        lines += [
+            f"          {name}:",
+            f"            FunctionArn: !GetAtt {function}.Arn",
+            f"            Identity: {{ReauthorizeEvery: {ttl}}}",
+        ]
+    return lines
+
+
 def api_event(name, path, auth):
     """One `Api` event of a SAM function, on the template's `Api`, behind authorizer `auth`
     (`NONE` for none)."""

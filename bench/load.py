@@ -27,7 +27,7 @@ import tempfile
 import time
 import urllib.request
 
-from common import api_event, build, ensure_wrk, log  # bench/common.py (the script's folder is on sys.path)
+from common import api_event, api_head, build, ensure_wrk, log  # bench/common.py (the script's folder is on sys.path)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RELEASE = os.path.join(ROOT, "target", "release")
@@ -180,20 +180,7 @@ def write_bench_template(tmp, routes_extra=0):
     if not os.path.exists(link):
         os.symlink(RUST_EXAMPLE, link)
     lines = [
-        "Transform: AWS::Serverless-2016-10-31",
-        "Resources:",
-        "  Api:",
-        "    Type: AWS::Serverless::Api",
-        "    Properties:",
-        "      StageName: Prod",
-        "      Auth:",
-        "        Authorizers:",
-        "          Cached:",
-        "            FunctionArn: !GetAtt AuthFn.Arn",
-        "            Identity: {ReauthorizeEvery: 300}",
-        "          NoCache:",
-        "            FunctionArn: !GetAtt AuthFn.Arn",
-        "            Identity: {ReauthorizeEvery: 0}",
+        *api_head({"Cached": ("AuthFn", 300), "NoCache": ("AuthFn", 0)}),
         "  AuthFn:",
         "    Type: AWS::Serverless::Function",
         "    Properties:",

@@ -83,7 +83,7 @@ import time
 import urllib.error
 import urllib.request
 
-from common import api_event, build, ensure_wrk, log  # bench/common.py (the script's folder is on sys.path)
+from common import api_event, api_head, build, ensure_wrk, log  # bench/common.py (the script's folder is on sys.path)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RELEASE = os.path.join(ROOT, "target", "release")
@@ -459,20 +459,7 @@ def write_template(tmp):
         os.symlink(RUST_EXAMPLE, os.path.join(rs, "bootstrap"))
 
     lines = [
-        "Transform: AWS::Serverless-2016-10-31",
-        "Resources:",
-        "  Api:",
-        "    Type: AWS::Serverless::Api",
-        "    Properties:",
-        "      StageName: Prod",
-        "      Auth:",
-        "        Authorizers:",
-        "          Auth:",
-        "            FunctionArn: !GetAtt AuthFn.Arn",
-        "            Identity: {ReauthorizeEvery: 0}",
-        "          CachedAuth:",
-        "            FunctionArn: !GetAtt AuthFn.Arn",
-        "            Identity: {ReauthorizeEvery: 300}",
+        *api_head({"Auth": ("AuthFn", 0), "CachedAuth": ("AuthFn", 300)}),
         "  AuthFn:",
         "    Type: AWS::Serverless::Function",
         "    Properties:",
