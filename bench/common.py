@@ -34,6 +34,21 @@ def ensure_wrk():
     sys.exit("error: wrk is needed (apt-get install wrk)")
 
 
+def code_dirs(tmp, py_source, rust_example):
+    """The `py` folder with `app.py` holding `py_source`, and the `rs` folder whose `bootstrap`
+    is the Rust example: the code folders the bench templates point at."""
+    py = os.path.join(tmp, "py")
+    rs = os.path.join(tmp, "rs")
+    os.makedirs(py, exist_ok=True)
+    os.makedirs(rs, exist_ok=True)
+    with open(os.path.join(py, "app.py"), "w") as f:
+        f.write(py_source)
+    link = os.path.join(rs, "bootstrap")
+    if not os.path.lexists(link):
+        os.symlink(rust_example, link)
+    return py, rs
+
+
 def api_head(authorizers):
     """The start of a SAM template: an `Api` on stage Prod with TOKEN authorizers, given as
     {name: (function logical id, cache TTL in seconds)}. Functions follow it."""

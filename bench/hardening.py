@@ -29,7 +29,7 @@ import tempfile
 import time
 import urllib.request
 
-from common import api_event, api_head, build, ensure_wrk, log  # bench/common.py
+from common import api_event, api_head, code_dirs, build, ensure_wrk, log  # bench/common.py
 from load import GLASSGATE, RUST_EXAMPLE, Server, wrk  # bench/load.py
 
 PY_HANDLERS = """\
@@ -116,13 +116,7 @@ def ensure_slowhttptest():
 
 
 def write_template(tmp):
-    py = os.path.join(tmp, "py")
-    rs = os.path.join(tmp, "rs")
-    os.makedirs(py, exist_ok=True)
-    os.makedirs(rs, exist_ok=True)
-    with open(os.path.join(py, "app.py"), "w") as f:
-        f.write(PY_HANDLERS)
-    os.symlink(RUST_EXAMPLE, os.path.join(rs, "bootstrap"))
+    py, rs = code_dirs(tmp, PY_HANDLERS, RUST_EXAMPLE)
 
     def function(name, handler, events, runtime="python3.12", code=py, timeout=3):
         return [

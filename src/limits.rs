@@ -119,7 +119,10 @@ impl BodyLease<'_> {
 
 impl Drop for BodyLease<'_> {
     fn drop(&mut self) {
-        self.budget.held.fetch_sub(self.bytes, Ordering::Relaxed);
+        // Most requests have no body: no shared write for them on the request path.
+        if self.bytes > 0 {
+            self.budget.held.fetch_sub(self.bytes, Ordering::Relaxed);
+        }
     }
 }
 
