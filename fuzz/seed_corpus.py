@@ -126,6 +126,30 @@ def main():
     for q in ["a=1&b=2&a=3", "x", "=v", "k=", "a=%zz&b=%E2%82%AC", "&&&", "a[]=1&a[]=2", "t=Bearer%20abc+def"]:
         put("query", q)
 
+    # Mapping templates: a body line, then the template (docs/mapping-templates.md's forms).
+    passthrough = (
+        "#set($allParams = $input.params())\n{\n\"body-json\" : $input.json('$'),\n\"params\" : {\n"
+        "#foreach($type in $allParams.keySet())\n    #set($params = $allParams.get($type))\n\"$type\" : {\n"
+        "    #foreach($paramName in $params.keySet())\n    \"$paramName\" : \"$util.escapeJavaScript($params.get($paramName))\"\n"
+        "        #if($foreach.hasNext),#end\n    #end\n}\n    #if($foreach.hasNext),#end\n#end\n}\n}\n"
+    )
+    for body, template in [
+        ('{"a": 1}', passthrough),
+        ("", '{"statusCode": 200}'),
+        ("", '#if( $input.params(\'scope\') == "internal" ) {"statusCode": 200} #else {"statusCode": 500} #end'),
+        ('{"records": [{"d": 1}, {"d": 2}]}', '#set($n = $input.path(\'$.records\').size())#set($max = $n - 1)'
+         '#foreach($i in [0..$max])$input.json("$.records[${i}].d")#if($foreach.hasNext),#end#end'),
+        ('{"errorMessage": "Not found", "errorType": "ValueError"}', '{"e": "$input.path(\'$.errorMessage\')"}'),
+        ("not json", "$input.body $input.json('$.a')"),
+        ("", "#set($m = {})#set($m.k = 'v')$m.put('j', [1, 2.5, true, null])$m $m.keySet() #foreach($x in $m)$x#end"),
+        ("", "$util.urlEncode('a b') $util.base64Decode('aGk=') $util.parseJson('[1]').get(0) ${context.requestId} $!nothing"),
+        ("", "## c\n#* b *# #[[ $raw ]]# \\$x #{if}(true)y#{else}n#{end} #break #stop"),
+        ("", "#macro(x)#end"),
+        ("", "#if($a"),
+        ("", "$a.b.c('x', [1..3], {'k': $v}).d[0][-1]"),
+    ]:
+        put("vtl", f"{body}\n{template}")
+
     for t in sorted(os.listdir(CORPUS)):
         print(f"{t}: {len(os.listdir(os.path.join(CORPUS, t)))} seeds")
 

@@ -285,6 +285,14 @@ pub fn describe(model: &Model) -> String {
                         m.responses.iter().map(|r| r.status.to_string()).collect();
                     out.push_str(&format!("MOCK (answers {})", statuses.join(", ")));
                 }
+                Integration::LambdaMapped(m) => {
+                    let runtime = model
+                        .functions
+                        .get(&m.function)
+                        .map(|f| f.runtime.as_str())
+                        .unwrap_or("?");
+                    out.push_str(&format!("{} ({runtime}, non-proxy)", m.function));
+                }
                 Integration::NotEmulated { kind } => {
                     out.push_str(&format!(
                         "integration type {kind} (not emulated: answers 500)"

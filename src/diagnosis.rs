@@ -235,6 +235,33 @@ pub fn diagnose(trace: &Trace) -> Option<Diagnosis> {
                 "give the integration a request template that renders {\"statusCode\": 200} (or the status you want), and an integration response with no selectionPattern as the default".into(),
             ],
         ),
+        Cause::MappingTemplate => (
+            format!(
+                "{status} came from the integration's mapping, not from your backend: {}.",
+                f.detail
+            ),
+            vec![
+                "fix the template named in the detail (glassgate's load warnings name what it cannot evaluate; docs/mapping-templates.md lists what it can), or give the integration a default response with no selectionPattern".into(),
+            ],
+        ),
+        Cause::BodyNotJson => (
+            format!(
+                "{status} came from the gateway: {}; the function never ran.",
+                f.detail
+            ),
+            vec![
+                "send a JSON body (and Content-Type: application/json), or read it with $input.body in the template".into(),
+            ],
+        ),
+        Cause::UnsupportedMediaType => (
+            format!(
+                "{status} came from the gateway: {}; the function never ran.",
+                f.detail
+            ),
+            vec![
+                "send a Content-Type the integration has a request template for, or set passthroughBehavior to WHEN_NO_MATCH".into(),
+            ],
+        ),
         Cause::HandlerError => (
             format!("{status} came from your backend: {}.", f.detail),
             vec!["read the handler's output above for the exception".into()],
@@ -253,7 +280,7 @@ pub fn diagnose(trace: &Trace) -> Option<Diagnosis> {
                 f.detail
             ),
             vec![
-                "try this route on AWS; glassgate serves Lambda proxy integrations and answers this one 500 rather than guess (HTTP proxy and mock integrations are planned)".into(),
+                "try this route on AWS; glassgate serves Lambda (proxy and non-proxy), HTTP_PROXY and MOCK integrations, and answers this one 500 rather than guess".into(),
             ],
         ),
         Cause::RuntimeUnsupported => (

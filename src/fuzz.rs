@@ -24,6 +24,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("explain_log", explain_log),
     ("jwt", jwt),
     ("query", query),
+    ("vtl", vtl),
 ];
 
 fn text(data: &[u8]) -> std::borrow::Cow<'_, str> {
@@ -171,4 +172,26 @@ pub fn jwt(data: &[u8]) {
 pub fn query(data: &[u8]) {
     let text = text(data);
     let _ = crate::pipeline::request::parse_query(Some(&text));
+}
+
+/// A mapping template (everything after the first line) rendered over a body (the first
+/// line), with the variables of a small request.
+pub fn vtl(data: &[u8]) {
+    let text = text(data);
+    let (body, source) = text.split_once('\n').unwrap_or(("", &text));
+    let template = crate::vtl::Template::parse(source);
+    let _ = template.unknown();
+    let params = serde_json::json!({
+        "path": {"id": "7"},
+        "querystring": {"q": "a b"},
+        "header": {"Content-Type": "application/json"}
+    });
+    let context = serde_json::json!({"requestId": "r", "authorizer": {"principalId": "p"}});
+    let stage = serde_json::json!({"env": "dev"});
+    let _ = template.render(&crate::vtl::Bindings {
+        body: body.as_bytes(),
+        params: &params,
+        context: &context,
+        stage_variables: &stage,
+    });
 }

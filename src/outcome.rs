@@ -148,6 +148,16 @@ pub enum Cause {
     /// A `MOCK` integration's request template gives no integer `statusCode`, or no
     /// integration response takes the status.
     MockConfiguration,
+    /// A mapping template of a `MOCK` or Lambda non-proxy integration could not be rendered
+    /// (it uses what glassgate cannot evaluate, or passed the rendering's limits), or no
+    /// integration response takes what the function answered.
+    MappingTemplate,
+    /// A mapping template reads the body as JSON (`$input.json`, `$input.path`) and the body
+    /// is not JSON: 400, the request is refused before the integration runs.
+    BodyNotJson,
+    /// A non-proxy integration has no request template for the request's content type and
+    /// its `passthroughBehavior` refuses to pass the body through: 415.
+    UnsupportedMediaType,
     /// The route's integration type is not emulated by glassgate (non-proxy Lambda, HTTP,
     /// MOCK); the route answers 500 rather than a stand-in.
     IntegrationNotEmulated,
@@ -174,7 +184,7 @@ pub enum Cause {
 
 impl Cause {
     /// Every cause.
-    pub const ALL: [Cause; 51] = [
+    pub const ALL: [Cause; 54] = [
         Cause::NoRoute,
         Cause::IdentityMissing,
         Cause::IdentityInvalid,
@@ -217,6 +227,9 @@ impl Cause {
         Cause::UpstreamTls,
         Cause::UpstreamBroken,
         Cause::MockConfiguration,
+        Cause::MappingTemplate,
+        Cause::BodyNotJson,
+        Cause::UnsupportedMediaType,
         Cause::IntegrationNotEmulated,
         Cause::RequestTooLarge,
         Cause::HeadersTooLarge,
@@ -279,6 +292,9 @@ impl Cause {
             Cause::UpstreamTls => "upstream-tls",
             Cause::UpstreamBroken => "upstream-broken",
             Cause::MockConfiguration => "mock-configuration",
+            Cause::MappingTemplate => "mapping-template",
+            Cause::BodyNotJson => "body-not-json",
+            Cause::UnsupportedMediaType => "unsupported-media-type",
             Cause::RequestTooLarge => "request-too-large",
             Cause::HeadersTooLarge => "headers-too-large",
             Cause::BodyTimeout => "body-timeout",
@@ -336,6 +352,9 @@ impl Cause {
             | Cause::UpstreamTls
             | Cause::UpstreamBroken
             | Cause::MockConfiguration
+            | Cause::MappingTemplate
+            | Cause::BodyNotJson
+            | Cause::UnsupportedMediaType
             | Cause::LambdaPayloadTooLarge
             | Cause::IntegrationPermission
             | Cause::Throttled

@@ -556,6 +556,28 @@ fn explain(c: Cause, status: u16, n: &Notes) -> (String, Vec<String>) {
             format!("{head}: the JWT authorizer refused the token; the backend never ran."),
             s(&["read the www-authenticate header of the response for the reason"]),
         ),
+        Cause::MappingTemplate => (
+            format!(
+                "{head}: the integration's mapping template could not be rendered, or no integration response took the function's answer."
+            ),
+            s(&[
+                "check the request and response templates and the integration responses' selectionPattern (a default response has none)",
+            ]),
+        ),
+        Cause::BodyNotJson => (
+            format!(
+                "{head}: a mapping template read the request body as JSON and it is not JSON; the function never ran."
+            ),
+            s(&["send a JSON body, or read it with $input.body in the template"]),
+        ),
+        Cause::UnsupportedMediaType => (
+            format!(
+                "{head}: no request template takes the request's Content-Type and passthroughBehavior refuses to pass it through; the function never ran."
+            ),
+            s(&[
+                "send a Content-Type the integration has a template for, or set passthroughBehavior to WHEN_NO_MATCH",
+            ]),
+        ),
         Cause::MockConfiguration => (
             format!(
                 "{head}: the MOCK integration could not pick a status or an integration response for it."

@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use crate::vtl::Template;
+
 /// What serves a route.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Integration {
@@ -20,10 +22,13 @@ pub enum Integration {
     /// `MOCK` (REST): the gateway answers itself, the status from the request template, the
     /// rest from the integration response it selects.
     Mock(Box<Mock>),
-    /// An integration type glassgate does not emulate yet (`AWS` Lambda non-proxy with mapping
-    /// templates, `HTTP`, `MOCK`): the route is served, and every request that
-    /// reaches the integration answers 500 with cause `integration-not-emulated`, never a
-    /// stand-in of another type.
+    /// A Lambda non-proxy integration (`AWS`, REST): a request template makes the function's
+    /// event, and the integration response selected by the function's error message maps its
+    /// result into the response.
+    LambdaMapped(Box<LambdaMapped>),
+    /// An integration type glassgate does not emulate yet (`HTTP`, `AWS` for a service other
+    /// than Lambda): the route is served, and every request that reaches the integration
+    /// answers 500 with cause `integration-not-emulated`, never a stand-in of another type.
     NotEmulated {
         /// The type as the template writes it (`aws`, `HTTP_PROXY`...).
         kind: String,
@@ -38,6 +43,7 @@ impl Integration {
             Integration::Lambda { .. } => "AWS_PROXY",
             Integration::HttpProxy(_) => "HTTP_PROXY",
             Integration::Mock(_) => "MOCK",
+            Integration::LambdaMapped(_) => "AWS",
             Integration::NotEmulated { kind } => kind,
         }
     }
@@ -46,6 +52,7 @@ impl Integration {
     pub fn function(&self) -> Option<&str> {
         match self {
             Integration::Lambda { function, .. } => Some(function),
+            Integration::LambdaMapped(m) => Some(&m.function),
             Integration::HttpProxy(_) | Integration::Mock(_) | Integration::NotEmulated { .. } => {
                 None
             }
@@ -56,9 +63,10 @@ impl Integration {
     pub fn payload(&self) -> Option<PayloadVersion> {
         match self {
             Integration::Lambda { payload, .. } => Some(*payload),
-            Integration::HttpProxy(_) | Integration::Mock(_) | Integration::NotEmulated { .. } => {
-                None
-            }
+            Integration::HttpProxy(_)
+            | Integration::Mock(_)
+            | Integration::LambdaMapped(_)
+            | Integration::NotEmulated { .. } => None,
         }
     }
 
@@ -68,6 +76,7 @@ impl Integration {
             Integration::Lambda { timeout, .. } => *timeout,
             Integration::HttpProxy(h) => h.timeout,
             Integration::Mock(_) => Duration::from_secs(29),
+            Integration::LambdaMapped(m) => m.timeout,
             Integration::NotEmulated { .. } => Duration::from_secs(29),
         }
     }
@@ -95,22 +104,83 @@ pub struct HttpProxy {
 pub struct Mock {
     /// `requestTemplates` by content type: the rendered template's `statusCode` selects the
     /// response.
-    pub request_templates: Vec<(String, String)>,
+    pub request_templates: Vec<(String, Template)>,
     /// The integration responses, in template order.
-    pub responses: Vec<MockResponse>,
+    pub responses: Vec<IntegrationResponse>,
 }
 
-/// One integration response of a `MOCK` integration.
+/// A Lambda non-proxy integration (`type: aws` with a Lambda invocation URI).
 #[derive(Debug, Clone, PartialEq)]
-pub struct MockResponse {
-    /// `selectionPattern`, matched against the status code as text; `None` for the default.
-    pub pattern: Option<String>,
+pub struct LambdaMapped {
+    /// Logical id of the function (a key of `Model::functions`).
+    pub function: String,
+    /// `TimeoutInMillis` (29 s by default).
+    pub timeout: Duration,
+    /// `requestTemplates` by content type: the rendered template is the function's event.
+    pub request_templates: Vec<(String, Template)>,
+    /// What happens to a request whose content type has no template.
+    pub passthrough: Passthrough,
+    /// The integration responses, in template order: selected by the function's error
+    /// message, the default one (no pattern) for a result.
+    pub responses: Vec<IntegrationResponse>,
+}
+
+/// `passthroughBehavior`: what a non-proxy integration does with a request whose content
+/// type no request template takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Passthrough {
+    /// `WHEN_NO_MATCH` (the default): the body goes through as it is.
+    WhenNoMatch,
+    /// `WHEN_NO_TEMPLATES`: the body goes through only when there are no templates at all;
+    /// otherwise 415.
+    WhenNoTemplates,
+    /// `NEVER`: 415.
+    Never,
+}
+
+/// One integration response of a `MOCK` or non-proxy integration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntegrationResponse {
+    /// `selectionPattern`; `None` for the default response.
+    pub pattern: Option<SelectionPattern>,
     /// The status the client gets.
     pub status: u16,
-    /// `responseParameters`: `method.response.header.NAME` -> `'static'` or a request value.
+    /// `responseParameters`: `method.response.header.NAME` -> `'static'`, a request value, or
+    /// `integration.response.header.NAME` / `integration.response.body[.path]`.
     pub parameters: Vec<(String, String)>,
     /// `responseTemplates` by content type.
-    pub templates: Vec<(String, String)>,
+    pub templates: Vec<(String, Template)>,
+}
+
+/// A `selectionPattern`, compiled once at load: it must match the whole text (the status
+/// code of a MOCK, the error message of a Lambda function).
+#[derive(Debug, Clone)]
+pub struct SelectionPattern {
+    /// As written.
+    pub source: String,
+    /// `^(?:source)$`; `None` when the pattern does not compile (the loader warned).
+    pub regex: Option<regex::Regex>,
+}
+
+impl SelectionPattern {
+    /// Compile `source`.
+    pub fn new(source: &str) -> Self {
+        SelectionPattern {
+            source: source.to_owned(),
+            regex: regex::Regex::new(&format!("^(?:{source})$")).ok(),
+        }
+    }
+
+    /// Whether the whole of `text` matches.
+    pub fn matches(&self, text: &str) -> bool {
+        self.regex.as_ref().is_some_and(|r| r.is_match(text))
+    }
+}
+
+impl PartialEq for SelectionPattern {
+    fn eq(&self, other: &Self) -> bool {
+        self.source == other.source
+    }
 }
 
 /// The Lambda proxy payload format: the event's shape and the response contract.

@@ -16,7 +16,10 @@ use indexmap::IndexMap;
 
 pub use api::{AccessLog, Api, ApiKind, Cors, DEFAULT_STAGE, Flavor, GatewayResponseSpec};
 pub use authorizer::{Authorizer, AuthorizerKind, IdentitySource, cognito_issuer};
-pub use integration::{HttpProxy, Integration, Mock, MockResponse, PayloadVersion};
+pub use integration::{
+    HttpProxy, Integration, IntegrationResponse, LambdaMapped, Mock, Passthrough, PayloadVersion,
+    SelectionPattern,
+};
 pub use route::{
     ANY_METHOD, DEFAULT_ROUTE, PathError, PathTemplate, Route, RouteKey, RouteKeyError, Segment,
 };

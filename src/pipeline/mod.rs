@@ -656,21 +656,62 @@ impl Pipeline {
                 return self.answered(trace, began, result, &rctx);
             }
             Integration::Mock(mock) => {
-                let ctx = integrate::mock::MockContext {
-                    resource: route.resource(),
-                    stage: &api.stage,
-                    api_id: &api.api_id,
-                    path_params: &matched.path_params,
-                };
-                let result = integrate::mock::answer(mock, &ctx, req, &mut trace);
+                let scope = integrate::mapping::Scope::new(
+                    req,
+                    &self.mapping_context(api, route, &matched.path_params, auth_ctx.as_ref()),
+                );
+                let result = integrate::mock::answer(mock, &scope, req, &mut trace);
                 return self.answered(trace, began, result, &rctx);
+            }
+            Integration::LambdaMapped(spec) => {
+                let scope = integrate::mapping::Scope::new(
+                    req,
+                    &self.mapping_context(api, route, &matched.path_params, auth_ctx.as_ref()),
+                );
+                let function_arn = self
+                    .lambda
+                    .function_arn(&spec.function)
+                    .unwrap_or_default()
+                    .to_owned();
+                let target = integrate::Target {
+                    function: &spec.function,
+                    function_arn: &function_arn,
+                    region: &self.model.region,
+                    timeout: spec.timeout,
+                };
+                let result = integrate::lambda_mapped::answer(
+                    &self.lambda,
+                    spec,
+                    &target,
+                    &scope,
+                    req,
+                    redactor,
+                    &mut trace,
+                )
+                .await;
+                return match result {
+                    Err(f) => {
+                        trace.stage(Stage::Integrate, began, f.cause.token());
+                        self.fail(trace, f, &rctx)
+                    }
+                    Ok(mapped) => {
+                        let result = match &mapped.failure {
+                            Some(f) => {
+                                format!("status {} ({})", mapped.response.status, f.cause.token())
+                            }
+                            None => format!("status {}", mapped.response.status),
+                        };
+                        trace.stage(Stage::Integrate, began, result);
+                        self.completed(trace, mapped.response, Instant::now(), mapped.failure)
+                    }
+                };
             }
             Integration::NotEmulated { kind } => {
                 trace.log("Execution failed due to configuration error: integration not emulated");
                 let f = Failure::new(
                     Cause::IntegrationNotEmulated,
                     format!(
-                        "the integration of {} is of type {kind}, which glassgate does not emulate yet (it runs Lambda proxy and HTTP_PROXY integrations); on AWS it would run",
+                        "the integration of {} is of type {kind}, which glassgate does not emulate yet (it runs Lambda proxy and non-proxy, HTTP_PROXY and MOCK integrations); on AWS it would run",
                         route.key
                     ),
                 );
@@ -730,9 +771,9 @@ impl Pipeline {
             function_arn: &function_arn,
             region: &self.model.region,
             timeout: *timeout,
-            payload: *version,
         };
-        let result = integrate::invoke(&self.lambda, &target, event, redactor, &mut trace).await;
+        let result =
+            integrate::invoke(&self.lambda, &target, *version, event, redactor, &mut trace).await;
         match result {
             Err(f) => {
                 trace.stage(Stage::Integrate, began, f.cause.token());
@@ -742,8 +783,28 @@ impl Pipeline {
                 trace.stage(Stage::Integrate, began, format!("status {}", proxy.status));
                 let began = Instant::now();
                 let response = respond::for_proxy(proxy, *version);
-                self.completed(trace, response, began)
+                self.completed(trace, response, began, None)
             }
+        }
+    }
+
+    /// What a REST mapping template's `$context` is made from.
+    fn mapping_context<'a>(
+        &'a self,
+        api: &'a crate::model::Api,
+        route: &'a crate::model::Route,
+        path_params: &'a indexmap::IndexMap<String, String>,
+        authorizer: Option<&'a authorize::AuthContext>,
+    ) -> payload::v1::EventContext<'a> {
+        payload::v1::EventContext {
+            resource: route.resource(),
+            path_params,
+            stage: &api.stage,
+            stage_variables: &api.stage_variables,
+            api_id: &api.api_id,
+            account_id: &self.model.account_id,
+            authorizer,
+            http_route_key: None,
         }
     }
 
@@ -767,13 +828,21 @@ impl Pipeline {
                     began,
                     format!("status {}", response.status),
                 );
-                self.completed(trace, response, Instant::now())
+                self.completed(trace, response, Instant::now(), None)
             }
         }
     }
 
     /// The end of a request its integration answered: the method response's log lines.
-    fn completed(&self, mut trace: Trace, response: GatewayResponse, began: Instant) -> Handled {
+    /// `failure` is the backend's failure a non-proxy integration mapped into this response
+    /// (the client sees the response, the diagnosis the failure).
+    fn completed(
+        &self,
+        mut trace: Trace,
+        response: GatewayResponse,
+        began: Instant,
+        failure: Option<Failure>,
+    ) -> Handled {
         trace.log(integrate::quote_for_log(
             "Method response body after transformations: ",
             &response.body,
@@ -789,7 +858,7 @@ impl Pipeline {
         trace.log("Successfully completed execution");
         trace.log(format!("Method completed with status: {}", response.status));
         trace.stage(Stage::Respond, began, format!("status {}", response.status));
-        trace.finish(response.status, None);
+        trace.finish(response.status, failure);
         Handled { response, trace }
     }
 

@@ -23,7 +23,7 @@ mod http_api;
 mod http_auth;
 mod http_proxy;
 mod layers;
-mod mock;
+mod mapped;
 mod openapi;
 mod rest_cors;
 

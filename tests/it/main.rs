@@ -14,6 +14,7 @@ mod http_authorizers;
 mod http_proxy;
 mod iam;
 mod jwt;
+mod lambda_mapped;
 mod lifecycle;
 mod limits;
 mod mock;

@@ -103,20 +103,20 @@ async fn unresolvable_environment_values_are_empty_and_aliases_resolve() {
 }
 
 /// A Lambda non-proxy integration (`type: aws`) is not answered as a proxy integration, even
-/// when the function's Api event names the same route: it answers 500
-/// `integration-not-emulated`, and the route table says so.
+/// when the function's Api event names the same route: its request template makes the
+/// event, as on AWS, and the route table says so.
 #[tokio::test]
 async fn a_non_proxy_integration_is_never_served_as_a_proxy() {
     let gw = serve("non-proxy-integration", &[]);
     assert!(
         gw.stdout_banner
-            .contains("integration type aws (not emulated: answers 500)"),
+            .contains("ItemsFunction (python3.12, non-proxy)"),
         "{}",
         gw.stdout_banner
     );
     assert!(
         gw.stdout_banner.contains(
-            "POST /items of API Api is also in the API's definition with integration type aws"
+            "POST /items of API Api is also in the API's definition with integration type AWS"
         ),
         "{}",
         gw.stdout_banner
@@ -129,13 +129,11 @@ async fn a_non_proxy_integration_is_never_served_as_a_proxy() {
             r#"{"name":"a"}"#,
         )
         .await;
-    assert_eq!(r.status, 500, "{}", r.text());
-    assert_eq!(r.text(), r#"{"message": "Internal server error"}"#);
-    assert_eq!(r.header("x-glassgate-layer"), Some("integration"));
-    assert_eq!(
-        r.header("x-glassgate-cause"),
-        Some("integration-not-emulated")
-    );
+    // The handler got the template's event (a proxy event would carry httpMethod), and the
+    // default integration response passed its result through with status 201.
+    assert_eq!(r.status, 201, "{}", r.text());
+    assert_eq!(r.json(), serde_json::json!({"created": "a"}));
+    assert_eq!(r.header("x-glassgate-layer"), Some("backend"));
     // The proxy route beside it is served.
     let r = gw.request("GET", "/health", &[], "").await;
     assert_eq!(r.status, 200, "{}", r.text());

@@ -1,12 +1,16 @@
 //! Stage `integrate`: invoke the function with the Lambda proxy event under the integration
 //! timeout, and hold what came back to the payload version's response contract
-//! (`proxy_response` for 1.0, `proxy_response_v2` for 2.0).
+//! (`proxy_response` for 1.0, `proxy_response_v2` for 2.0). The other integrations have a
+//! module each: `http_proxy`, `mock`, and `lambda_mapped` (Lambda non-proxy), the last two
+//! sharing the mapping-template steps of `mapping`.
 //!
 //! Input: the request and its [`RouteMatch`](super::route::RouteMatch). Output: a
 //! [`ProxyResponse`]. Error: a [`Failure`] of layer `backend`
 //! (the function failed or answered badly) or `integration` (the timeout passed first).
 
 pub mod http_proxy;
+pub mod lambda_mapped;
+pub mod mapping;
 pub mod mock;
 pub mod proxy_response;
 pub mod proxy_response_v2;
@@ -33,11 +37,23 @@ pub struct Target<'a> {
     pub region: &'a str,
     /// The integration timeout.
     pub timeout: Duration,
-    /// The response contract the result is held to.
-    pub payload: PayloadVersion,
 }
 
-/// Invoke the function with `event` and parse its answer.
+/// What the function answered, once it answered within the integration timeout.
+pub enum Answered {
+    /// Its result.
+    Result(Bytes),
+    /// It failed: how (a [`Failure`] naming the cause), with Lambda's error document and
+    /// its `errorMessage`, which non-proxy integrations select a response by.
+    Error {
+        failure: Failure,
+        error_message: String,
+        payload: Bytes,
+    },
+}
+
+/// Invoke the function with a Lambda proxy `event` and hold its answer to the payload
+/// version's response contract.
 ///
 /// # Errors
 /// A [`Failure`] naming the cause: handler error, crash, timeout, init error, malformed
@@ -45,10 +61,47 @@ pub struct Target<'a> {
 pub async fn invoke(
     lambda: &LambdaService,
     target: &Target<'_>,
+    payload: PayloadVersion,
     event: Vec<u8>,
     redactor: &super::Redactor,
     trace: &mut Trace,
 ) -> Result<ProxyResponse, Failure> {
+    match call(lambda, target, event, redactor, trace).await? {
+        Answered::Error { failure, .. } => Err(failure),
+        Answered::Result(result) => {
+            let parsed = match payload {
+                PayloadVersion::V1 => proxy_response::parse(&result),
+                PayloadVersion::V2 => proxy_response_v2::parse(&result),
+            };
+            parsed.map_err(|e| {
+                trace.log(
+                    "Execution failed due to configuration error: Malformed Lambda proxy response",
+                );
+                Failure::new(
+                    Cause::MalformedProxyResponse,
+                    format!(
+                        "the function {} returned a malformed proxy response: {e}",
+                        target.function
+                    ),
+                )
+            })
+        }
+    }
+}
+
+/// Invoke the function with `event` under the integration timeout, writing the endpoint
+/// request and response lines of the execution log and the invocation's facts.
+///
+/// # Errors
+/// A [`Failure`] when no answer came: the function cannot run, the integration timeout
+/// passed, or the server is shutting down.
+pub async fn call(
+    lambda: &LambdaService,
+    target: &Target<'_>,
+    event: Vec<u8>,
+    redactor: &super::Redactor,
+    trace: &mut Trace,
+) -> Result<Answered, Failure> {
     let uri = format!(
         "https://lambda.{}.amazonaws.com/2015-03-31/functions/{}/invocations",
         target.region, target.function_arn
@@ -102,7 +155,7 @@ pub async fn invoke(
     let latency = began.elapsed().as_millis();
     let mut facts = invocation_facts(target.function, &report);
     facts.event = Some(kept);
-    let result = match report.outcome {
+    let answered = match report.outcome {
         InvokeOutcome::Success(payload) => {
             trace.log(format!(
                 "Received response. Status: 200, Integration latency: {latency} ms"
@@ -118,22 +171,7 @@ pub async fn invoke(
                 truncate_for_log(&text)
             ));
             facts.raw_response = Some(truncate_for_log(&text));
-            let parsed = match target.payload {
-                PayloadVersion::V1 => proxy_response::parse(&payload),
-                PayloadVersion::V2 => proxy_response_v2::parse(&payload),
-            };
-            parsed.map_err(|e| {
-                trace.log(
-                    "Execution failed due to configuration error: Malformed Lambda proxy response",
-                );
-                Failure::new(
-                    Cause::MalformedProxyResponse,
-                    format!(
-                        "the function {} returned a malformed proxy response: {e}",
-                        target.function
-                    ),
-                )
-            })
+            Answered::Result(payload)
         }
         InvokeOutcome::Failure(f) => {
             trace.log(format!(
@@ -178,14 +216,15 @@ pub async fn invoke(
                     ),
                 ),
             };
-            Err(Failure::new(
-                cause,
-                format!("the function {} {what}", target.function),
-            ))
+            Answered::Error {
+                failure: Failure::new(cause, format!("the function {} {what}", target.function)),
+                error_message: f.error_message,
+                payload: f.payload,
+            }
         }
     };
     trace.invocation = Some(facts);
-    result
+    Ok(answered)
 }
 
 /// What to do about an init failure that names a module the function could not import (its

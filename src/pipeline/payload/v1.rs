@@ -142,7 +142,6 @@ fn with_event<T>(
     ctx: &EventContext<'_>,
     f: impl FnOnce(&Event<'_>) -> T,
 ) -> T {
-    let iam = ctx.authorizer.and_then(|a| a.iam.as_ref());
     let (headers, multi_headers) = if req.headers.is_empty() {
         (None, None)
     } else {
@@ -168,13 +167,7 @@ fn with_event<T>(
             ),
         }
     };
-    let domain_name = req.header("host").unwrap_or("localhost");
-    let domain_prefix = domain_name.split(['.', ':']).next().unwrap_or(domain_name);
     let http = ctx.http_route_key;
-    let request_id = match http {
-        Some(_) => &req.extended_request_id,
-        None => &req.request_id,
-    };
     let event = Event {
         version: http.map(|_| "1.0"),
         resource: ctx.resource,
@@ -186,45 +179,62 @@ fn with_event<T>(
         multi_value_query_string_parameters: query.multi.as_ref(),
         path_parameters: (!ctx.path_params.is_empty()).then_some(ctx.path_params),
         stage_variables: (!ctx.stage_variables.is_empty()).then_some(ctx.stage_variables),
-        request_context: RequestContext {
-            resource_id: http.map_or_else(|| resource_id(ctx.resource), str::to_owned),
-            resource_path: ctx.resource,
-            http_method: &req.method,
-            extended_request_id: &req.extended_request_id,
-            request_time: request_time(req.received_at),
-            path: match http {
-                Some(_) => req.path.clone(),
-                None => format!("/{}{}", ctx.stage, req.path),
-            },
-            account_id: ctx.account_id,
-            protocol: req.protocol,
-            stage: ctx.stage,
-            domain_prefix,
-            request_time_epoch: (req.received_at.unix_timestamp_nanos() / 1_000_000) as i64,
-            request_id,
-            identity: Identity {
-                cognito_identity_pool_id: None,
-                account_id: iam.and_then(|c| c.account_id.as_deref()),
-                cognito_identity_id: None,
-                caller: iam.and_then(|c| c.user_id.as_deref()),
-                source_ip: req.source_ip.to_string(),
-                principal_org_id: None,
-                access_key: iam.map(|c| c.access_key.as_str()),
-                cognito_authentication_type: None,
-                cognito_authentication_provider: None,
-                user_arn: iam.and_then(|c| c.user_arn.as_deref()),
-                user_agent: req.header("user-agent"),
-                user: iam.and_then(|c| c.user_id.as_deref()),
-            },
-            domain_name,
-            api_id: ctx.api_id,
-            // AWS_IAM fills the identity instead; no authorizer block.
-            authorizer: ctx.authorizer.filter(|a| a.iam.is_none()),
-        },
+        request_context: request_context(req, ctx),
         body,
         is_base64_encoded: is_b64,
     };
     f(&event)
+}
+
+/// `$context` of a REST mapping template: the event's `requestContext`, as JSON.
+pub fn context_value(req: &GatewayRequest, ctx: &EventContext<'_>) -> serde_json::Value {
+    serde_json::to_value(request_context(req, ctx)).unwrap_or_default()
+}
+
+fn request_context<'a>(req: &'a GatewayRequest, ctx: &EventContext<'a>) -> RequestContext<'a> {
+    let iam = ctx.authorizer.and_then(|a| a.iam.as_ref());
+    let domain_name = req.header("host").unwrap_or("localhost");
+    let domain_prefix = domain_name.split(['.', ':']).next().unwrap_or(domain_name);
+    let http = ctx.http_route_key;
+    let request_id = match http {
+        Some(_) => &req.extended_request_id,
+        None => &req.request_id,
+    };
+    RequestContext {
+        resource_id: http.map_or_else(|| resource_id(ctx.resource), str::to_owned),
+        resource_path: ctx.resource,
+        http_method: &req.method,
+        extended_request_id: &req.extended_request_id,
+        request_time: request_time(req.received_at),
+        path: match http {
+            Some(_) => req.path.clone(),
+            None => format!("/{}{}", ctx.stage, req.path),
+        },
+        account_id: ctx.account_id,
+        protocol: req.protocol,
+        stage: ctx.stage,
+        domain_prefix,
+        request_time_epoch: (req.received_at.unix_timestamp_nanos() / 1_000_000) as i64,
+        request_id,
+        identity: Identity {
+            cognito_identity_pool_id: None,
+            account_id: iam.and_then(|c| c.account_id.as_deref()),
+            cognito_identity_id: None,
+            caller: iam.and_then(|c| c.user_id.as_deref()),
+            source_ip: req.source_ip.to_string(),
+            principal_org_id: None,
+            access_key: iam.map(|c| c.access_key.as_str()),
+            cognito_authentication_type: None,
+            cognito_authentication_provider: None,
+            user_arn: iam.and_then(|c| c.user_arn.as_deref()),
+            user_agent: req.header("user-agent"),
+            user: iam.and_then(|c| c.user_id.as_deref()),
+        },
+        domain_name,
+        api_id: ctx.api_id,
+        // AWS_IAM fills the identity instead; no authorizer block.
+        authorizer: ctx.authorizer.filter(|a| a.iam.is_none()),
+    }
 }
 
 #[cfg(test)]

@@ -57,7 +57,11 @@ pub(super) fn fixed(cause: Cause) -> (u16, &'static str) {
         | Cause::MalformedProxyResponse
         | Cause::IntegrationPermission
         | Cause::MockConfiguration
+        | Cause::MappingTemplate
         | Cause::IntegrationNotEmulated => (500, INTERNAL),
+        // Mapping templates are REST's; an HTTP API never meets these two.
+        Cause::BodyNotJson => (400, r#"{"message":"Bad Request"}"#),
+        Cause::UnsupportedMediaType => (415, r#"{"message":"Unsupported Media Type"}"#),
         // Both observed: the integration timeout after ~30 s, throttling at once.
         Cause::IntegrationTimeout | Cause::Throttled => (503, UNAVAILABLE),
         // An HTTP upstream's failures (§5.1): 500, and 504 for one slower than the timeout

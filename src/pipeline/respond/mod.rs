@@ -253,7 +253,8 @@ fn builtin(cause: Cause) -> Builtin {
         Cause::IntegrationPermission
         | Cause::Throttled
         | Cause::IntegrationNotEmulated
-        | Cause::MockConfiguration => b(
+        | Cause::MockConfiguration
+        | Cause::MappingTemplate => b(
             None,
             500,
             "InternalServerErrorException",
@@ -314,6 +315,23 @@ fn builtin(cause: Cause) -> Builtin {
             "RequestTimeoutException",
             r#"{"message":"Request Timeout"}"#,
             Some("Request Timeout"),
+        ),
+        // Unverified: API Gateway's message for a body a template cannot read as JSON starts
+        // so and goes on with the JSON parser's own words, which glassgate puts in the
+        // failure's detail instead.
+        Cause::BodyNotJson => b(
+            None,
+            400,
+            "BadRequestException",
+            r#"{"message": "Could not parse request body into json"}"#,
+            Some("Could not parse request body into json"),
+        ),
+        Cause::UnsupportedMediaType => b(
+            Some(T::UNSUPPORTED_MEDIA_TYPE),
+            415,
+            "UnsupportedMediaTypeException",
+            r#"{"message": "Unsupported Media Type"}"#,
+            Some("Unsupported Media Type"),
         ),
         Cause::RequestTooLarge => b(
             Some(T::REQUEST_TOO_LARGE),

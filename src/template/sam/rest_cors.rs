@@ -9,8 +9,9 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use super::{Builder, PendingRoute, Prop, RouteAuth};
-use crate::model::{Integration, Mock, MockResponse, Route, RouteKey};
+use crate::model::{Integration, IntegrationResponse, Mock, Route, RouteKey};
 use crate::template::{Reported, child, describe};
+use crate::vtl::Template;
 
 /// What `Cors` asks for: header values as SAM writes them (quoted literals, `"'*'"`).
 #[derive(Debug, Clone, Default)]
@@ -136,13 +137,13 @@ impl Builder<'_> {
                     integration: Integration::Mock(Box::new(Mock {
                         request_templates: vec![(
                             "application/json".into(),
-                            "{\n  \"statusCode\" : 200\n}\n".into(),
+                            Template::parse("{\n  \"statusCode\" : 200\n}\n"),
                         )],
-                        responses: vec![MockResponse {
+                        responses: vec![IntegrationResponse {
                             pattern: None,
                             status: 200,
                             parameters,
-                            templates: vec![("application/json".into(), "{}\n".into())],
+                            templates: vec![("application/json".into(), Template::parse("{}\n"))],
                         }],
                     })),
                     authorizer: None,

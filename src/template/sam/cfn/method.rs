@@ -327,21 +327,32 @@ impl<'t> Builder<'t> {
                 .mock_integration(
                     &entries,
                     &prop.loc,
-                    super::super::mock::MockForm::CloudFormation,
+                    super::super::mapped::MappedForm::CloudFormation,
+                )
+                .map(|i| Some(Err(i)));
+        }
+        if ty == "AWS" {
+            return self
+                .aws_integration(
+                    &entries,
+                    &prop.loc,
+                    super::super::mapped::MappedForm::CloudFormation,
+                    &IntegrationKeys {
+                        owner: "Integration",
+                        verb: "IntegrationHttpMethod",
+                        uri: "Uri",
+                        timeout: "TimeoutInMillis",
+                    },
+                    &format!("method {method}"),
                 )
                 .map(|i| Some(Err(i)));
         }
         if ty != "AWS_PROXY" {
-            if matches!(ty.as_str(), "AWS" | "HTTP") {
-                let what = if ty == "AWS" {
-                    " (a Lambda non-proxy integration, with mapping templates)"
-                } else {
-                    ""
-                };
+            if ty == "HTTP" {
                 self.r.diags.warn(
                     child(&prop.loc, "Type"),
                     format!(
-                        "integration type {ty}{what} of method {method} is not emulated by glassgate yet; the method answers 500 (integration-not-emulated), never a proxy stand-in"
+                        "integration type {ty} of method {method} is not emulated by glassgate yet; the method answers 500 (integration-not-emulated), never a proxy stand-in"
                     ),
                 );
                 return Ok(Some(Err(crate::model::Integration::NotEmulated {

@@ -176,18 +176,19 @@ impl Builder<'_> {
 
     /// Add the routes of every definition to their APIs, ahead of the routes declared
     /// elsewhere; a route also declared elsewhere keeps that declaration, unless the
-    /// definition gives it an integration glassgate does not emulate: that is what API
-    /// Gateway runs (SAM never replaces a definition's integration with an event's), so the
-    /// event's Lambda proxy must not stand in for it.
+    /// definition gives it an integration other than a Lambda proxy (non-proxy, MOCK,
+    /// HTTP_PROXY, or one glassgate does not emulate): that is what API Gateway runs (SAM
+    /// never replaces a definition's integration with an event's), so the event's Lambda
+    /// proxy must not stand in for it.
     pub(super) fn openapi_finish(&mut self) {
         let pending = std::mem::take(&mut self.openapi_routes);
         let mut by_api: IndexMap<String, Vec<PendingRoute>> = IndexMap::new();
         for (api, route) in pending {
             let spec = &route.spec;
             let key = (api.clone(), spec.key.clone());
-            if let (Some(first), crate::model::Integration::NotEmulated { kind }) =
-                (self.seen_routes.get(&key).cloned(), &spec.integration)
-            {
+            let not_proxy = !matches!(spec.integration, crate::model::Integration::Lambda { .. });
+            if let (Some(first), true) = (self.seen_routes.get(&key).cloned(), not_proxy) {
+                let kind = spec.integration.type_name().to_owned();
                 if let Some(routes) = self.routes.get_mut(&api) {
                     routes.retain(|r| r.spec.key != spec.key);
                 }

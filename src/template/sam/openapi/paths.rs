@@ -314,18 +314,29 @@ impl Builder<'_> {
             }
             "mock" => {
                 return self
-                    .mock_integration(&entries, loc, super::super::mock::MockForm::OpenApi)
+                    .mock_integration(&entries, loc, super::super::mapped::MappedForm::OpenApi)
                     .map(|i| Some(RestTarget::Other(i)));
             }
-            "http" | "aws" => {
-                let what = if ty.eq_ignore_ascii_case("aws") {
-                    " (a Lambda non-proxy integration, with mapping templates)"
-                } else {
-                    ""
-                };
+            "aws" => {
+                return self
+                    .aws_integration(
+                        &entries,
+                        loc,
+                        super::super::mapped::MappedForm::OpenApi,
+                        &IntegrationKeys {
+                            owner: &what,
+                            verb: "httpMethod",
+                            uri: "uri",
+                            timeout: "timeoutInMillis",
+                        },
+                        route,
+                    )
+                    .map(|i| Some(RestTarget::Other(i)));
+            }
+            "http" => {
                 self.r.diags.warn(
                     loc,
-                    format!("integration type {ty}{what} of {route} is not emulated by glassgate yet; the route answers 500 (integration-not-emulated), never a proxy stand-in"),
+                    format!("integration type {ty} of {route} is not emulated by glassgate yet; the route answers 500 (integration-not-emulated), never a proxy stand-in"),
                 );
                 return Ok(Some(RestTarget::Other(Integration::NotEmulated {
                     kind: ty,
