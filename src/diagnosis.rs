@@ -352,6 +352,12 @@ pub fn diagnose(trace: &Trace) -> Option<Diagnosis> {
                 "send the whole body without pausing; the gateway drops a body that stops arriving (serve --body-timeout)".into(),
             ],
         ),
+        Cause::BodyBroken => (
+            format!("{status} came from the gateway: {}.", f.detail),
+            vec![
+                "the client closed the connection in the middle of the body or sent a malformed chunked body; check the client's upload".into(),
+            ],
+        ),
     };
     let (summary, steps) = preflight_trap(trace, f, summary, steps);
     Some(Diagnosis {

@@ -169,6 +169,9 @@ pub enum Cause {
     LambdaPayloadTooLarge,
     /// The request body stopped arriving (no byte for the body timeout).
     BodyTimeout,
+    /// The request body could not be read: bad chunked encoding, or the client closed the
+    /// connection in the middle of it.
+    BodyBroken,
     /// The gateway is already serving as many requests as it may hold at once
     /// (`--max-in-flight`), or the bodies being received already hold `--max-body-buffer`:
     /// refused at once, so that a flood cannot exhaust memory or the process pools.
@@ -184,7 +187,7 @@ pub enum Cause {
 
 impl Cause {
     /// Every cause.
-    pub const ALL: [Cause; 54] = [
+    pub const ALL: [Cause; 55] = [
         Cause::NoRoute,
         Cause::IdentityMissing,
         Cause::IdentityInvalid,
@@ -234,6 +237,7 @@ impl Cause {
         Cause::RequestTooLarge,
         Cause::HeadersTooLarge,
         Cause::BodyTimeout,
+        Cause::BodyBroken,
         Cause::Overloaded,
         Cause::LambdaPayloadTooLarge,
         Cause::AuthorizerPermission,
@@ -298,6 +302,7 @@ impl Cause {
             Cause::RequestTooLarge => "request-too-large",
             Cause::HeadersTooLarge => "headers-too-large",
             Cause::BodyTimeout => "body-timeout",
+            Cause::BodyBroken => "body-broken",
             Cause::Overloaded => "gateway-overloaded",
             Cause::LambdaPayloadTooLarge => "lambda-payload-too-large",
             Cause::AuthorizerPermission => "authorizer-permission",
@@ -362,6 +367,7 @@ impl Cause {
             Cause::RequestTooLarge
             | Cause::HeadersTooLarge
             | Cause::BodyTimeout
+            | Cause::BodyBroken
             | Cause::Overloaded => Layer::Gateway,
         }
     }

@@ -341,7 +341,7 @@ async fn handle(
             ),
             Err(BodyError::Broken(e)) => pipeline.reject(
                 &greq,
-                Cause::RequestTooLarge,
+                Cause::BodyBroken,
                 &format!("the request body could not be read: {e}"),
             ),
         }

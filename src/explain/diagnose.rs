@@ -747,6 +747,12 @@ fn explain(c: Cause, status: u16, n: &Notes) -> (String, Vec<String>) {
             format!("{head}: the request body stopped arriving, so the gateway gave up on it."),
             s(&["send the whole body without pausing"]),
         ),
+        Cause::BodyBroken => (
+            format!(
+                "{head}: the request body could not be read (the connection broke in the middle of it, or its chunked encoding was malformed)."
+            ),
+            s(&["check the client's upload"]),
+        ),
     }
 }
 

@@ -470,6 +470,9 @@ impl<'a> Parser<'a> {
     /// `$ `). In text (`in_text`), a reference ends before anything that cannot continue it.
     fn reference(&mut self, in_text: bool) -> Result<Option<Reference>, VtlError> {
         let start = self.pos;
+        if self.peek() != Some('$') {
+            return Ok(None);
+        }
         let mut at = start + 1;
         let bytes = self.src.as_bytes();
         let quiet = bytes.get(at) == Some(&b'!');

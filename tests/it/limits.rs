@@ -1,5 +1,6 @@
 //! The gateway's limits (issue #14), with real sockets: a client that sends half its headers
-//! is dropped after the header timeout, one whose body stops gets 408, a header block over
+//! is dropped after the header timeout, one whose body stops gets 408 (a malformed chunked
+//! one 400), a header block over
 //! API Gateway's 10 KB gets 431 while one under it is served, and past `--max-connections` a
 //! connection waits until another closes.
 
@@ -57,6 +58,19 @@ async fn slow_clients_and_large_headers_are_refused() {
     assert!(text.starts_with("HTTP/1.1 408"), "{text}");
     assert!(text.contains("x-glassgate-cause: body-timeout"), "{text}");
     assert!(text.contains(r#"{"message":"Request Timeout"}"#), "{text}");
+
+    // A chunked body whose chunk size is not hexadecimal: 400, named as a broken body (not
+    // as one too large).
+    let mut broken = TcpStream::connect(gw.addr).await.expect("connect");
+    broken
+        .write_all(
+            b"POST /ok HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n",
+        )
+        .await
+        .expect("write");
+    let (text, _) = read_until_closed(&mut broken, Duration::from_secs(8)).await;
+    assert!(text.starts_with("HTTP/1.1 400"), "{text}");
+    assert!(text.contains("x-glassgate-cause: body-broken"), "{text}");
 
     // 9 KB of headers are served; 11 KB get 431 with the cause; 100 KB are refused by the
     // HTTP layer before any request is made of them.

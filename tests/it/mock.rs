@@ -93,3 +93,89 @@ async fn mocks_answer_from_their_templates_and_name_a_broken_one() {
     assert_eq!(r.header("x-glassgate-layer"), Some("integration"));
     assert_eq!(r.header("x-glassgate-cause"), Some("mock-configuration"));
 }
+
+const VTL_TEMPLATE: &str = r##"
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      DefinitionBody:
+        swagger: '2.0'
+        info: {title: vtl-mocks, version: '1'}
+        paths:
+          /scope:
+            post:
+              x-amazon-apigateway-integration:
+                type: mock
+                requestTemplates:
+                  application/json: |
+                    #if( $input.params('scope') == "internal" )
+                      {"statusCode": 200}
+                    #elseif( $input.path('$.admin') == true )
+                      {"statusCode": 202}
+                    #else
+                      {"statusCode": 403}
+                    #end
+                responses:
+                  "403":
+                    statusCode: "403"
+                    responseTemplates:
+                      application/json: '{"message": "scope $input.params(''scope'') is not internal"}'
+                  default:
+                    statusCode: "200"
+                    responseParameters:
+                      method.response.header.X-Scope: method.request.querystring.scope
+                    responseTemplates:
+                      application/json: |
+                        #set($tags = ["a", "b", "c"])
+                        {"tags": [#foreach($t in $tags)"$t.toUpperCase()"#if($foreach.hasNext), #end#end], "stage": "$context.stage"}
+          /macro:
+            get:
+              x-amazon-apigateway-integration:
+                type: mock
+                requestTemplates:
+                  application/json: '#macro(status)200#end{"statusCode": #status()}'
+                responses:
+                  default: {statusCode: "200"}
+"##;
+
+#[tokio::test]
+async fn mock_templates_branch_loop_and_refuse_what_glassgate_cannot_evaluate() {
+    let gw = Gateway::start(VTL_TEMPLATE, &[]);
+    // The macro is named at load, with the template it is in.
+    assert!(
+        gw.stdout_banner.contains("/macro")
+            && gw
+                .stdout_banner
+                .contains("it uses #macro, which glassgate does not evaluate"),
+        "{}",
+        gw.stdout_banner
+    );
+    let json = [("Content-Type", "application/json")];
+    let r = gw
+        .request("POST", "/scope?scope=internal", &json, "{}")
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.header("x-scope"), Some("internal"));
+    assert_eq!(
+        r.json(),
+        serde_json::json!({"tags": ["A", "B", "C"], "stage": "prod"})
+    );
+    // The body decides the status in the second branch.
+    let r = gw
+        .request("POST", "/scope?scope=x", &json, r#"{"admin": true}"#)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r = gw.request("POST", "/scope?scope=x", &json, "{}").await;
+    assert_eq!(r.status, 403, "{}", r.text());
+    assert_eq!(r.json()["message"], "scope x is not internal");
+    // A body the template reads as JSON and cannot: 400 before any status is chosen.
+    let r = gw.request("POST", "/scope?scope=x", &json, "{oops").await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert_eq!(r.header("x-glassgate-cause"), Some("body-not-json"));
+    // The template glassgate cannot evaluate answers 500, never a stand-in.
+    let r = gw.get("/macro").await;
+    assert_eq!(r.status, 500, "{}", r.text());
+    assert_eq!(r.header("x-glassgate-cause"), Some("mapping-template"));
+}

@@ -329,6 +329,20 @@ impl Gateway {
         self.request("GET", path, &[], "").await
     }
 
+    /// A request whose body is any bytes (binary uploads).
+    pub async fn request_bytes(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Bytes,
+    ) -> Resp {
+        let mut conn = Conn::open(self.addr).await;
+        conn.try_send_bytes(method, path, headers, body)
+            .await
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+    }
+
     pub async fn request(
         &self,
         method: &str,
@@ -430,6 +444,18 @@ impl Conn {
         headers: &[(&str, &str)],
         body: &str,
     ) -> Result<Resp, String> {
+        self.try_send_bytes(method, path, headers, Bytes::from(body.to_owned()))
+            .await
+    }
+
+    /// A request with a body of any bytes.
+    pub async fn try_send_bytes(
+        &mut self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Bytes,
+    ) -> Result<Resp, String> {
         let mut b = http::Request::builder().method(method).uri(path);
         // The test's own Host, when it gives one, replaces the connection's.
         if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
@@ -440,7 +466,7 @@ impl Conn {
             b = b.header(*k, *v);
         }
         let req = b
-            .body(Full::new(Bytes::from(body.to_owned())))
+            .body(Full::new(body))
             .map_err(|e| format!("request: {e}"))?;
         self.sender
             .ready()

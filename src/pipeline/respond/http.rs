@@ -74,6 +74,7 @@ pub(super) fn fixed(cause: Cause) -> (u16, &'static str) {
         // Unverified on AWS, like the 413: the statuses of the edge, with HTTP APIs' texts.
         Cause::HeadersTooLarge => (431, r#"{"message":"Request Header Fields Too Large"}"#),
         Cause::BodyTimeout => (408, r#"{"message":"Request Timeout"}"#),
+        Cause::BodyBroken => (400, r#"{"message":"Bad Request"}"#),
         Cause::Overloaded => (503, UNAVAILABLE),
     }
 }

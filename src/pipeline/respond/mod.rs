@@ -309,6 +309,13 @@ fn builtin(cause: Cause) -> Builtin {
             r#"{"message":"Service Unavailable"}"#,
             Some("Service Unavailable"),
         ),
+        Cause::BodyBroken => b(
+            None,
+            400,
+            "BadRequestException",
+            r#"{"message":"Bad Request"}"#,
+            Some("Bad Request"),
+        ),
         Cause::BodyTimeout => b(
             None,
             408,
