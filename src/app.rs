@@ -365,7 +365,8 @@ pub fn validate(args: &TemplateArgs) -> Result<String> {
 /// # Errors
 /// Loading, or the functions cannot be started.
 pub async fn probe(args: &TemplateArgs, identity: &str) -> Result<String> {
-    use crate::pipeline::authorize::{event, policy, result};
+    use crate::iam_policy as policy;
+    use crate::pipeline::authorize::{event, result};
     let model = Arc::new(load_model(args)?);
     let lambda = LambdaService::new(
         &model,

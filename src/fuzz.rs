@@ -55,7 +55,7 @@ pub fn template(data: &[u8]) {
 pub fn authorizer_result(data: &[u8]) {
     use crate::pipeline::authorize::result;
     if let Ok(r) = result::parse(data) {
-        let _ = crate::pipeline::authorize::policy::evaluate(
+        let _ = crate::iam_policy::evaluate(
             &r.statements,
             "arn:aws:execute-api:us-east-1:123456789012:abc123/Prod/GET/pets/7",
         );
@@ -68,8 +68,8 @@ pub fn policy(data: &[u8]) {
     let text = text(data);
     let (pattern, arn) = text.split_once('\n').unwrap_or((&text, ""));
     // Bounded, as the matcher is linear: a long pattern must not take quadratic time.
-    let _ = crate::pipeline::authorize::policy::wildcard_match(pattern, arn);
-    let _ = crate::pipeline::authorize::policy::wildcard_match(arn, pattern);
+    let _ = crate::iam_policy::wildcard_match(pattern, arn);
+    let _ = crate::iam_policy::wildcard_match(arn, pattern);
 }
 
 /// A handler's proxy response, in both payload formats.

@@ -19,6 +19,7 @@ pub mod diagnosis;
 pub mod explain;
 #[doc(hidden)]
 pub mod fuzz;
+pub mod iam_policy;
 pub mod ids;
 pub mod lambda;
 pub mod limits;

@@ -110,6 +110,10 @@ pub struct AuthorizerFacts {
     pub principal_id: Option<String>,
     /// The policy, one line per statement.
     pub policy: std::sync::Arc<[String]>,
+    /// The statements those lines summarise (shared with the cached result), for the admin
+    /// API's policy check.
+    #[serde(skip)]
+    pub statements: std::sync::Arc<[crate::iam_policy::Statement]>,
     /// `allow`, `explicit-deny` or `implicit-deny`, when a policy was evaluated.
     pub decision: Option<&'static str>,
     /// Authorizer latency in ms (0 on a cache hit).

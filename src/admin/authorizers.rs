@@ -63,7 +63,7 @@ pub(super) fn list(state: &ServerState) -> Reply {
                         "builtForMethodArn": e.method_arn,
                         "ageS": e.age().as_secs_f64(),
                         "ttlLeftS": e.ttl_left().as_secs_f64(),
-                        "exactMethodArn": crate::pipeline::authorize::policy::allows_only(&e.result.statements, &e.method_arn),
+                        "exactMethodArn": crate::iam_policy::allows_only(&e.result.statements, &e.method_arn),
                     })
                 })
                 .collect();

@@ -14,7 +14,6 @@ use serde_json::{Value, json};
 
 use super::{AdminBody, error, json_response, read_json};
 use crate::model::{Api, AuthorizerKind, IdentitySource};
-use crate::pipeline::authorize::policy::wildcard_match;
 use crate::pipeline::request::{GatewayRequest, display_case};
 use crate::pipeline::{HandleOptions, mask};
 use crate::server::ServerState;
@@ -406,26 +405,24 @@ fn policy_check(t: &Trace) -> Value {
     let Some(a) = &t.authorizer else {
         return Value::Null;
     };
-    if a.decision.is_none() || a.policy.is_empty() {
+    if a.decision.is_none() || a.statements.is_empty() {
         return Value::Null;
     }
+    // Each statement as the evaluator reads it: its actions, its resources or NotResource,
+    // and whether it covers this request's method ARN.
     let rows: Vec<Value> = a
-        .policy
+        .statements
         .iter()
-        .map(|line| {
-            let (effect, rest) = line.split_once(' ').unwrap_or((line.as_str(), ""));
-            let (not, list) = match rest.strip_prefix("NotResource ") {
-                Some(l) => (true, l),
-                None => (false, rest),
-            };
-            let resources: Vec<&str> = list.split(", ").filter(|r| !r.is_empty()).collect();
-            let any = resources.iter().any(|r| wildcard_match(r, &a.method_arn));
+        .zip(a.policy.iter())
+        .map(|(s, line)| {
+            let not = !s.not_resources.is_empty();
             json!({
                 "statement": line,
-                "effect": effect,
-                "resources": resources,
+                "effect": s.effect,
+                "actions": s.actions,
+                "resources": if not { &s.not_resources } else { &s.resources },
                 "notResource": not,
-                "matches": any != not,
+                "matches": crate::iam_policy::applies(s, &a.method_arn),
             })
         })
         .collect();

@@ -7,7 +7,7 @@
 
 use serde_json::Value;
 
-use crate::pipeline::authorize::policy::{Decision, Effect, evaluate};
+use crate::iam_policy::{Decision, Effect, evaluate};
 use crate::pipeline::authorize::result::parse;
 
 /// What the logged result says about the request's method ARN.

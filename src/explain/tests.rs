@@ -691,7 +691,7 @@ fn prefix_forms() {
 #[test]
 fn arn_wildcards() {
     // explain reads logged policies with the gateway's own matcher.
-    use crate::pipeline::authorize::policy::wildcard_match as arn_matches;
+    use crate::iam_policy::wildcard_match as arn_matches;
     let arn = "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/prod/GET/pets";
     assert!(arn_matches(
         "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/*",

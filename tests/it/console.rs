@@ -395,6 +395,11 @@ async fn a_request_whole_masks_its_secrets_and_replays_with_and_without_the_cach
     assert_eq!(doc["summary"]["layer"], "authorizer");
     let check = &doc["policyCheck"][0];
     assert_eq!(check["effect"], "Allow");
+    assert_eq!(
+        check["actions"],
+        serde_json::json!(["execute-api:Invoke"]),
+        "{check}"
+    );
     assert_eq!(check["matches"], false, "{check}");
     assert!(
         check["resources"][0]

@@ -18,7 +18,6 @@ pub mod flight;
 pub mod iam;
 pub mod identity;
 pub mod jwt;
-pub mod policy;
 pub mod result;
 
 use std::collections::HashMap;
@@ -34,12 +33,12 @@ use super::invoke::{invocation_facts, truncate_for_log};
 use super::payload::v1::EventContext;
 use super::request::GatewayRequest;
 use super::{Redactor, mask};
+use crate::iam_policy::{self as policy, Decision};
 use crate::lambda::{FailureKind, FunctionFailure, InvokeOutcome, LambdaService};
 use crate::model::{Api, ApiKind, Authorizer, AuthorizerKind, PayloadVersion};
 use crate::outcome::{Cause, Failure};
 use crate::trace::{AuthorizerFacts, Trace};
 use cache::{AuthCache, CacheEntry, CacheKey};
-use policy::Decision;
 use result::{AuthorizerResult, ResultError};
 
 pub use super::context::AuthContext;
@@ -1039,6 +1038,7 @@ impl Authorizers {
     ) -> Result<AuthContext, Failure> {
         facts.principal_id.clone_from(&result.principal_id);
         facts.policy = result.summary.clone();
+        facts.statements = result.statements.clone();
         let ctx = AuthContext {
             principal_id: result.principal_id.clone(),
             context: result.context_strings.clone(),

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 use serde_json::Value;
 
-use super::policy::{Effect, Statement};
+use crate::iam_policy::{Effect, Statement};
 
 /// The largest result API Gateway accepts (8 KB).
 pub const MAX_RESULT_BYTES: usize = 8 * 1024;
@@ -23,8 +23,8 @@ pub struct AuthorizerResult {
     pub principal_id: Option<String>,
     /// `policyDocument.Version`.
     pub version: Option<String>,
-    /// `policyDocument.Statement`.
-    pub statements: Vec<Statement>,
+    /// `policyDocument.Statement` (shared with the traces of the requests it decides).
+    pub statements: Arc<[Statement]>,
     /// `context`, values kept as JSON scalars.
     pub context: IndexMap<String, Value>,
     /// `usageIdentifierKey`.
@@ -51,14 +51,14 @@ impl AuthorizerResult {
     pub fn new(
         principal_id: Option<String>,
         version: Option<String>,
-        statements: Vec<Statement>,
+        statements: impl Into<Arc<[Statement]>>,
         context: IndexMap<String, Value>,
         usage_identifier_key: Option<String>,
     ) -> Self {
         let mut r = AuthorizerResult {
             principal_id,
             version,
-            statements,
+            statements: statements.into(),
             context,
             usage_identifier_key,
             context_strings: Arc::default(),
@@ -294,10 +294,12 @@ pub fn parse(payload: &[u8]) -> Result<AuthorizerResult, ResultError> {
                         "Version" => out.version = dv.as_str().map(str::to_owned),
                         "Statement" => {
                             out.statements = match dv {
-                                Value::Array(items) => {
-                                    items.iter().map(statement).collect::<Result<_, _>>()?
-                                }
-                                obj @ Value::Object(_) => vec![statement(obj)?],
+                                Value::Array(items) => items
+                                    .iter()
+                                    .map(statement)
+                                    .collect::<Result<Vec<_>, _>>()?
+                                    .into(),
+                                obj @ Value::Object(_) => Arc::from(vec![statement(obj)?]),
                                 other => {
                                     return Err(ResultError::Malformed(format!(
                                         "Can not deserialize instance of java.util.List out of {} token (through reference chain: policyDocument.Statement)",

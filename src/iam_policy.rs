@@ -5,6 +5,9 @@
 //! implicitly denied. `Resource` patterns use IAM wildcards: `*` matches any run of
 //! characters (slashes and colons included) and `?` exactly one. `NotResource` is honoured:
 //! such a statement applies to every ARN that matches none of its patterns.
+//!
+//! A leaf, outside the pipeline: the trace keeps a result's statements, so that the admin
+//! API can say which statement covers a request without parsing summaries back.
 
 /// `Allow` or `Deny`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -87,7 +90,7 @@ fn covers_invoke(actions: &[String]) -> bool {
     })
 }
 
-fn applies(s: &Statement, method_arn: &str) -> bool {
+pub fn applies(s: &Statement, method_arn: &str) -> bool {
     if !covers_invoke(&s.actions) {
         return false;
     }
