@@ -9,8 +9,8 @@ use std::time::Duration;
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use glassgate::pipeline::authorize::cache::{AuthCache, CacheEntry, CacheKey};
 use glassgate::iam_policy::{Effect, Statement, evaluate, wildcard_match};
+use glassgate::pipeline::authorize::cache::{AuthCache, CacheEntry, CacheKey};
 use glassgate::pipeline::authorize::result::{AuthorizerResult, parse};
 
 const ARN: &str = "arn:aws:execute-api:us-east-1:123456789012:abcdefghij/Prod/GET/pets/7/toys";

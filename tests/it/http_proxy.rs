@@ -2,7 +2,8 @@
 //! the test: it answers each request with what it received (method, target, headers, body) and
 //! has paths that answer late, fail, or cut their answer off. REST (an OpenAPI proxy resource
 //! behind a TOKEN authorizer, a fixed endpoint, a CloudFormation method) and HTTP APIs (a
-//! `$default` route, a route with a path variable and parameter mappings).
+//! `$default` route, a route with a path variable and parameter mappings, a Lambda and a JWT
+//! authorizer in front, the upstream failures), and large binary bodies both ways.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -471,4 +472,88 @@ async fn large_and_binary_bodies_pass_through_unchanged() {
             "the binary answer changed on its way"
         );
     }
+}
+
+/// An HTTP API's JWT authorizer in front of `HTTP_PROXY` routes: a verified token's claim
+/// reaches the service as a header, a bad token never reaches it; and the upstream failures
+/// in HTTP APIs' words: slower than the timeout (504), nothing listening (500), and a 5xx of
+/// the service's own passed through.
+#[tokio::test]
+async fn http_api_jwt_in_front_and_upstream_failures() {
+    use crate::jwt::{Issuer, claims, token};
+    let up = Upstream::start().await;
+    let issuer = Issuer::start();
+    let t = format!(
+        r#"
+Resources:
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      DefinitionBody:
+        openapi: '3.0.1'
+        info: {{title: jwt-proxy, version: '1'}}
+        components:
+          securitySchemes:
+            Jwt:
+              type: oauth2
+              x-amazon-apigateway-authorizer:
+                type: jwt
+                identitySource: $request.header.Authorization
+                jwtConfiguration: {{issuer: "{iss}", audience: [app]}}
+        paths:
+          /me:
+            get:
+              security: [{{Jwt: []}}]
+              x-amazon-apigateway-integration:
+                type: http_proxy
+                httpMethod: GET
+                uri: http://{up}/me
+                payloadFormatVersion: '1.0'
+                requestParameters:
+                  overwrite:header.x-sub: $context.authorizer.claims.sub
+          /slow:
+            get:
+              x-amazon-apigateway-integration:
+                type: http_proxy
+                httpMethod: GET
+                uri: http://{up}/slow/3000
+                payloadFormatVersion: '1.0'
+                timeoutInMillis: 800
+          /down:
+            get:
+              x-amazon-apigateway-integration:
+                type: http_proxy
+                httpMethod: GET
+                uri: http://127.0.0.1:9/nothing
+                payloadFormatVersion: '1.0'
+          /$default:
+            x-amazon-apigateway-any-method:
+              x-amazon-apigateway-integration:
+                type: http_proxy
+                httpMethod: ANY
+                uri: http://{up}
+                payloadFormatVersion: '1.0'
+"#,
+        iss = issuer.url,
+        up = up.addr
+    );
+    let gw = Gateway::start(&t, &[]);
+    let good = format!("Bearer {}", token("k1.pem", "k1", claims(&issuer.url)));
+    let r = get(&gw, "/me", &[("Authorization", &good)]).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["headers"]["x-sub"], "user-1", "{}", r.text());
+    let r = get(&gw, "/me", &[("Authorization", "Bearer not-a-jwt")]).await;
+    assert_eq!(r.status, 401, "{}", r.text());
+    assert_eq!(r.header("x-glassgate-layer"), Some("authorizer"));
+
+    let r = get(&gw, "/slow", &[]).await;
+    assert_eq!(r.status, 504, "{}", r.text());
+    assert_eq!(r.header("x-glassgate-cause"), Some("upstream-timeout"));
+    let r = get(&gw, "/down", &[]).await;
+    assert_eq!(r.status, 500, "{}", r.text());
+    assert_eq!(r.header("x-glassgate-cause"), Some("upstream-unreachable"));
+    let r = get(&gw, "/status/502", &[]).await;
+    assert_eq!(r.status, 502, "{}", r.text());
+    assert_eq!(r.header("x-upstream"), Some("yes"));
+    assert_eq!(r.header("x-glassgate-layer"), Some("backend"));
 }
