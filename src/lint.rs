@@ -328,6 +328,26 @@ pub fn traps(model: &Model) -> Vec<Warning> {
                 }
             }
         }
+        // A Lambda non-proxy integration whose only answer to a function error is a 2xx
+        // default response: every exception reaches the client as a success.
+        for r in &api.routes {
+            let crate::model::Integration::LambdaMapped(m) = &r.integration else {
+                continue;
+            };
+            let default = m.responses.iter().find(|x| x.pattern.is_none());
+            if let Some(d) = default
+                && (200..300).contains(&d.status)
+                && m.responses.iter().all(|x| x.pattern.is_none())
+            {
+                out.push(Warning {
+                    location: r.source.clone(),
+                    message: format!(
+                        "{} is a Lambda non-proxy integration with no selectionPattern: when the function raises, its default response answers {} with Lambda's error document as the body, so clients see errors as successes; add an integration response with selectionPattern \".+\" (any error message) and a 5xx statusCode",
+                        r.key, d.status
+                    ),
+                });
+            }
+        }
     }
     out
 }

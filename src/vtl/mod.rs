@@ -4,12 +4,12 @@
 //!
 //! No well-kept Rust crate implements Velocity, so this is a small, documented subset
 //! (docs/mapping-templates.md), fuzzed by the `vtl` target:
-//! - [`parse`] reads a template once, at load: a template that uses a directive glassgate does
+//! - `parse` reads a template once, at load: a template that uses a directive glassgate does
 //!   not evaluate (`#macro`, `#define`, `#parse`, `#include`, `#evaluate`) or that does not
 //!   parse keeps its [`VtlError`], which the loader reports and the integration answers with;
-//! - [`value`] says how values print, compare and answer Java's methods;
-//! - [`jsonpath`] reads the paths of `$input.json` and `$input.path`;
-//! - [`eval`] renders, within a step and output budget.
+//! - `value` says how values print, compare and answer Java's methods;
+//! - `jsonpath` reads the paths of `$input.json` and `$input.path`;
+//! - `eval` renders, within a step and output budget.
 //!
 //! Where API Gateway differs from plain Velocity, glassgate follows API Gateway: a null or
 //! undefined reference renders as nothing, and an empty body reads as `{}`.

@@ -181,6 +181,20 @@ async fn templates_shape_the_event_and_the_response() {
         "{}",
         gw.stdout_banner
     );
+    // The trap is named where the template is loaded: errors answered as successes.
+    assert!(
+        gw.stdout_banner.contains(
+            "GET /boom is a Lambda non-proxy integration with no selectionPattern: when the function raises, its default response answers 200"
+        ),
+        "{}",
+        gw.stdout_banner
+    );
+    assert!(
+        !gw.stdout_banner
+            .contains("GET /pets/{id} is a Lambda non-proxy integration"),
+        "{}",
+        gw.stdout_banner
+    );
     let body = r#"{"items": [{"name": "rex"}, {"name": "tom"}]}"#;
     let r = gw
         .request(
