@@ -163,7 +163,7 @@ impl<'t> Builder<'t> {
         let mut authorization = ("NONE".to_owned(), String::new());
         let mut authorizer_id: Option<(String, String)> = None;
         let mut scopes = Vec::new();
-        let mut integration: Option<MethodTarget> = None;
+        let mut integration: Option<crate::model::Integration> = None;
         let mut has_integration = false;
         for (key, value) in &props {
             let prop = Prop {
@@ -221,12 +221,7 @@ impl<'t> Builder<'t> {
         else {
             return;
         };
-        let mut spec = match integration {
-            Ok((function, timeout_ms)) => {
-                super::super::rest_lambda_route(&method, path, function, timeout_ms, source)
-            }
-            Err(integration) => super::super::rest_route(&method, path, integration, source),
-        };
+        let mut spec = super::super::rest_route(&method, path, integration, source);
         spec.scopes = scopes;
         self.add_route(api, spec, route_auth);
     }
@@ -303,13 +298,13 @@ impl<'t> Builder<'t> {
         }
     }
 
-    /// The function and timeout of a Lambda proxy integration; `Ok(Some(Err(type)))` (with a
-    /// warning) for an integration type that is not emulated.
+    /// A method's `Integration`, of any type (a type glassgate does not emulate is
+    /// `Integration::NotEmulated`, with a warning).
     pub(super) fn cfn_integration(
         &mut self,
         method: &str,
         prop: &Prop<'_>,
-    ) -> Result<Option<MethodTarget>, Reported> {
+    ) -> Result<Option<crate::model::Integration>, Reported> {
         let entries = self.mapping(prop.value, &prop.loc)?;
         let ty = self.required_string(&entries, &prop.loc, "Type", "Integration", "(AWS_PROXY)")?;
         if ty == "HTTP_PROXY" {
@@ -320,7 +315,7 @@ impl<'t> Builder<'t> {
                     &super::super::http_proxy::CFN_REST,
                     crate::model::ApiKind::Rest,
                 )
-                .map(|i| Some(Err(i)));
+                .map(Some);
         }
         if ty == "MOCK" {
             return self
@@ -329,7 +324,7 @@ impl<'t> Builder<'t> {
                     &prop.loc,
                     super::super::mapped::MappedForm::CloudFormation,
                 )
-                .map(|i| Some(Err(i)));
+                .map(Some);
         }
         if ty == "AWS" {
             return self
@@ -345,7 +340,7 @@ impl<'t> Builder<'t> {
                     },
                     &format!("method {method}"),
                 )
-                .map(|i| Some(Err(i)));
+                .map(Some);
         }
         if ty != "AWS_PROXY" {
             if ty == "HTTP" {
@@ -355,9 +350,7 @@ impl<'t> Builder<'t> {
                         "integration type {ty} of method {method} is not emulated by glassgate yet; the method answers 500 (integration-not-emulated), never a proxy stand-in"
                     ),
                 );
-                return Ok(Some(Err(crate::model::Integration::NotEmulated {
-                    kind: ty,
-                })));
+                return Ok(Some(crate::model::Integration::NotEmulated { kind: ty }));
             }
             return Err(self.r.diags.error(
                 child(&prop.loc, "Type"),
@@ -377,7 +370,13 @@ impl<'t> Builder<'t> {
             },
             &format!("method {method}"),
         )
-        .map(|target| Some(Ok(target)))
+        .map(|(function, timeout_ms)| {
+            Some(crate::model::Integration::Lambda {
+                function,
+                payload: crate::model::PayloadVersion::V1,
+                timeout: std::time::Duration::from_millis(timeout_ms),
+            })
+        })
     }
 
     /// The function and timeout of an `AWS_PROXY` integration, as the CloudFormation
@@ -448,10 +447,6 @@ impl<'t> Builder<'t> {
         Ok((function, timeout_ms))
     }
 }
-
-/// A method's integration: a Lambda proxy (function, timeout in ms), or another one
-/// (`HTTP_PROXY`, or a type glassgate does not emulate).
-pub(super) type MethodTarget = Result<(String, u64), crate::model::Integration>;
 
 /// The function ARN in a Lambda invocation URI
 /// (`arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/FUNCTION_ARN/invocations`).

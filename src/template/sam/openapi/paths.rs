@@ -109,16 +109,7 @@ impl Builder<'_> {
                     Err(Reported) => ok = false,
                 },
                 INTEGRATION => match self.definition_integration(&route, v, &at) {
-                    Ok(t) => {
-                        target = t.map(|t| match t {
-                            RestTarget::Proxy((function, timeout_ms)) => Integration::Lambda {
-                                function,
-                                payload: PayloadVersion::V1,
-                                timeout: std::time::Duration::from_millis(timeout_ms),
-                            },
-                            RestTarget::Other(integration) => integration,
-                        });
-                    }
+                    Ok(t) => target = t,
                     Err(Reported) => ok = false,
                 },
                 "security" => match self.security_requirement(d, v, &at, auth) {
@@ -289,14 +280,14 @@ impl Builder<'_> {
         }))
     }
 
-    /// The function and timeout of an `x-amazon-apigateway-integration`; `Ok(None)` (with a
-    /// warning) for integration types that are not emulated.
+    /// A REST operation's `x-amazon-apigateway-integration`, of any type (a type glassgate
+    /// does not emulate is `Integration::NotEmulated`, with a warning).
     pub(super) fn definition_integration(
         &mut self,
         route: &str,
         value: &Value,
         loc: &str,
-    ) -> Result<Option<RestTarget>, Reported> {
+    ) -> Result<Option<Integration>, Reported> {
         let entries = self.mapping(value, loc)?;
         let what = format!("the integration of {route}");
         let ty = self.required_string(&entries, loc, "type", &what, "(aws_proxy)")?;
@@ -310,12 +301,12 @@ impl Builder<'_> {
                         &super::super::http_proxy::OPENAPI,
                         crate::model::ApiKind::Rest,
                     )
-                    .map(|i| Some(RestTarget::Other(i)));
+                    .map(Some);
             }
             "mock" => {
                 return self
                     .mock_integration(&entries, loc, super::super::mapped::MappedForm::OpenApi)
-                    .map(|i| Some(RestTarget::Other(i)));
+                    .map(Some);
             }
             "aws" => {
                 return self
@@ -331,16 +322,14 @@ impl Builder<'_> {
                         },
                         route,
                     )
-                    .map(|i| Some(RestTarget::Other(i)));
+                    .map(Some);
             }
             "http" => {
                 self.r.diags.warn(
                     loc,
                     format!("integration type {ty} of {route} is not emulated by glassgate yet; the route answers 500 (integration-not-emulated), never a proxy stand-in"),
                 );
-                return Ok(Some(RestTarget::Other(Integration::NotEmulated {
-                    kind: ty,
-                })));
+                return Ok(Some(Integration::NotEmulated { kind: ty }));
             }
             _ => {
                 return Err(self.r.diags.error(
@@ -362,13 +351,12 @@ impl Builder<'_> {
             },
             route,
         )
-        .map(|target| Some(RestTarget::Proxy(target)))
+        .map(|(function, timeout_ms)| {
+            Some(Integration::Lambda {
+                function,
+                payload: PayloadVersion::V1,
+                timeout: std::time::Duration::from_millis(timeout_ms),
+            })
+        })
     }
-}
-
-/// What a REST operation's integration is: a Lambda proxy (function, timeout in ms), or
-/// another one (`HTTP_PROXY`, or a type glassgate does not emulate).
-pub(super) enum RestTarget {
-    Proxy((String, u64)),
-    Other(Integration),
 }
