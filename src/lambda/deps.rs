@@ -17,17 +17,7 @@ pub fn uninstalled(f: &Function) -> Option<String> {
     }
     let dir = &f.code_dir;
     if f.runtime.starts_with("nodejs") {
-        let sdk = crate::template::code::undeclared_aws_sdk(dir);
-        let declared: Vec<String> = std::fs::read_to_string(dir.join("package.json"))
-            .ok()
-            .and_then(|m| serde_json::from_str::<serde_json::Value>(&m).ok())
-            .and_then(|v| {
-                v["dependencies"]
-                    .as_object()
-                    .map(|d| d.keys().cloned().collect())
-            })
-            .unwrap_or_default();
-        let sdk: Vec<String> = sdk.into_iter().filter(|p| !declared.contains(p)).collect();
+        let sdk = &f.sdk_imports;
         if !sdk.is_empty() {
             return Some(format!(
                 "function {} imports {}, part of the AWS SDK v3 that Lambda's Node.js runtimes include and a local Node does not: `glassgate build` installs it into glassgate's cache (the code folder is not touched)",
@@ -149,6 +139,7 @@ mod tests {
             environment: indexmap::IndexMap::new(),
             layers: Vec::new(),
             deps: None,
+            sdk_imports: Vec::new(),
             unsupported: None,
         }
     }

@@ -285,6 +285,7 @@ mod tests {
             .collect(),
             layers: Vec::new(),
             deps: None,
+            sdk_imports: Vec::new(),
             unsupported: None,
         }
     }

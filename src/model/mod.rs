@@ -65,6 +65,9 @@ pub struct Function {
     /// The folder `glassgate build` installed its declared dependencies into, when it has
     /// (what `sam build` would have packaged beside the code).
     pub deps: Option<PathBuf>,
+    /// The AWS SDK v3 packages (`@aws-sdk/*`) its Node code imports without declaring them,
+    /// which Lambda's Node runtimes include and a local Node does not; found once, at load.
+    pub sdk_imports: Vec<String>,
     /// Why glassgate cannot run it (a runtime it does not run, a container image), when it
     /// cannot: its routes are still served, and each invocation answers 502 with cause
     /// `runtime-unsupported` instead of the template being refused.

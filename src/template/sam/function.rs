@@ -210,6 +210,7 @@ impl<'t> Builder<'t> {
                     environment,
                     layers,
                     deps: None,
+                    sdk_imports: Vec::new(),
                     unsupported: Some(reason),
                 },
             );
@@ -245,9 +246,14 @@ impl<'t> Builder<'t> {
         let Ok(memory_mb) = u32::try_from(memory) else {
             return;
         };
-        let deps = code::deps_target(&self.r.opts().cache_dir, &runtime, &code_dir)
-            .map(|t| t.folder)
-            .filter(|f| f.is_dir());
+        // One scan of the code for undeclared AWS SDK imports serves both the install folder's
+        // key and the warning when nothing is installed.
+        let target = code::deps_target(&self.r.opts().cache_dir, &runtime, &code_dir);
+        let sdk_imports = target
+            .as_ref()
+            .map(|t| t.aws_sdk.clone())
+            .unwrap_or_default();
+        let deps = target.map(|t| t.folder).filter(|f| f.is_dir());
         self.functions.insert(
             logical.to_owned(),
             Function {
@@ -261,6 +267,7 @@ impl<'t> Builder<'t> {
                 environment,
                 layers,
                 deps,
+                sdk_imports,
                 unsupported: None,
             },
         );
