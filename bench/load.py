@@ -27,7 +27,7 @@ import tempfile
 import time
 import urllib.request
 
-from common import api_event, api_head, build, ensure_wrk, log  # bench/common.py (the script's folder is on sys.path)
+from common import api_event, api_head, build, code_dirs, ensure_wrk, log  # bench/common.py (the script's folder is on sys.path)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RELEASE = os.path.join(ROOT, "target", "release")
@@ -64,15 +64,7 @@ def simple(event, context):
 def write_http_bench_template(tmp):
     """An HTTP API (payload 2.0) with the Rust example on /rs (open) and /rs-cached (behind a
     Python simple-response authorizer cached 300 s), for the --ab-http A/B."""
-    py = os.path.join(tmp, "py")
-    rs = os.path.join(tmp, "rs")
-    os.makedirs(py, exist_ok=True)
-    os.makedirs(rs, exist_ok=True)
-    with open(os.path.join(py, "app.py"), "w") as f:
-        f.write(PY_SIMPLE_AUTHORIZER)
-    link = os.path.join(rs, "bootstrap")
-    if not os.path.exists(link):
-        os.symlink(RUST_EXAMPLE, link)
+    py, rs = code_dirs(tmp, PY_SIMPLE_AUTHORIZER, RUST_EXAMPLE)
     lines = [
         "Transform: AWS::Serverless-2016-10-31",
         "Resources:",
@@ -170,15 +162,7 @@ def write_jwt_bench_template(tmp, issuer):
 
 
 def write_bench_template(tmp, routes_extra=0):
-    py = os.path.join(tmp, "py")
-    rs = os.path.join(tmp, "rs")
-    os.makedirs(py, exist_ok=True)
-    os.makedirs(rs, exist_ok=True)
-    with open(os.path.join(py, "app.py"), "w") as f:
-        f.write(PY_HANDLER)
-    link = os.path.join(rs, "bootstrap")
-    if not os.path.exists(link):
-        os.symlink(RUST_EXAMPLE, link)
+    py, rs = code_dirs(tmp, PY_HANDLER, RUST_EXAMPLE)
     lines = [
         *api_head({"Cached": ("AuthFn", 300), "NoCache": ("AuthFn", 0)}),
         "  AuthFn:",
