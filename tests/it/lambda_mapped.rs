@@ -303,6 +303,10 @@ async fn errors_select_responses_by_their_message() {
         log.contains("no selectionPattern matched: the default integration response"),
         "{log}"
     );
+    assert_eq!(
+        t["failure"]["detail"],
+        "the function Boom raised RuntimeError: boom; no selectionPattern matched: the default integration response mapped it to status 200"
+    );
     assert!(
         log.contains(
             "Lambda execution failed with status 200 due to customer function error: boom"

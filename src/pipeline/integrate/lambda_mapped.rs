@@ -126,16 +126,29 @@ pub async fn answer(
             trace,
         ));
     };
-    if let (Some(m), Some(_)) = (&error_message, &failure) {
+    let mut failure = failure;
+    if let (Some(m), Some(f)) = (&error_message, &mut failure) {
+        let taken_by = match &selected.pattern {
+            Some(p) => format!(
+                "the integration response with selectionPattern {:?}",
+                p.source
+            ),
+            None => "no selectionPattern matched: the default integration response".to_owned(),
+        };
         trace.log(format!(
-            "glassgate: the function failed ({m:?}) and {} took it, so the client gets status {} with {}",
-            match &selected.pattern {
-                Some(p) => format!("the integration response with selectionPattern {:?}", p.source),
-                None => "no selectionPattern matched: the default integration response".to_owned(),
-            },
+            "glassgate: the function failed ({m:?}) and {taken_by} took it, so the client gets status {} with {}",
             selected.status,
-            if selected.templates.is_empty() { "Lambda's error document as the body" } else { "its response template over Lambda's error document" }
+            if selected.templates.is_empty() {
+                "Lambda's error document as the body"
+            } else {
+                "its response template over Lambda's error document"
+            }
         ));
+        // The diagnosis says both: the backend failed, and which response the client got.
+        f.detail = format!(
+            "{}; {taken_by} mapped it to status {}",
+            f.detail, selected.status
+        );
     }
     let response = mapping::method_response(selected, scope, req, &body, trace)?;
     Ok(Mapped { response, failure })
