@@ -21,6 +21,16 @@ const MAX_OUTPUT: usize = 16 << 20;
 /// Methods that change the value they are called on, when it is held by a variable.
 const MUTATORS: &[&str] = &["add", "put", "remove", "putAll", "addAll", "clear"];
 
+/// What a response template set through `$context.responseOverride`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Overrides {
+    /// `responseOverride.status`: the method response's status instead of the integration
+    /// response's.
+    pub status: Option<u16>,
+    /// `responseOverride.header.NAME`: headers that replace the response's own.
+    pub headers: Vec<(String, String)>,
+}
+
 enum Flow {
     Next,
     Break,
@@ -32,6 +42,8 @@ pub(super) struct Eval<'a> {
     vars: HashMap<String, Value>,
     body: Option<Result<Value, String>>,
     steps: usize,
+    /// `#set($context.responseOverride.status = ...)` and `.header.NAME`.
+    pub(super) overrides: Overrides,
 }
 
 impl<'a> Eval<'a> {
@@ -41,6 +53,7 @@ impl<'a> Eval<'a> {
             vars: HashMap::new(),
             body: None,
             steps: 0,
+            overrides: Overrides::default(),
         }
     }
 
@@ -179,6 +192,10 @@ impl<'a> Eval<'a> {
         if v.is_null() {
             return;
         }
+        if target.root == "context" && !self.vars.contains_key("context") {
+            self.set_override(&target.parts, &v);
+            return;
+        }
         let Some((last, path)) = target.parts.split_last() else {
             self.vars.insert(target.root.clone(), v);
             return;
@@ -188,6 +205,42 @@ impl<'a> Eval<'a> {
         };
         if let Part::Prop(key) = last {
             map.insert(key.clone(), v);
+        }
+    }
+
+    /// `$context.responseOverride.status` and `$context.responseOverride.header.NAME`, the
+    /// only parts of `$context` a template may set; anything else there is left alone, as
+    /// API Gateway leaves it.
+    fn set_override(&mut self, parts: &[Part], v: &Value) {
+        let names: Vec<&str> = parts
+            .iter()
+            .map(|p| match p {
+                Part::Prop(n) => n.as_str(),
+                _ => "",
+            })
+            .collect();
+        match names.as_slice() {
+            ["responseOverride", "status"] => {
+                let status = match v {
+                    Value::Number(n) => n.as_u64(),
+                    other => display(other).trim().parse().ok(),
+                };
+                if let Some(s) = status
+                    .and_then(|s| u16::try_from(s).ok())
+                    .filter(|s| (100..=599).contains(s))
+                {
+                    self.overrides.status = Some(s);
+                }
+            }
+            ["responseOverride", "header", name] => {
+                self.overrides
+                    .headers
+                    .retain(|(k, _)| !k.eq_ignore_ascii_case(name));
+                self.overrides
+                    .headers
+                    .push(((*name).to_owned(), display(v)));
+            }
+            _ => {}
         }
     }
 

@@ -23,6 +23,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+pub use eval::Overrides;
 use parse::{Expr, Node, Part, Reference};
 
 /// Why a template cannot be used.
@@ -115,8 +116,24 @@ impl Template {
     /// A [`RenderError`]: the template is unusable, the body is not JSON where the template
     /// reads it as JSON, or a budget was passed.
     pub fn render(&self, bindings: &Bindings<'_>) -> Result<String, RenderError> {
+        self.render_with_overrides(bindings).map(|(text, _)| text)
+    }
+
+    /// Render, with what the template set through `$context.responseOverride` (a response
+    /// template's way to change the status and headers).
+    ///
+    /// # Errors
+    /// As [`Template::render`].
+    pub fn render_with_overrides(
+        &self,
+        bindings: &Bindings<'_>,
+    ) -> Result<(String, Overrides), RenderError> {
         match self.nodes.as_ref() {
-            Ok(nodes) => eval::Eval::new(bindings).render(nodes),
+            Ok(nodes) => {
+                let mut e = eval::Eval::new(bindings);
+                let text = e.render(nodes)?;
+                Ok((text, e.overrides))
+            }
             Err(e) => Err(RenderError::Unusable(e.clone())),
         }
     }

@@ -824,7 +824,9 @@ fn trim_indent(text: &mut String) {
     text.truncate(keep);
 }
 
-/// The length of an identifier at the start of `s`: a letter, then letters, digits, `_`.
+/// The length of an identifier at the start of `s`: a letter, then letters, digits, `_` and
+/// `-`, as in Velocity 1.7 (so `$context.responseOverride.header.X-Reason` is one reference,
+/// and a subtraction needs spaces: `$n - 1`).
 fn ident_len(s: &str) -> usize {
     let b = s.as_bytes();
     if !b.first().is_some_and(u8::is_ascii_alphabetic) {
@@ -832,7 +834,7 @@ fn ident_len(s: &str) -> usize {
     }
     1 + b[1..]
         .iter()
-        .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+        .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_' || **c == b'-')
         .count()
 }
 

@@ -265,3 +265,22 @@ fn renderings_are_bounded() {
         Err(RenderError::Limit("16 MiB of output"))
     );
 }
+
+#[test]
+fn response_overrides_are_collected() {
+    let r = req("");
+    let t = Template::parse(
+        "#set($context.responseOverride.status = 418)#set($context.responseOverride.header.X-A = \"1\")#set($context.responseOverride.header.x-a = 2)#set($context.other = 1)ok",
+    );
+    let (text, o) = t
+        .render_with_overrides(&Bindings {
+            body: b"",
+            params: &r.params,
+            context: &r.context,
+            stage_variables: &r.stage,
+        })
+        .unwrap();
+    assert_eq!(text, "ok");
+    assert_eq!(o.status, Some(418));
+    assert_eq!(o.headers, [("x-a".to_owned(), "2".to_owned())]);
+}

@@ -112,7 +112,12 @@ Resources:
                   "Not found.*":
                     statusCode: "404"
                     responseTemplates:
-                      application/json: '{{"error": "$input.path(''$.errorMessage'')", "type": "$input.path(''$.errorType'')"}}'
+                      application/json: |
+                        #if($input.params('id') == "0")
+                        #set($context.responseOverride.status = 410)
+                        #set($context.responseOverride.header.X-Reason = "gone")
+                        #end
+                        {{"error": "$input.path('$.errorMessage')", "type": "$input.path('$.errorType')"}}
                   default: {{statusCode: "200"}}
           /boom:
             get:
@@ -285,6 +290,12 @@ async fn errors_select_responses_by_their_message() {
         r.json(),
         serde_json::json!({"error": "Not found: pet 9", "type": "ValueError"})
     );
+    assert_eq!(r.header("x-reason"), None);
+    // The response template overrides the status and adds a header.
+    let r = gw.get("/pets/0").await;
+    assert_eq!(r.status, 410, "{}", r.text());
+    assert_eq!(r.header("x-reason"), Some("gone"));
+    assert_eq!(r.json()["error"], "Not found: pet 0");
     // The client sees the mapped response; the diagnosis still names the failing backend.
     assert_eq!(r.header("x-glassgate-layer"), Some("backend"));
     assert_eq!(r.header("x-glassgate-cause"), Some("handler-error"));

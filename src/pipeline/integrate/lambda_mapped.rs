@@ -50,9 +50,11 @@ pub async fn answer(
         Some((_, template)) => mapping::render(
             template,
             &scope.bindings(&req.body),
+            mapping::Side::Request,
             "the request template",
             trace,
         )?
+        .0
         .into_bytes(),
         None => {
             let passes = match spec.passthrough {

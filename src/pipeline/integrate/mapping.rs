@@ -11,7 +11,7 @@ use crate::pipeline::payload::v1::{EventContext, context_value};
 use crate::pipeline::request::GatewayRequest;
 use crate::pipeline::respond::GatewayResponse;
 use crate::trace::Trace;
-use crate::vtl::{Bindings, RenderError, Template};
+use crate::vtl::{Bindings, Overrides, RenderError, Template};
 
 /// The variables of one request's templates, built once for all of them.
 pub struct Scope<'a> {
@@ -125,19 +125,30 @@ pub fn select<'a>(
     .or_else(|| responses.iter().find(|r| r.pattern.is_none()))
 }
 
+/// Which side of the integration a template maps.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// A request template: `$input` is the client's body.
+    Request,
+    /// A response template: `$input` is the integration's answer.
+    Response,
+}
+
 /// Render `template`; `what` names it in the failure (`the request template`).
 ///
 /// # Errors
-/// `body-not-json` when the template reads a body that is not JSON as JSON; otherwise
-/// `mapping-template`.
+/// On the request side, `body-not-json` when the template reads a body that is not JSON as
+/// JSON (the client's fault, 400); everything else, and an answer that is not JSON on the
+/// response side, `mapping-template` (500).
 pub fn render(
     template: &Template,
     bindings: &Bindings<'_>,
+    side: Side,
     what: &str,
     trace: &mut Trace,
-) -> Result<String, Failure> {
-    template.render(bindings).map_err(|e| match e {
-        RenderError::BodyNotJson(why) => {
+) -> Result<(String, Overrides), Failure> {
+    template.render_with_overrides(bindings).map_err(|e| match (e, side) {
+        (RenderError::BodyNotJson(why), Side::Request) => {
             trace.log(format!(
                 "Execution failed: Could not parse request body into json: {why}"
             ));
@@ -146,11 +157,20 @@ pub fn render(
                 format!("{what} reads the body as JSON ($input.json or $input.path), and it is not JSON: {why}"),
             )
         }
-        e => {
+        (e, _) => {
             trace.log(format!(
                 "Execution failed due to configuration error: Unable to transform {}",
-                if what.contains("response") { "response" } else { "request" }
+                match side {
+                    Side::Request => "request",
+                    Side::Response => "response",
+                }
             ));
+            let e = match e {
+                RenderError::BodyNotJson(why) => {
+                    format!("it reads the integration's answer as JSON, and that is not JSON ({why})")
+                }
+                e => e.to_string(),
+            };
             Failure::new(Cause::MappingTemplate, format!("{what} cannot be rendered: {e}"))
         }
     })
@@ -191,11 +211,22 @@ pub fn method_response(
             headers.push((name.to_owned(), v));
         }
     }
+    let mut status = response.status;
     let (content_type, body) = match template_or_default(&response.templates, req.header("accept"))
     {
         Some((ct, t)) => {
             let bindings = scope.bindings(integration_body);
-            let body = render(t, &bindings, "the response template", trace)?;
+            let (body, overrides) =
+                render(t, &bindings, Side::Response, "the response template", trace)?;
+            // `#set($context.responseOverride.status = 404)` and `.header.X`: the template's
+            // word wins over the integration response's.
+            if let Some(s) = overrides.status {
+                status = s;
+            }
+            for (name, value) in overrides.headers {
+                headers.retain(|(k, _)| !k.eq_ignore_ascii_case(&name));
+                headers.push((name, value));
+            }
             (ct.to_owned(), bytes::Bytes::from(body))
         }
         None => (
@@ -210,7 +241,7 @@ pub fn method_response(
         headers.insert(0, ("Content-Type".to_owned(), content_type));
     }
     Ok(GatewayResponse {
-        status: response.status,
+        status,
         headers,
         body,
     })

@@ -30,9 +30,10 @@ pub fn answer(
     ) {
         None => 200,
         Some((_, template)) => {
-            let rendered = mapping::render(
+            let (rendered, _) = mapping::render(
                 template,
                 &scope.bindings(&req.body),
+                mapping::Side::Request,
                 "the MOCK integration's request template",
                 trace,
             )?;
