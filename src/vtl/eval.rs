@@ -4,6 +4,7 @@
 //! loops too long or grows too large fails with a [`RenderError`] instead of holding the
 //! gateway.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use base64::Engine as _;
@@ -265,79 +266,65 @@ impl<'a> Eval<'a> {
                     .map_or(Value::Null, |target| mutate(target, name, args)));
             }
         }
-        let (mut v, rest) = self.root(r)?;
-        for part in rest {
-            v = match part {
-                Part::Prop(k) => match &v {
-                    Value::Object(m) => m.get(k).cloned().unwrap_or(Value::Null),
-                    // Velocity reads `$x.empty` through the getter `isEmpty()`.
-                    _ => getter(&v, k),
-                },
-                Part::Index(e) => {
-                    let i = self.expr(e)?;
-                    match (&v, &i) {
-                        (Value::Array(a), Value::Number(n)) => n
-                            .as_i64()
-                            .and_then(|n| {
-                                let n = if n < 0 { a.len() as i64 + n } else { n };
-                                usize::try_from(n).ok()
-                            })
-                            .and_then(|n| a.get(n))
-                            .cloned()
-                            .unwrap_or(Value::Null),
-                        (Value::Object(m), k) => m.get(&display(k)).cloned().unwrap_or(Value::Null),
-                        _ => Value::Null,
-                    }
-                }
-                Part::Call(name, args) => {
-                    let args = self.args(args)?;
-                    call(&v, name, &args).unwrap_or(Value::Null)
-                }
-            };
+        // Every step's arguments first, so that the walk below only borrows: reading
+        // `$list.size()` or `$item.name` copies the answer, never the whole variable.
+        let mut args: Vec<Vec<Value>> = Vec::with_capacity(r.parts.len());
+        for part in &r.parts {
+            args.push(match part {
+                Part::Prop(_) => Vec::new(),
+                Part::Index(e) => vec![self.expr(e)?],
+                Part::Call(_, a) => self.args(a)?,
+            });
         }
-        Ok(v)
+        let builtin = if self.vars.contains_key(&r.root) {
+            None
+        } else {
+            self.builtin(r, args.first().map(Vec::as_slice).unwrap_or_default())?
+        };
+        let (start, skip) = match builtin {
+            Some(v) => (Cow::Owned(v), 1),
+            None => match (self.vars.get(&r.root), r.root.as_str()) {
+                (Some(v), _) => (Cow::Borrowed(v), 0),
+                (None, "context") => (Cow::Borrowed(self.b.context), 0),
+                (None, "stageVariables") => (Cow::Borrowed(self.b.stage_variables), 0),
+                (None, _) => return Ok(Value::Null),
+            },
+        };
+        let mut v = start;
+        for (part, a) in r.parts.iter().zip(&args).skip(skip) {
+            v = step(v, part, a);
+        }
+        // What is copied out of a variable costs steps in proportion to its size, so that a
+        // loop doubling a list runs out of steps before it runs out of memory.
+        let cost = match &v {
+            Cow::Borrowed(b) => weight(b),
+            Cow::Owned(_) => 1,
+        };
+        let out = v.into_owned();
+        self.steps += cost;
+        self.tick()?;
+        Ok(out)
     }
 
-    /// The value of a reference's root, and the parts left to apply: a variable, or one of
-    /// API Gateway's (a variable of the same name hides it).
-    fn root<'r>(&mut self, r: &'r Reference) -> Result<(Value, &'r [Part]), RenderError> {
-        if let Some(v) = self.vars.get(&r.root) {
-            // Reading a variable copies it: big values cost steps in proportion, so that a
-            // loop doubling a list runs out of steps before it runs out of memory.
-            let cost = weight(v);
-            let v = v.clone();
-            self.steps += cost;
-            self.tick()?;
-            return Ok((v, &r.parts));
-        }
-        let first = r.parts.first();
-        let rest = r.parts.get(1..).unwrap_or_default();
-        match (r.root.as_str(), first) {
-            ("context", _) => Ok((self.b.context.clone(), &r.parts)),
-            ("stageVariables", _) => Ok((self.b.stage_variables.clone(), &r.parts)),
-            ("input", Some(Part::Prop(p))) if p == "body" => {
-                Ok((Value::String(self.body_text()), rest))
-            }
-            ("input", Some(Part::Call(name, args))) => {
-                let args = self.args(args)?;
-                let v = match (name.as_str(), args.as_slice()) {
-                    ("params", []) => self.b.params.clone(),
-                    ("params", [name]) => Value::String(self.param(&display(name))),
-                    ("json", [path]) => match self.path(&display(path))? {
-                        Some(v) => Value::String(v.to_string()),
-                        None => Value::Null,
-                    },
-                    ("path", [path]) => self.path(&display(path))?.unwrap_or(Value::Null),
-                    _ => Value::Null,
-                };
-                Ok((v, rest))
-            }
-            ("util", Some(Part::Call(name, args))) => {
-                let args = self.args(args)?;
-                Ok((util(name, &args), rest))
-            }
-            _ => Ok((Value::Null, &[])),
-        }
+    /// The value of `$input.…` and `$util.…` (their first step applied, with `args` its
+    /// arguments); `None` for any other root.
+    fn builtin(&mut self, r: &Reference, args: &[Value]) -> Result<Option<Value>, RenderError> {
+        Ok(match (r.root.as_str(), r.parts.first()) {
+            ("input", Some(Part::Prop(p))) if p == "body" => Some(Value::String(self.body_text())),
+            ("input", Some(Part::Call(name, _))) => Some(match (name.as_str(), args) {
+                ("params", []) => self.b.params.clone(),
+                ("params", [name]) => Value::String(self.param(&display(name))),
+                ("json", [path]) => match self.path(&display(path))? {
+                    Some(v) => Value::String(v.to_string()),
+                    None => Value::Null,
+                },
+                ("path", [path]) => self.path(&display(path))?.unwrap_or(Value::Null),
+                _ => Value::Null,
+            }),
+            ("util", Some(Part::Call(name, _))) => Some(util(name, args)),
+            ("input" | "util", _) => Some(Value::Null),
+            _ => None,
+        })
     }
 
     /// `$input.params('name')`: the path parameter, else the query string parameter, else
@@ -438,6 +425,45 @@ impl<'a> Eval<'a> {
                 }
             }
         })
+    }
+}
+
+/// One step of a reference on `v`, borrowing where it can.
+fn step<'v>(v: Cow<'v, Value>, part: &Part, args: &[Value]) -> Cow<'v, Value> {
+    let null = || Cow::Owned(Value::Null);
+    match part {
+        Part::Prop(k) => match v {
+            Cow::Borrowed(Value::Object(m)) => m.get(k).map_or_else(null, Cow::Borrowed),
+            Cow::Owned(Value::Object(mut m)) => Cow::Owned(m.remove(k).unwrap_or_default()),
+            // Velocity reads `$x.empty` through the getter `isEmpty()`.
+            other => Cow::Owned(getter(&other, k)),
+        },
+        Part::Index(_) => {
+            let i = args.first().unwrap_or(&Value::Null);
+            let at = |len: usize| {
+                i.as_i64().and_then(|n| {
+                    let n = if n < 0 { len as i64 + n } else { n };
+                    usize::try_from(n).ok()
+                })
+            };
+            match v {
+                Cow::Borrowed(Value::Array(a)) => at(a.len())
+                    .and_then(|n| a.get(n))
+                    .map_or_else(null, Cow::Borrowed),
+                Cow::Owned(Value::Array(mut a)) => match at(a.len()).filter(|n| *n < a.len()) {
+                    Some(n) => Cow::Owned(a.swap_remove(n)),
+                    None => null(),
+                },
+                Cow::Borrowed(Value::Object(m)) => {
+                    m.get(&display(i)).map_or_else(null, Cow::Borrowed)
+                }
+                Cow::Owned(Value::Object(mut m)) => {
+                    Cow::Owned(m.remove(&display(i)).unwrap_or_default())
+                }
+                _ => null(),
+            }
+        }
+        Part::Call(name, _) => Cow::Owned(call(&v, name, args).unwrap_or(Value::Null)),
     }
 }
 

@@ -251,6 +251,20 @@ fn what_cannot_be_used_is_named() {
 }
 
 #[test]
+fn reading_a_big_variable_in_a_loop_stays_within_the_budget() {
+    // 2,000 items, each turn reading the list's size and an item: copying the list on each
+    // read would cost 4 million steps; borrowing costs a few per turn.
+    let items: Vec<String> = (0..2000).map(|i| format!("{{\"n\": {i}}}")).collect();
+    let body: &'static str =
+        Box::leak(format!("{{\"items\": [{}]}}", items.join(",")).into_boxed_str());
+    let out = ok(
+        "#set($items = $input.path('$.items'))#foreach($i in $items)#if($foreach.index == $items.size() - 1)$items[$foreach.index].n#end#end",
+        &req(body),
+    );
+    assert_eq!(out, "1999");
+}
+
+#[test]
 fn renderings_are_bounded() {
     let r = req("");
     assert_eq!(
