@@ -637,6 +637,17 @@ fn explain(c: Cause, status: u16, n: &Notes) -> (String, Vec<String>) {
                 "or set the authorizer's result TTL to 0 to disable caching",
             ]),
         ),
+        // A proxy integration answers a function error 502; any other status after one is a
+        // non-proxy integration's integration response mapping it.
+        Cause::HandlerError if status != 502 => (
+            format!(
+                "{head}: the handler raised an error{fn_error}, and this is a Lambda non-proxy integration: its integration response answered {status} instead of an error (a default integration response takes every error no selectionPattern matches)."
+            ),
+            s(&[
+                "fix the error in the handler (see its message and the function's logs)",
+                "to answer errors as errors, add an integration response whose selectionPattern matches the errorMessage (\".+\" takes any) with a 4xx/5xx statusCode",
+            ]),
+        ),
         Cause::HandlerError => (
             format!("{head}: the handler raised an error{fn_error}, {PROXY_502}."),
             s(&[

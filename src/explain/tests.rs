@@ -256,6 +256,23 @@ fn handler_error() {
 }
 
 #[test]
+fn a_non_proxy_error_mapped_to_200_is_named() {
+    let r = only(fixture!("non-proxy-error-mapped-to-200.log"));
+    check(
+        &r,
+        200,
+        Layer::Backend,
+        Some("handler-error"),
+        &[
+            "200 from the backend",
+            "Lambda non-proxy integration",
+            "instead of an error",
+        ],
+    );
+    assert!(r.next_steps.iter().any(|s| s.contains("selectionPattern")));
+}
+
+#[test]
 fn handler_timeout() {
     let r = only(fixture!("handler-timeout.log"));
     check(
