@@ -97,7 +97,14 @@ pub struct HttpProxy {
     /// header}.NAME` -> `method.request.*` / `context.*` / `'static'`, or an HTTP API's
     /// `append|overwrite|remove:{header|querystring}.NAME` and `overwrite:path` -> a value.
     pub request_parameters: Vec<(String, String)>,
+    /// An HTTP API's `responseParameters`, by the endpoint's status code:
+    /// `append|overwrite|remove:header.NAME` and `overwrite:statuscode` -> a value
+    /// (`$response.header.x`, `$response.body.x`, `$context.x`, `$stageVariables.x`, static).
+    pub response_parameters: ResponseMappings,
 }
+
+/// Response parameter mappings by status code: (destination, source) pairs in template order.
+pub type ResponseMappings = Vec<(u16, Vec<(String, String)>)>;
 
 /// A `MOCK` integration (aws-httpapi-semantics.md §5.3).
 #[derive(Debug, Clone, PartialEq)]

@@ -18,7 +18,7 @@ pub use api::{AccessLog, Api, ApiKind, Cors, DEFAULT_STAGE, Flavor, GatewayRespo
 pub use authorizer::{Authorizer, AuthorizerKind, IdentitySource, cognito_issuer};
 pub use integration::{
     HttpProxy, Integration, IntegrationResponse, LambdaMapped, Mock, Passthrough, PayloadVersion,
-    SelectionPattern,
+    ResponseMappings, SelectionPattern,
 };
 pub use route::{
     ANY_METHOD, DEFAULT_ROUTE, PathError, PathTemplate, Route, RouteKey, RouteKeyError, Segment,

@@ -526,6 +526,21 @@ Resources:
                 httpMethod: GET
                 uri: http://127.0.0.1:9/nothing
                 payloadFormatVersion: '1.0'
+          /mapped/{{code}}:
+            get:
+              x-amazon-apigateway-integration:
+                type: http_proxy
+                httpMethod: GET
+                uri: http://{up}/status/{{code}}
+                payloadFormatVersion: '1.0'
+                responseParameters:
+                  "503":
+                    overwrite:statuscode: "502"
+                    append:header.x-was: $response.header.X-Upstream
+                    remove:header.server: "''"
+                  "200":
+                    overwrite:header.x-method: $response.body.method
+                    append:header.x-stage: "from ${{context.httpMethod}}"
           /$default:
             x-amazon-apigateway-any-method:
               x-amazon-apigateway-integration:
@@ -556,4 +571,18 @@ Resources:
     assert_eq!(r.status, 502, "{}", r.text());
     assert_eq!(r.header("x-upstream"), Some("yes"));
     assert_eq!(r.header("x-glassgate-layer"), Some("backend"));
+
+    // Response parameter mappings, chosen by the endpoint's status.
+    let r = get(&gw, "/mapped/503", &[]).await;
+    assert_eq!(r.status, 502, "{}", r.text());
+    assert_eq!(r.header("x-was"), Some("yes"));
+    assert_eq!(r.header("server"), None);
+    let r = get(&gw, "/mapped/200", &[]).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.header("x-method"), Some("GET"));
+    assert_eq!(r.header("x-stage"), Some("from GET"));
+    // A status no mapping names passes through untouched.
+    let r = get(&gw, "/mapped/404", &[]).await;
+    assert_eq!(r.status, 404, "{}", r.text());
+    assert_eq!(r.header("x-method"), None);
 }

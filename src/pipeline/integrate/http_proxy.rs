@@ -254,11 +254,15 @@ pub async fn forward(
             Some(redactor),
         ));
     }
-    Ok(GatewayResponse {
+    let mut response = GatewayResponse {
         status,
         headers: response_headers(resp_headers, rest),
         body,
-    })
+    };
+    if !rest {
+        map_response(up.spec, up, req, &mut response, trace);
+    }
+    Ok(response)
 }
 
 /// Mappings gathered from `requestParameters`: path variables (REST), query and header
@@ -569,32 +573,40 @@ fn rest_value(source: &str, up: &Upstream<'_>, req: &GatewayRequest) -> Option<S
 /// An HTTP API mapping value: `$request.header.x`, `$request.querystring.x`, `$request.path`,
 /// `$request.path.x`, `$context.x`, `$stageVariables.x`, static text, or several in `${...}`.
 fn http_value(value: &str, up: &Upstream<'_>, req: &GatewayRequest) -> Option<String> {
-    let one = |expr: &str| -> Option<String> {
-        if let Some(n) = expr.strip_prefix("request.header.") {
-            return header_joined(req, n);
-        }
-        if let Some(n) = expr.strip_prefix("request.querystring.") {
-            return req
-                .query_params()
-                .multi
-                .as_ref()?
-                .get(n)
-                .map(|v| v.join(","));
-        }
-        if expr == "request.path" {
-            return Some(req.path.clone());
-        }
-        if let Some(n) = expr.strip_prefix("request.path.") {
-            return up.path_params.get(n).cloned();
-        }
-        if let Some(n) = expr.strip_prefix("stageVariables.") {
-            return up.stage_variables.get(n).cloned();
-        }
-        if let Some(n) = expr.strip_prefix("context.") {
-            return context_value(n, up, req);
-        }
-        None
-    };
+    interpolate(value, |expr| request_expr(expr, up, req))
+}
+
+/// One `$request.…`, `$context.…` or `$stageVariables.…` expression (without its `$`).
+fn request_expr(expr: &str, up: &Upstream<'_>, req: &GatewayRequest) -> Option<String> {
+    if let Some(n) = expr.strip_prefix("request.header.") {
+        return header_joined(req, n);
+    }
+    if let Some(n) = expr.strip_prefix("request.querystring.") {
+        return req
+            .query_params()
+            .multi
+            .as_ref()?
+            .get(n)
+            .map(|v| v.join(","));
+    }
+    if expr == "request.path" {
+        return Some(req.path.clone());
+    }
+    if let Some(n) = expr.strip_prefix("request.path.") {
+        return up.path_params.get(n).cloned();
+    }
+    if let Some(n) = expr.strip_prefix("stageVariables.") {
+        return up.stage_variables.get(n).cloned();
+    }
+    if let Some(n) = expr.strip_prefix("context.") {
+        return context_value(n, up, req);
+    }
+    None
+}
+
+/// A mapping value: one `$expr`, static text, or text with `${expr}` in it, each expression
+/// resolved by `one`.
+fn interpolate(value: &str, one: impl Fn(&str) -> Option<String>) -> Option<String> {
     if let Some(expr) = value.strip_prefix('$')
         && !expr.starts_with('{')
     {
@@ -616,6 +628,81 @@ fn http_value(value: &str, up: &Upstream<'_>, req: &GatewayRequest) -> Option<St
     }
     out.push_str(rest);
     Some(out)
+}
+
+/// An HTTP API's response parameter mappings for the endpoint's status, applied to its
+/// answer: `overwrite:statuscode`, then the header changes in template order. Values may
+/// read the endpoint's answer (`$response.header.x`, `$response.body.<path>`) besides what
+/// request mappings read.
+fn map_response(
+    spec: &HttpProxy,
+    up: &Upstream<'_>,
+    req: &GatewayRequest,
+    response: &mut GatewayResponse,
+    trace: &mut Trace,
+) {
+    let Some((_, pairs)) = spec
+        .response_parameters
+        .iter()
+        .find(|(s, _)| *s == response.status)
+    else {
+        return;
+    };
+    let original = response.headers.clone();
+    let body = response.body.clone();
+    let one = |expr: &str| -> Option<String> {
+        if let Some(n) = expr.strip_prefix("response.header.") {
+            let v: Vec<&str> = original
+                .iter()
+                .filter(|(k, _)| k.eq_ignore_ascii_case(n))
+                .map(|(_, v)| v.as_str())
+                .collect();
+            return (!v.is_empty()).then(|| v.join(","));
+        }
+        if expr == "response.body" {
+            return Some(String::from_utf8_lossy(&body).into_owned());
+        }
+        if let Some(path) = expr.strip_prefix("response.body.") {
+            let doc: serde_json::Value = serde_json::from_slice(&body).ok()?;
+            return match crate::vtl::json_path(&doc, &format!("$.{path}")).ok()?? {
+                serde_json::Value::String(s) => Some(s),
+                other => Some(other.to_string()),
+            };
+        }
+        request_expr(expr, up, req)
+    };
+    let mut status = None;
+    for (dest, source) in pairs {
+        let value = interpolate(source, one);
+        if dest == "overwrite:statuscode" {
+            status = value
+                .and_then(|v| v.trim().parse::<u16>().ok())
+                .filter(|s| (100..=599).contains(s));
+            continue;
+        }
+        let Some((action, name)) = dest.split_once(":header.") else {
+            continue;
+        };
+        match action {
+            "remove" => response
+                .headers
+                .retain(|(k, _)| !k.eq_ignore_ascii_case(name)),
+            "overwrite" => {
+                response
+                    .headers
+                    .retain(|(k, _)| !k.eq_ignore_ascii_case(name));
+                response.headers.extend(value.map(|v| (name.to_owned(), v)));
+            }
+            _ => response.headers.extend(value.map(|v| (name.to_owned(), v))),
+        }
+    }
+    if let Some(s) = status {
+        trace.log(format!(
+            "glassgate: the integration's response parameters changed the status {} to {s}",
+            response.status
+        ));
+        response.status = s;
+    }
 }
 
 fn header_joined(req: &GatewayRequest, name: &str) -> Option<String> {

@@ -169,11 +169,22 @@ impl Builder<'_> {
                     format!("{k} is not applied by glassgate; https endpoints are checked against this machine's trusted certificates"),
                 );
             }
-            if k == "responseParameters" || k == "ResponseParameters" {
+            if (k == "responseParameters" || k == "ResponseParameters") && flavor == ApiKind::Rest {
                 self.r.diags.warn(
                     child(loc, k),
-                    format!("{k} of HTTP_PROXY integrations are not applied by glassgate yet; responses pass through as the endpoint sends them"),
+                    format!("{k} of REST HTTP_PROXY integrations are not applied by glassgate; responses pass through as the endpoint sends them"),
                 );
+            }
+        }
+        let mut response_parameters = Vec::new();
+        if flavor == ApiKind::Http {
+            for k in ["responseParameters", "ResponseParameters"] {
+                if let Some(v) = entries.get(k) {
+                    match self.response_parameters(v, &child(loc, k), k == "ResponseParameters") {
+                        Ok(r) => response_parameters = r,
+                        Err(Reported) => ok = false,
+                    }
+                }
             }
         }
         if !ok {
@@ -184,6 +195,88 @@ impl Builder<'_> {
             method,
             timeout: Duration::from_millis(timeout_ms),
             request_parameters,
+            response_parameters,
         })))
+    }
+
+    /// An HTTP API integration's response parameter mappings, by the endpoint's status:
+    /// OpenAPI writes `{"404": {"overwrite:statuscode": "500"}}`, CloudFormation
+    /// `{"404": {"ResponseParameters": [{"Destination": ..., "Source": ...}]}}`.
+    fn response_parameters(
+        &mut self,
+        value: &Value,
+        loc: &str,
+        cfn: bool,
+    ) -> Result<crate::model::ResponseMappings, Reported> {
+        let mut out = Vec::new();
+        for (status, v) in self.mapping(value, loc)? {
+            let at = child(loc, &status);
+            let Some(code) = status
+                .parse::<u16>()
+                .ok()
+                .filter(|s| (200..=599).contains(s))
+            else {
+                return Err(self.r.diags.error(
+                    &at,
+                    format!("a response parameter mapping is keyed by an HTTP status code from 200 to 599, got {status:?}"),
+                ));
+            };
+            let mut pairs = Vec::new();
+            if cfn {
+                let m = self.mapping(&v, &at)?;
+                let list_at = child(&at, "ResponseParameters");
+                let Some(Value::Array(items)) = m.get("ResponseParameters") else {
+                    return Err(self.r.diags.error(
+                        &at,
+                        "expected {ResponseParameters: [{Destination, Source}, ...]}",
+                    ));
+                };
+                for (i, item) in items.iter().enumerate() {
+                    let iloc = crate::template::index(&list_at, i);
+                    let e = self.mapping(item, &iloc)?;
+                    let field = |b: &mut Self, key: &str| -> Result<String, Reported> {
+                        match e.get(key) {
+                            Some(v) => Ok(b
+                                .string(&Prop {
+                                    value: v,
+                                    loc: child(&iloc, key),
+                                })?
+                                .unwrap_or_default()),
+                            None => Err(b
+                                .r
+                                .diags
+                                .error(&iloc, format!("a response parameter needs a {key}"))),
+                        }
+                    };
+                    let d = field(self, "Destination")?;
+                    let s = field(self, "Source")?;
+                    pairs.push((d, s));
+                }
+            } else {
+                for (d, s) in self.mapping(&v, &at)? {
+                    let text = self
+                        .string(&Prop {
+                            value: &s,
+                            loc: child(&at, &d),
+                        })?
+                        .unwrap_or_default();
+                    pairs.push((d, text));
+                }
+            }
+            for (d, _) in &pairs {
+                let known = d == "overwrite:statuscode"
+                    || ["append:header.", "overwrite:header.", "remove:header."]
+                        .iter()
+                        .any(|p| d.strip_prefix(p).is_some_and(|n| !n.is_empty()));
+                if !known {
+                    return Err(self.r.diags.error(
+                        &at,
+                        format!("{d:?} is not a response parameter: expected append:header.NAME, overwrite:header.NAME, remove:header.NAME or overwrite:statuscode"),
+                    ));
+                }
+            }
+            out.push((code, pairs));
+        }
+        Ok(out)
     }
 }

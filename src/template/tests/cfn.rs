@@ -457,6 +457,8 @@ Resources:
       ConnectionType: VPC_LINK
       PayloadFormatVersion: "1.0"
       RequestParameters: {"overwrite:header.x-env": dev}
+      ResponseParameters:
+        "404": {ResponseParameters: [{Destination: "overwrite:statuscode", Source: "410"}, {Destination: "remove:header.server", Source: "''"}]}
   Route:
     Type: AWS::ApiGatewayV2::Route
     Properties: {ApiId: !Ref V2, RouteKey: GET /items, Target: !Join [/, [integrations, !Ref Int]]}
@@ -472,11 +474,18 @@ Resources:
     let show = |api: usize| format!("{:?}", m.apis[api].routes[0].integration);
     assert_eq!(
         show(0),
-        "HttpProxy(HttpProxy { uri: \"http://127.0.0.1:8080/{proxy}\", method: None, timeout: 5s, request_parameters: [(\"integration.request.path.proxy\", \"method.request.path.proxy\")] })"
+        "HttpProxy(HttpProxy { uri: \"http://127.0.0.1:8080/{proxy}\", method: None, timeout: 5s, request_parameters: [(\"integration.request.path.proxy\", \"method.request.path.proxy\")], response_parameters: [] })"
     );
     assert_eq!(
         show(1),
-        "HttpProxy(HttpProxy { uri: \"https://example.com/items\", method: Some(\"GET\"), timeout: 30s, request_parameters: [(\"overwrite:header.x-env\", \"dev\")] })"
+        "HttpProxy(HttpProxy { uri: \"https://example.com/items\", method: Some(\"GET\"), timeout: 30s, request_parameters: [(\"overwrite:header.x-env\", \"dev\")], response_parameters: [(404, [(\"overwrite:statuscode\", \"410\"), (\"remove:header.server\", \"''\")])] })"
+    );
+    let err = load_err(
+        "Resources:\n  V2: {Type: AWS::ApiGatewayV2::Api, Properties: {Name: v2, ProtocolType: HTTP}}\n  Int:\n    Type: AWS::ApiGatewayV2::Integration\n    Properties: {ApiId: !Ref V2, IntegrationType: HTTP_PROXY, IntegrationMethod: GET, IntegrationUri: 'https://x', PayloadFormatVersion: '1.0', ResponseParameters: {'200': {ResponseParameters: [{Destination: 'overwrite:body', Source: x}]}}}\n  R:\n    Type: AWS::ApiGatewayV2::Route\n    Properties: {ApiId: !Ref V2, RouteKey: GET /a, Target: !Join [/, [integrations, !Ref Int]]}\n",
+    );
+    assert!(
+        err.contains("\"overwrite:body\" is not a response parameter"),
+        "{err}"
     );
     let err = load_err(
         "Resources:\n  Api: {Type: AWS::ApiGateway::RestApi, Properties: {Name: p}}\n  M:\n    Type: AWS::ApiGateway::Method\n    Properties: {RestApiId: !Ref Api, ResourceId: !GetAtt Api.RootResourceId, HttpMethod: GET, AuthorizationType: NONE, Integration: {Type: HTTP_PROXY, Uri: ftp://x}}\n",

@@ -633,7 +633,7 @@ fn mock_and_http_proxy_are_served_and_missing_integrations_are_not() {
         kinds,
         [
             "OPTIONS /mock Mock(Mock { request_templates: [(\"application/json\", \"{\\\"statusCode\\\": 200}\")], responses: [] })",
-            "GET /http HttpProxy(HttpProxy { uri: \"https://example.com\", method: Some(\"GET\"), timeout: 29s, request_parameters: [] })",
+            "GET /http HttpProxy(HttpProxy { uri: \"https://example.com\", method: Some(\"GET\"), timeout: 29s, request_parameters: [], response_parameters: [] })",
         ]
     );
     assert_eq!(
