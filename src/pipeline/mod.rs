@@ -644,6 +644,7 @@ impl Pipeline {
                     spec,
                     flavor: api.flavor.kind(),
                     api_id: &api.api_id,
+                    stage: &api.stage,
                     stage_variables: &api.stage_variables,
                     path_params: &matched.path_params,
                     default_route: route.key == crate::model::RouteKey::Default,

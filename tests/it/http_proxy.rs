@@ -540,7 +540,7 @@ Resources:
                     remove:header.server: "''"
                   "200":
                     overwrite:header.x-method: $response.body.method
-                    append:header.x-stage: "from ${{context.httpMethod}}"
+                    append:header.x-stage: "${{context.httpMethod}} on ${{context.stage}}"
           /$default:
             x-amazon-apigateway-any-method:
               x-amazon-apigateway-integration:
@@ -580,7 +580,7 @@ Resources:
     let r = get(&gw, "/mapped/200", &[]).await;
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.header("x-method"), Some("GET"));
-    assert_eq!(r.header("x-stage"), Some("from GET"));
+    assert_eq!(r.header("x-stage"), Some("GET on $default"));
     // A status no mapping names passes through untouched.
     let r = get(&gw, "/mapped/404", &[]).await;
     assert_eq!(r.status, 404, "{}", r.text());

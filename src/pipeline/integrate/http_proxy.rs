@@ -70,6 +70,8 @@ pub struct Upstream<'a> {
     pub flavor: ApiKind,
     /// The API id (REST's `x-amzn-apigateway-api-id`).
     pub api_id: &'a str,
+    /// The stage's name (`$context.stage`).
+    pub stage: &'a str,
     /// The stage's variables.
     pub stage_variables: &'a IndexMap<String, String>,
     /// The route's path variables.
@@ -716,7 +718,7 @@ fn header_joined(req: &GatewayRequest, name: &str) -> Option<String> {
 }
 
 /// `context.authorizer.X` (`principalId`, a context key, or a JWT claim as `claims.X`),
-/// `requestId`, `httpMethod`, `identity.sourceIp`, `apiId`.
+/// `requestId`, `httpMethod`, `identity.sourceIp`, `apiId`, `stage`, `path`.
 fn context_value(name: &str, up: &Upstream<'_>, req: &GatewayRequest) -> Option<String> {
     if let Some(key) = name.strip_prefix("authorizer.") {
         return up.authorizer?.template_values().get(key).cloned();
@@ -726,6 +728,12 @@ fn context_value(name: &str, up: &Upstream<'_>, req: &GatewayRequest) -> Option<
         "httpMethod" => Some(req.method.clone()),
         "identity.sourceIp" => Some(req.source_ip.to_string()),
         "apiId" => Some(up.api_id.to_owned()),
+        "stage" => Some(up.stage.to_owned()),
+        // REST's path carries the stage; an HTTP API's is the request's.
+        "path" => Some(match up.flavor {
+            ApiKind::Rest => format!("/{}{}", up.stage, req.path),
+            ApiKind::Http => req.path.clone(),
+        }),
         _ => None,
     }
 }
