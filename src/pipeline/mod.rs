@@ -32,9 +32,6 @@ use route::{RouteError, Router};
 /// API Gateway's payload limit (10 MB).
 pub const MAX_BODY: usize = 10 * 1024 * 1024;
 
-/// Lambda's limit on a synchronous invocation's payload: 6 MB.
-pub const LAMBDA_PAYLOAD_LIMIT: usize = 6 * 1024 * 1024;
-
 /// The lifecycle for one model.
 pub struct Pipeline {
     model: Arc<Model>,
@@ -659,7 +656,7 @@ impl Pipeline {
             Integration::Mock(mock) => {
                 let scope = integrate::mapping::Scope::new(
                     req,
-                    &self.mapping_context(api, route, &matched.path_params, auth_ctx.as_ref()),
+                    self.mapping_context(api, route, &matched.path_params, auth_ctx.as_ref()),
                 );
                 let result = integrate::mock::answer(mock, &scope, req, &mut trace);
                 return self.answered(trace, began, result, &rctx);
@@ -667,7 +664,7 @@ impl Pipeline {
             Integration::LambdaMapped(spec) => {
                 let scope = integrate::mapping::Scope::new(
                     req,
-                    &self.mapping_context(api, route, &matched.path_params, auth_ctx.as_ref()),
+                    self.mapping_context(api, route, &matched.path_params, auth_ctx.as_ref()),
                 );
                 let function_arn = self
                     .lambda
@@ -747,21 +744,6 @@ impl Pipeline {
                 },
             ),
         };
-        // Lambda takes 6 MB per synchronous invocation: a larger event never reaches it.
-        if event.len() > LAMBDA_PAYLOAD_LIMIT {
-            trace.log(
-                "Execution failed: Lambda invocation failed with status: 413. Request Too Long",
-            );
-            let f = Failure::new(
-                Cause::LambdaPayloadTooLarge,
-                format!(
-                    "the Lambda event of this request is {} bytes, more than Lambda's {LAMBDA_PAYLOAD_LIMIT} for a synchronous invocation",
-                    event.len()
-                ),
-            );
-            trace.stage(Stage::Integrate, began, f.cause.token());
-            return self.fail(trace, f, &rctx);
-        }
         let function_arn = self
             .lambda
             .function_arn(function)

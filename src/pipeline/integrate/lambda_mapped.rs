@@ -34,8 +34,8 @@ pub struct Mapped {
 /// # Errors
 /// A [`Failure`] when there is no method response: no template and no passthrough (415), a
 /// body the template cannot read (400), a template that cannot be rendered or no
-/// integration response for the answer (500), the event over Lambda's limit (413), or no
-/// answer from the function (the integration timeout, a function that cannot run).
+/// integration response for the answer (500), or no answer from the function
+/// (`integrate::call`'s failures: the 6 MB limit, the integration timeout...).
 pub async fn answer(
     lambda: &LambdaService,
     spec: &LambdaMapped,
@@ -96,18 +96,7 @@ pub async fn answer(
     } else {
         event
     };
-    if event.len() > crate::pipeline::LAMBDA_PAYLOAD_LIMIT {
-        trace.log("Execution failed: Lambda invocation failed with status: 413. Request Too Long");
-        return Err(Failure::new(
-            Cause::LambdaPayloadTooLarge,
-            format!(
-                "the rendered event is {} bytes, more than Lambda's {} for a synchronous invocation",
-                event.len(),
-                crate::pipeline::LAMBDA_PAYLOAD_LIMIT
-            ),
-        ));
-    }
-    let (body, error_message, failure) =
+    let (body, error_message, mut failure) =
         match super::call(lambda, target, event, redactor, trace).await? {
             Answered::Result(payload) => (payload, None, None),
             Answered::Error {
@@ -128,7 +117,6 @@ pub async fn answer(
             trace,
         ));
     };
-    let mut failure = failure;
     if let (Some(m), Some(f)) = (&error_message, &mut failure) {
         let taken_by = match &selected.pattern {
             Some(p) => format!(

@@ -13,66 +13,84 @@ use crate::pipeline::respond::GatewayResponse;
 use crate::trace::Trace;
 use crate::vtl::{Bindings, Overrides, RenderError, Template};
 
-/// The variables of one request's templates, built once for all of them.
+/// The variables of one request's templates, built when a template first needs them (a
+/// CORS preflight mock with static templates never does) and once for all of them.
 pub struct Scope<'a> {
+    req: &'a GatewayRequest,
+    ev: EventContext<'a>,
+    built: std::sync::OnceLock<Variables>,
+}
+
+/// `$input.params()`, `$context` and `$stageVariables`, as JSON.
+struct Variables {
     params: Value,
     context: Value,
     stage_variables: Value,
-    path_params: &'a indexmap::IndexMap<String, String>,
 }
 
 impl<'a> Scope<'a> {
-    /// `$input.params()`, `$context` (the REST event's `requestContext`, authorizer
-    /// included) and `$stageVariables` of `req`.
-    pub fn new(req: &GatewayRequest, ev: &EventContext<'a>) -> Self {
-        let text_map = |pairs: &mut dyn Iterator<Item = (&str, &str)>| {
-            let mut m = Map::new();
-            for (k, v) in pairs {
-                // The last of repeated names wins, as in the event's single-value maps.
-                m.insert(k.to_owned(), Value::from(v));
-            }
-            Value::Object(m)
-        };
-        let query = req.query_params();
-        let mut params = Map::new();
-        params.insert(
-            "path".to_owned(),
-            text_map(&mut ev.path_params.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
-        );
-        params.insert(
-            "querystring".to_owned(),
-            text_map(
-                &mut query
-                    .single
-                    .iter()
-                    .flatten()
-                    .map(|(k, v)| (k.as_str(), v.as_str())),
-            ),
-        );
-        params.insert(
-            "header".to_owned(),
-            text_map(&mut req.headers.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
-        );
+    /// The variables of `req`: `$input.params()`, `$context` (the REST event's
+    /// `requestContext`, authorizer included) and `$stageVariables`.
+    pub fn new(req: &'a GatewayRequest, ev: EventContext<'a>) -> Self {
         Scope {
-            params: Value::Object(params),
-            context: context_value(req, ev),
-            stage_variables: text_map(
-                &mut ev
-                    .stage_variables
-                    .iter()
-                    .map(|(k, v)| (k.as_str(), v.as_str())),
-            ),
-            path_params: ev.path_params,
+            req,
+            ev,
+            built: std::sync::OnceLock::new(),
         }
+    }
+
+    fn variables(&self) -> &Variables {
+        self.built.get_or_init(|| {
+            let (req, ev) = (self.req, &self.ev);
+            let text_map = |pairs: &mut dyn Iterator<Item = (&str, &str)>| {
+                let mut m = Map::new();
+                for (k, v) in pairs {
+                    // The last of repeated names wins, as in the event's single-value maps.
+                    m.insert(k.to_owned(), Value::from(v));
+                }
+                Value::Object(m)
+            };
+            let query = req.query_params();
+            let mut params = Map::new();
+            params.insert(
+                "path".to_owned(),
+                text_map(&mut ev.path_params.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+            );
+            params.insert(
+                "querystring".to_owned(),
+                text_map(
+                    &mut query
+                        .single
+                        .iter()
+                        .flatten()
+                        .map(|(k, v)| (k.as_str(), v.as_str())),
+                ),
+            );
+            params.insert(
+                "header".to_owned(),
+                text_map(&mut req.headers.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+            );
+            Variables {
+                params: Value::Object(params),
+                context: context_value(req, ev),
+                stage_variables: text_map(
+                    &mut ev
+                        .stage_variables
+                        .iter()
+                        .map(|(k, v)| (k.as_str(), v.as_str())),
+                ),
+            }
+        })
     }
 
     /// The bindings of a template reading `body` as `$input`.
     pub fn bindings<'b>(&'b self, body: &'b [u8]) -> Bindings<'b> {
+        let v = self.variables();
         Bindings {
             body,
-            params: &self.params,
-            context: &self.context,
-            stage_variables: &self.stage_variables,
+            params: &v.params,
+            context: &v.context,
+            stage_variables: &v.stage_variables,
         }
     }
 }
@@ -207,7 +225,7 @@ pub fn method_response(
         let Some(name) = target.strip_prefix("method.response.header.") else {
             continue;
         };
-        if let Some(v) = response_value(source, req, scope.path_params, integration_body) {
+        if let Some(v) = response_value(source, req, scope.ev.path_params, integration_body) {
             headers.push((name.to_owned(), v));
         }
     }

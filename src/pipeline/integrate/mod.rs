@@ -89,12 +89,16 @@ pub async fn invoke(
     }
 }
 
+/// Lambda's limit on a synchronous invocation's payload: 6 MB.
+pub const LAMBDA_PAYLOAD_LIMIT: usize = 6 * 1024 * 1024;
+
 /// Invoke the function with `event` under the integration timeout, writing the endpoint
 /// request and response lines of the execution log and the invocation's facts.
 ///
 /// # Errors
-/// A [`Failure`] when no answer came: the function cannot run, the integration timeout
-/// passed, or the server is shutting down.
+/// A [`Failure`] when no answer came: the event is over Lambda's 6 MB (it never reaches
+/// the function), the function cannot run, the integration timeout passed, or the server
+/// is shutting down.
 pub async fn call(
     lambda: &LambdaService,
     target: &Target<'_>,
@@ -102,6 +106,16 @@ pub async fn call(
     redactor: &super::Redactor,
     trace: &mut Trace,
 ) -> Result<Answered, Failure> {
+    if event.len() > LAMBDA_PAYLOAD_LIMIT {
+        trace.log("Execution failed: Lambda invocation failed with status: 413. Request Too Long");
+        return Err(Failure::new(
+            Cause::LambdaPayloadTooLarge,
+            format!(
+                "the Lambda event of this request is {} bytes, more than Lambda's {LAMBDA_PAYLOAD_LIMIT} for a synchronous invocation",
+                event.len()
+            ),
+        ));
+    }
     let uri = format!(
         "https://lambda.{}.amazonaws.com/2015-03-31/functions/{}/invocations",
         target.region, target.function_arn

@@ -44,16 +44,13 @@ impl Builder<'_> {
         form: MappedForm,
     ) -> Result<Integration, Reported> {
         let request_templates = self.request_templates(entries, loc, form)?;
-        let responses = self.integration_responses(entries, loc, form)?;
-        if responses.is_empty() {
-            self.r.diags.warn(
-                loc,
-                format!(
-                    "this MOCK integration has no {}, so every request answers 500 (mock-configuration), as on AWS",
-                    form.key("responses", "IntegrationResponses")
-                ),
-            );
-        }
+        let responses = self.integration_responses(
+            entries,
+            loc,
+            form,
+            "this MOCK integration",
+            "mock-configuration",
+        )?;
         Ok(Integration::Mock(Box::new(Mock {
             request_templates,
             responses,
@@ -108,16 +105,13 @@ impl Builder<'_> {
         }
         let passthrough = self.passthrough(entries, loc, form)?;
         let request_templates = self.request_templates(entries, loc, form)?;
-        let responses = self.integration_responses(entries, loc, form)?;
-        if responses.is_empty() {
-            self.r.diags.warn(
-                loc,
-                format!(
-                    "this Lambda non-proxy integration of {route} has no {}, so every request answers 500 (no output mapping), as on AWS",
-                    form.key("responses", "IntegrationResponses")
-                ),
-            );
-        }
+        let responses = self.integration_responses(
+            entries,
+            loc,
+            form,
+            &format!("this Lambda non-proxy integration of {route}"),
+            "mapping-template",
+        )?;
         Ok(Integration::LambdaMapped(Box::new(LambdaMapped {
             function,
             timeout: std::time::Duration::from_millis(timeout_ms),
@@ -166,13 +160,34 @@ impl Builder<'_> {
         }
     }
 
+    /// The integration responses; none is a warning naming `owner` and the `cause` every
+    /// request of it then answers with.
     fn integration_responses(
         &mut self,
         entries: &Map<String, Value>,
         loc: &str,
         form: MappedForm,
+        owner: &str,
+        cause: &str,
     ) -> Result<Vec<IntegrationResponse>, Reported> {
         let key = form.key("responses", "IntegrationResponses");
+        let responses = self.read_integration_responses(entries, loc, form, key)?;
+        if responses.is_empty() {
+            self.r.diags.warn(
+                loc,
+                format!("{owner} has no {key}, so every request answers 500 ({cause}), as on AWS"),
+            );
+        }
+        Ok(responses)
+    }
+
+    fn read_integration_responses(
+        &mut self,
+        entries: &Map<String, Value>,
+        loc: &str,
+        form: MappedForm,
+        key: &str,
+    ) -> Result<Vec<IntegrationResponse>, Reported> {
         let mut responses = Vec::new();
         let Some(v) = entries.get(key) else {
             return Ok(responses);
