@@ -219,6 +219,24 @@ fn walk_nodes(nodes: &[Node], found: &mut Vec<String>) {
             Node::Text(_) | Node::Break | Node::Stop => {}
             Node::Ref(r) => walk_ref(r, found),
             Node::Set { target, value } => {
+                // Of `$context`, only the response overrides can be set; `requestOverride`
+                // and the rest are ignored, so they are named.
+                if target.root == "context" {
+                    let path: Vec<&str> = target
+                        .parts
+                        .iter()
+                        .map(|p| match p {
+                            Part::Prop(n) => n.as_str(),
+                            _ => "",
+                        })
+                        .collect();
+                    if !matches!(
+                        path.as_slice(),
+                        ["responseOverride", "status"] | ["responseOverride", "header", _]
+                    ) {
+                        found.push(format!("#set($context.{})", path.join(".")));
+                    }
+                }
                 walk_ref(target, found);
                 walk_expr(value, found);
             }

@@ -286,6 +286,7 @@ fn response_overrides_are_collected() {
     let t = Template::parse(
         "#set($context.responseOverride.status = 418)#set($context.responseOverride.header.X-A = \"1\")#set($context.responseOverride.header.x-a = 2)#set($context.other = 1)ok",
     );
+    assert_eq!(t.unknown(), ["#set($context.other)"]);
     let (text, o) = t
         .render_with_overrides(&Bindings {
             body: b"",
