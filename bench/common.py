@@ -13,10 +13,12 @@ def log(msg):
 
 
 def build():
-    """Release build of glassgate and of the provided-rust example the Rust routes run."""
-    log("==> cargo build --release (glassgate + provided-rust example)")
+    """Release build of glassgate, of the provided-rust example the Rust routes run, and of
+    the proxy floor bench/proxy.py runs."""
+    log("==> cargo build --release (glassgate + provided-rust and proxy-floor examples)")
     subprocess.run(
-        ["cargo", "build", "--release", "--bin", "glassgate", "--example", "provided-rust"],
+        ["cargo", "build", "--release", "--bin", "glassgate", "--example", "provided-rust",
+         "--example", "proxy-floor"],
         cwd=ROOT,
         check=True,
     )

@@ -7,6 +7,9 @@ core 1 (`--pin`). The backend is nginx answering `ok`. Sides:
 - nginx: `proxy_pass` alone;
 - nginx: `auth_request` to the backend's `/auth`, with and without a `proxy_cache` of the
   auth subrequest keyed on the Authorization header;
+- the floor (`bench/floor/proxy_floor.rs`): glassgate's stack alone (tokio with one worker,
+  hyper's server, hyper-util's pooled client) forwarding every request, without the
+  pipeline, and the same through reqwest's client;
 - glassgate: a REST API whose TOKEN authorizer (Python, TTL 300, so cached after the first
   request) guards an HTTP_PROXY integration to the backend, with the execution log off and on
   (the default text log, written to a file).
@@ -32,6 +35,9 @@ from common import ROOT, build, ensure_wrk, log  # noqa: E402
 from load import TOKEN, pct, wrk  # noqa: E402
 
 GLASSGATE = os.path.join(ROOT, "target", "release", "glassgate")
+FLOOR = os.path.join(ROOT, "target", "release", "examples", "proxy-floor")
+FLOOR_PORTS = {"floor: hyper stack, no pipeline": (18484, "hyper"),
+               "floor: the same through reqwest": (18485, "reqwest")}
 BACKEND_PORT = 18480
 NGINX_PORTS = {"nginx proxy": 18481, "nginx auth_request": 18482, "nginx auth_request + cache": 18483}
 
@@ -183,6 +189,14 @@ def main():
             master = start_nginx(nginx_conf(tmp, name.replace(" ", "-").replace("+", "plus"), body), 0, args.pin)
             procs.append(master)
             sides[name] = (f"http://127.0.0.1:{port}/hello", lambda m=master: worker_pids(m))
+        for name, (port, client) in FLOOR_PORTS.items():
+            cmd = [FLOOR, str(port), f"http://127.0.0.1:{BACKEND_PORT}", client]
+            if args.pin:
+                cmd = ["taskset", "-c", "0"] + cmd
+            floor = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+            floor.stdout.readline()  # its Listening line
+            procs.append(floor)
+            sides[name] = (f"http://127.0.0.1:{port}/hello", lambda f=floor: [f.pid])
         template = write_template(tmp)
         for fmt in ("off", "text"):
             log_file = open(os.path.join(tmp, f"glassgate-{fmt}.log"), "w")

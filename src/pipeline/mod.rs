@@ -39,7 +39,7 @@ pub struct Pipeline {
     lambda: Arc<LambdaService>,
     authorizers: authorize::Authorizers,
     /// The pooled client of `HTTP_PROXY` integrations, shared by every route.
-    upstream: reqwest::Client,
+    upstream: integrate::upstream_client::UpstreamClient,
 }
 
 /// A model the pipeline cannot serve.
@@ -53,7 +53,7 @@ pub enum SetupError {
     Authorizer(#[from] authorize::AuthSetupError),
     /// The HTTP client of `HTTP_PROXY` integrations cannot be built (its TLS backend).
     #[error("the HTTP client of HTTP_PROXY integrations cannot start: {0}")]
-    Upstream(#[from] reqwest::Error),
+    Upstream(#[from] integrate::upstream_client::ClientError),
 }
 
 /// Per-request switches.
@@ -257,7 +257,7 @@ impl Pipeline {
             router,
             lambda,
             authorizers,
-            upstream: integrate::http_proxy::client()?,
+            upstream: integrate::upstream_client::client()?,
         })
     }
 

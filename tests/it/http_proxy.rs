@@ -3,12 +3,13 @@
 //! has paths that answer late, fail, or cut their answer off. REST (an OpenAPI proxy resource
 //! behind a TOKEN authorizer, a fixed endpoint, a CloudFormation method) and HTTP APIs (a
 //! `$default` route, a route with a path variable and parameter mappings, a Lambda and a JWT
-//! authorizer in front, the upstream failures), and large binary bodies both ways.
+//! authorizer in front, the upstream failures), large binary bodies both ways, and https
+//! upstreams verified against the trust store (a test CA in `tests/fixtures/tls`).
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use crate::support::{Gateway, Resp};
 
@@ -32,9 +33,46 @@ impl Upstream {
         });
         Upstream { addr }
     }
+
+    /// The same service over TLS on `ip`, with the certificate of `tests/fixtures/tls`
+    /// (issued by its test CA to `127.0.0.1` and `localhost`).
+    async fn start_tls(ip: &str) -> Upstream {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tls");
+        let certs = CertificateDer::pem_file_iter(dir.join("server.pem"))
+            .expect("server.pem")
+            .collect::<Result<Vec<_>, _>>()
+            .expect("certificates");
+        let key = PrivateKeyDer::from_pem_file(dir.join("server.key")).expect("server.key");
+        let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("protocol versions")
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .expect("server certificate");
+        let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+        let listener = tokio::net::TcpListener::bind((ip, 0))
+            .await
+            .expect("bind tls upstream");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    // A client that refuses the certificate ends the handshake here.
+                    if let Ok(tls) = acceptor.accept(stream).await {
+                        serve_connection(tls).await;
+                    }
+                });
+            }
+        });
+        Upstream { addr }
+    }
 }
 
-async fn serve_connection(mut stream: tokio::net::TcpStream) {
+async fn serve_connection(mut stream: impl AsyncRead + AsyncWrite + Unpin) {
     let mut buf = Vec::new();
     loop {
         // One request: the head, then Content-Length bytes of body.
@@ -585,4 +623,85 @@ Resources:
     let r = get(&gw, "/mapped/404", &[]).await;
     assert_eq!(r.status, 404, "{}", r.text());
     assert_eq!(r.header("x-method"), None);
+}
+
+/// A REST API with one HTTP_PROXY route per https upstream: `/good` to a certificate the
+/// trust store vouches for, `/misnamed` to the same certificate reached at an address it does
+/// not name.
+fn tls_template(good: SocketAddr, misnamed: SocketAddr) -> String {
+    format!(
+        r#"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      DefinitionBody:
+        swagger: '2.0'
+        info: {{title: tls, version: '1'}}
+        paths:
+          /good:
+            post:
+              x-amazon-apigateway-integration:
+                type: http_proxy
+                httpMethod: POST
+                uri: https://{good}/base/good
+          /misnamed:
+            get:
+              x-amazon-apigateway-integration:
+                type: http_proxy
+                httpMethod: GET
+                uri: https://{misnamed}/base/misnamed
+"#
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_upstreams_are_verified_against_the_trust_store() {
+    let good = Upstream::start_tls("127.0.0.1").await;
+    // Linux routes all of 127/8 to loopback: the certificate names 127.0.0.1, not this.
+    let misnamed = Upstream::start_tls("127.0.0.2").await;
+    let t = tls_template(good.addr, misnamed.addr);
+    let ca = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tls/ca.pem");
+    let ca = ca.to_str().expect("utf-8 path");
+
+    // The test CA trusted (SSL_CERT_FILE replaces the system's roots): the request goes
+    // through TLS and the body arrives whole.
+    let gw = Gateway::start_with_env(&t, &[], &[("SSL_CERT_FILE", ca)]);
+    let r = gw
+        .request(
+            "POST",
+            "/good",
+            &[("Content-Type", "text/plain")],
+            "over tls",
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["target"], "/base/good");
+    assert_eq!(r.json()["body"], "over tls");
+    assert_eq!(r.header("x-glassgate-layer"), Some("backend"));
+
+    // A certificate that does not name the address: refused, and said to be TLS.
+    let r = get(&gw, "/misnamed", &[]).await;
+    assert_eq!(r.status, 504, "{}", r.text());
+    assert_eq!(r.text(), r#"{"message": "Internal server error"}"#);
+    assert_eq!(r.header("x-glassgate-layer"), Some("integration"));
+    assert_eq!(r.header("x-glassgate-cause"), Some("upstream-tls"));
+    let id = r.header("x-amzn-RequestId").expect("id").to_owned();
+    let trace = gw.trace(&id);
+    let detail = trace["failure"]["detail"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(detail.contains("TLS handshake"), "{trace}");
+    drop(gw);
+
+    // Without the test CA, the system's trust store does not know the issuer.
+    let gw = Gateway::start(&t, &[]);
+    let r = gw
+        .request("POST", "/good", &[("Content-Type", "text/plain")], "x")
+        .await;
+    assert_eq!(r.status, 504, "{}", r.text());
+    assert_eq!(r.header("x-glassgate-cause"), Some("upstream-tls"));
 }

@@ -7,15 +7,16 @@
 //! `{var}` take its path variables), the headers each flavour sends and returns (REST remaps
 //! `Connection`, `Content-Length`, `Date` and `Server` to `x-amzn-Remapped-*`; HTTP APIs add
 //! `Forwarded` and `Via`), the parameter mappings, and what a failure is: unreachable, TLS, a
-//! timeout, a connection that broke mid-response. The client is reqwest's pooled one, shared
-//! by every route; each request has its integration's timeout, so one slow upstream never
-//! holds up another route.
+//! timeout, a connection that broke mid-response. The client ([`super::upstream_client`]) is
+//! pooled and shared by every route; each request has its integration's timeout, so one slow
+//! upstream never holds up another route.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use indexmap::IndexMap;
 
 use super::quote_for_log;
+use super::upstream_client::{Answer, Outgoing, UpstreamClient, exchange, failure};
 use crate::model::{ApiKind, HttpProxy};
 use crate::outcome::{Cause, Failure};
 use crate::pipeline::context::AuthContext;
@@ -48,20 +49,6 @@ const REMAPPED: &[&str] = &["connection", "content-length", "date", "server"];
 /// Response headers never passed back (hop-by-hop).
 const DROPPED_RESPONSE: &[&str] = &["keep-alive", "transfer-encoding", "upgrade", "trailer"];
 
-/// The shared upstream client: pooled keep-alive connections, no redirects followed (API
-/// Gateway passes a 3xx back), no automatic decompression.
-///
-/// # Errors
-/// The TLS backend cannot be set up.
-pub fn client() -> Result<reqwest::Client, reqwest::Error> {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .pool_idle_timeout(Duration::from_secs(60))
-        .pool_max_idle_per_host(256)
-        .connect_timeout(Duration::from_secs(10))
-        .build()
-}
-
 /// What one forwarded request is about.
 pub struct Upstream<'a> {
     /// The integration.
@@ -93,7 +80,7 @@ const GATEWAY_IP: &str = "127.0.0.1";
 /// A [`Failure`] of layer `integration`: the upstream unreachable, its TLS refused, no answer
 /// within the timeout, or a response cut off.
 pub async fn forward(
-    client: &reqwest::Client,
+    client: &UpstreamClient,
     up: &Upstream<'_>,
     req: &GatewayRequest,
     redactor: &super::super::Redactor,
@@ -181,39 +168,22 @@ pub async fn forward(
         url: url.clone(),
         ..UpstreamFacts::default()
     };
-    let parsed_method = reqwest::Method::from_bytes(method.as_bytes()).map_err(|_| {
-        Failure::new(
-            Cause::UpstreamUnreachable,
-            format!("the integration's method {method:?} is not an HTTP method"),
-        )
-    })?;
-    let mut builder = client.request(parsed_method, &url);
-    for (k, v) in &headers {
-        builder = builder.header(k.as_str(), v.as_str());
-    }
-    let builder = builder.body(req.body.clone());
     let began = Instant::now();
     let timeout = up.spec.timeout;
-    let exchange = async {
-        let resp = builder.send().await.map_err(|e| (e, false))?;
-        let first_byte = began.elapsed();
-        let status = resp.status().as_u16();
-        let resp_headers: Vec<(String, String)> = resp
-            .headers()
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_owned(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
-        let body = resp.bytes().await.map_err(|e| (e, true))?;
-        Ok::<_, (reqwest::Error, bool)>((status, resp_headers, body, first_byte))
+    let outgoing = Outgoing {
+        method: &method,
+        url: &url,
+        headers: &headers,
+        body: req.body.clone(),
     };
-    let outcome = tokio::time::timeout(timeout, exchange).await;
+    let outcome = tokio::time::timeout(timeout, exchange(client, outgoing)).await;
     facts.total_ms = began.elapsed().as_secs_f64() * 1000.0;
-    let (status, resp_headers, body, first_byte) = match outcome {
+    let Answer {
+        status,
+        headers: resp_headers,
+        body,
+        first_byte,
+    } = match outcome {
         Err(_) => {
             trace.upstream = Some(facts);
             trace.log("Execution failed due to a timeout error");
@@ -225,17 +195,17 @@ pub async fn forward(
                 ),
             ));
         }
-        Ok(Err((e, mid_body))) => {
+        Ok(Err(e)) => {
             trace.upstream = Some(facts);
-            let f = failure(&url, &e, mid_body);
-            trace.log(if f.cause == Cause::UpstreamUnreachable && is_bad_url(&e) {
+            let f = failure(&url, &e);
+            trace.log(if e.is_invalid() {
                 "Execution failed due to configuration error: Invalid endpoint address"
             } else {
                 "Execution failed due to a network error communicating with endpoint"
             });
             return Err(f);
         }
-        Ok(Ok(r)) => r,
+        Ok(Ok(answer)) => answer,
     };
     facts.status = Some(status);
     facts.first_byte_ms = Some(first_byte.as_secs_f64() * 1000.0);
@@ -736,57 +706,6 @@ fn context_value(name: &str, up: &Upstream<'_>, req: &GatewayRequest) -> Option<
         }),
         _ => None,
     }
-}
-
-/// Whether reqwest refused the URL itself (not a network failure).
-fn is_bad_url(e: &reqwest::Error) -> bool {
-    e.is_builder()
-}
-
-/// What a failed exchange was.
-fn failure(url: &str, e: &reqwest::Error, mid_body: bool) -> Failure {
-    let chain = error_chain(e);
-    let lower = chain.to_ascii_lowercase();
-    if mid_body {
-        return Failure::new(
-            Cause::UpstreamBroken,
-            format!("{url} closed the connection in the middle of its response: {chain}"),
-        );
-    }
-    if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
-        return Failure::new(
-            Cause::UpstreamTls,
-            format!("the TLS handshake with {url} failed: {chain}"),
-        );
-    }
-    if e.is_timeout() {
-        return Failure::new(
-            Cause::UpstreamTimeout,
-            format!("{url} did not answer in time: {chain}"),
-        );
-    }
-    if e.is_connect() || e.is_builder() {
-        return Failure::new(
-            Cause::UpstreamUnreachable,
-            format!("{url} cannot be reached: {chain}"),
-        );
-    }
-    Failure::new(
-        Cause::UpstreamBroken,
-        format!("the exchange with {url} failed: {chain}"),
-    )
-}
-
-/// What an error comes down to: its deepest cause (`tcp connect error: Connection refused`,
-/// the TLS alert), which the outer layers only wrap.
-fn error_chain(e: &reqwest::Error) -> String {
-    let mut deepest = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        deepest = s.to_string();
-        source = s.source();
-    }
-    deepest
 }
 
 #[cfg(test)]

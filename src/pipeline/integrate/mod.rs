@@ -1,7 +1,7 @@
 //! Stage `integrate`: invoke the function with the Lambda proxy event under the integration
 //! timeout, and hold what came back to the payload version's response contract
 //! (`proxy_response` for 1.0, `proxy_response_v2` for 2.0). The other integrations have a
-//! module each: `http_proxy`, `mock`, and `lambda_mapped` (Lambda non-proxy), the last two
+//! module each: `http_proxy` (with its client, `upstream_client`), `mock`, and `lambda_mapped` (Lambda non-proxy), the last two
 //! sharing the mapping-template steps of `mapping`.
 //!
 //! Input: the request and its [`RouteMatch`](super::route::RouteMatch). Output: a
@@ -14,6 +14,7 @@ pub mod mapping;
 pub mod mock;
 pub mod proxy_response;
 pub mod proxy_response_v2;
+pub mod upstream_client;
 
 use std::time::{Duration, Instant};
 
