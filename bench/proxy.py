@@ -18,7 +18,10 @@ Prints requests/s, p99 and CPU microseconds per request of the gateway process (
 worker; glassgate: the server and its handler processes). Needs nginx and wrk
 (`apt-get install nginx-light wrk`).
 
-Usage: python3 bench/proxy.py [--rounds N] [--duration S] [--pin] [--no-build]
+`--compare BINARY` adds another glassgate build (log off) as a side of the same run, for an
+A/B of two commits (build it in a worktree with its own CARGO_TARGET_DIR).
+
+Usage: python3 bench/proxy.py [--rounds N] [--duration S] [--pin] [--no-build] [--compare BINARY]
 """
 
 import argparse
@@ -141,8 +144,8 @@ Resources:
     return path
 
 
-def start_glassgate(template, log_format, log_file, pin):
-    cmd = [GLASSGATE, "serve", template, "--port", "0", "--quiet-handlers", "--log-format",
+def start_glassgate(template, log_format, log_file, pin, binary=GLASSGATE):
+    cmd = [binary, "serve", template, "--port", "0", "--quiet-handlers", "--log-format",
            log_format, "--threads", "1"]
     if pin:
         cmd = ["taskset", "-c", "0"] + cmd
@@ -161,6 +164,7 @@ def main():
     ap.add_argument("--connections", type=int, default=64)
     ap.add_argument("--pin", action="store_true")
     ap.add_argument("--no-build", action="store_true")
+    ap.add_argument("--compare", metavar="BINARY", help="another glassgate build, run beside this one")
     args = ap.parse_args()
     ensure_wrk()
     if not shutil.which("nginx"):
@@ -203,6 +207,11 @@ def main():
             proc, url = start_glassgate(template, fmt, log_file, args.pin)
             procs.append(proc)
             sides[f"glassgate, log {fmt}"] = (url + "/hello", lambda p=proc: glassgate_pids(p))
+        if args.compare:
+            log_file = open(os.path.join(tmp, "glassgate-compare.log"), "w")
+            proc, url = start_glassgate(template, "off", log_file, args.pin, binary=args.compare)
+            procs.append(proc)
+            sides[f"glassgate {args.compare}, log off"] = (url + "/hello", lambda p=proc: glassgate_pids(p))
         # Warm every side (the authorizer's first call, the caches, the pools).
         for url, _ in sides.values():
             wrk(url, 8, 1, args.pin, token=True)

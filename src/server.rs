@@ -2,6 +2,7 @@
 //! headers, trace output, and graceful shutdown (stop accepting, drain in-flight requests,
 //! then let the caller stop the function processes).
 
+use std::borrow::Cow;
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -385,40 +386,43 @@ pub fn keep_exchange(
 
 /// The diagnosis headers: which layer produced the response, why, and what the authorizer
 /// cache and mode did. Never the identity itself.
-pub fn diagnosis_headers(trace: &Trace) -> Vec<(HeaderName, String)> {
+pub fn diagnosis_headers(trace: &Trace) -> Vec<(HeaderName, Cow<'static, str>)> {
     const LAYER: HeaderName = HeaderName::from_static("x-glassgate-layer");
     const CAUSE: HeaderName = HeaderName::from_static("x-glassgate-cause");
     const CACHE: HeaderName = HeaderName::from_static("x-glassgate-authorizer-cache");
     const MODE: HeaderName = HeaderName::from_static("x-glassgate-authorizer-mode");
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(3);
     match &trace.failure {
         Some(f) => {
-            out.push((LAYER, f.layer.as_str().to_owned()));
-            out.push((CAUSE, f.cause.token().to_owned()));
+            out.push((LAYER, Cow::Borrowed(f.layer.as_str())));
+            out.push((CAUSE, Cow::Borrowed(f.cause.token())));
         }
         // The gateway's own answer to a CORS preflight; everything else that did not fail
         // came from the backend.
         None if trace.preflight == Some(crate::trace::Preflight::Answered) => {
-            out.push((LAYER, "gateway".to_owned()));
+            out.push((LAYER, Cow::Borrowed("gateway")));
         }
-        None => out.push((LAYER, "backend".to_owned())),
+        None => out.push((LAYER, Cow::Borrowed("backend"))),
     }
     if let Some(a) = &trace.authorizer {
         match a.cache {
             "hit" => out.push((
                 CACHE,
-                format!(
+                Cow::Owned(format!(
                     "hit; age={}; ttl={}",
                     // Whole seconds: `{:.0}` on a float takes the slow exact-formatting path.
                     a.cache_age_s.unwrap_or_default() as u64,
                     a.ttl_s
-                ),
+                )),
             )),
-            "miss" => out.push((CACHE, "miss".to_owned())),
+            "miss" => out.push((CACHE, Cow::Borrowed("miss"))),
             _ => {}
         }
         if a.mode != "normal" && !a.mode.is_empty() {
-            out.push((MODE, format!("{}; authorizer={}", a.mode, a.name)));
+            out.push((
+                MODE,
+                Cow::Owned(format!("{}; authorizer={}", a.mode, a.name)),
+            ));
         }
     }
     out
@@ -493,11 +497,15 @@ pub fn client_headers(headers: &[(String, String)], trace: &Trace, faithful: boo
     }
     if !faithful {
         for (k, v) in diagnosis_headers(trace) {
-            if let Ok(v) = HeaderValue::from_str(&v) {
+            let v = match v {
+                Cow::Borrowed(s) => Ok(HeaderValue::from_static(s)),
+                Cow::Owned(s) => HeaderValue::from_maybe_shared(Bytes::from(s)),
+            };
+            if let Ok(v) = v {
                 h.insert(k, v);
             }
         }
-        if let Ok(v) = HeaderValue::from_str(&server_timing(trace)) {
+        if let Ok(v) = HeaderValue::from_maybe_shared(Bytes::from(server_timing(trace))) {
             h.insert(SERVER_TIMING, v);
         }
     }

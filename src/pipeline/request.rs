@@ -178,6 +178,12 @@ pub fn new_extended_request_id() -> String {
 /// spelling (`x-api-KEY`) sees `X-Api-Key` here, while AWS would keep its spelling.
 pub fn display_case(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
+    push_display_case(&mut out, name);
+    out
+}
+
+/// [`display_case`] appended to `out`.
+pub fn push_display_case(out: &mut String, name: &str) {
     let mut upper = true;
     for c in name.chars() {
         if upper {
@@ -187,7 +193,6 @@ pub fn display_case(name: &str) -> String {
         }
         upper = c == '-';
     }
-    out
 }
 
 /// Parse a raw query string into (last value, all values) maps; `None` when empty.

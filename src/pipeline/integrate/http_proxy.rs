@@ -173,7 +173,7 @@ pub async fn forward(
     let outgoing = Outgoing {
         method: &method,
         url: &url,
-        headers: &headers,
+        headers,
         body: req.body.clone(),
     };
     let outcome = tokio::time::timeout(timeout, exchange(client, outgoing)).await;
@@ -401,9 +401,9 @@ fn passed_headers(req: &GatewayRequest) -> Vec<(String, String)> {
     req.headers
         .iter()
         .filter(|(k, v)| {
-            let k = k.to_ascii_lowercase();
-            let sigv4 = k == "authorization" && v.starts_with("AWS4-HMAC-SHA256");
-            !(DROPPED_REQUEST.contains(&k.as_str()) || sigv4)
+            let sigv4 =
+                k.eq_ignore_ascii_case("authorization") && v.starts_with("AWS4-HMAC-SHA256");
+            !(named_in(k, DROPPED_REQUEST) || sigv4)
         })
         .cloned()
         .collect()
@@ -438,8 +438,10 @@ fn http_headers(up: &Upstream<'_>, req: &GatewayRequest) -> Vec<(String, String)
     let mut h: Vec<(String, String)> = passed_headers(req)
         .into_iter()
         .filter(|(k, _)| {
-            let k = k.to_ascii_lowercase();
-            !k.starts_with("x-forwarded-") && k != "forwarded" && k != "via"
+            let forwarded = k
+                .get(..12)
+                .is_some_and(|p| p.eq_ignore_ascii_case("x-forwarded-"));
+            !forwarded && !named_in(k, &["forwarded", "via"])
         })
         .collect();
     let host = req.header("host").unwrap_or("localhost");
@@ -473,36 +475,32 @@ fn http_headers(up: &Upstream<'_>, req: &GatewayRequest) -> Vec<(String, String)
     h
 }
 
+/// Whether `name` is one of `list` (lowercase names), in any case, without allocating.
+fn named_in(name: &str, list: &[&str]) -> bool {
+    list.iter().any(|n| n.eq_ignore_ascii_case(name))
+}
+
 /// The upstream's headers as the client gets them.
 fn response_headers(headers: Vec<(String, String)>, rest: bool) -> Vec<(String, String)> {
     let mut out = Vec::with_capacity(headers.len());
     for (k, v) in headers {
-        let lower = k.to_ascii_lowercase();
-        if DROPPED_RESPONSE.contains(&lower.as_str()) {
+        if named_in(&k, DROPPED_RESPONSE) {
             continue;
         }
-        if rest && REMAPPED.contains(&lower.as_str()) {
-            out.push((format!("x-amzn-Remapped-{}", title_case(&lower)), v));
+        if rest && named_in(&k, REMAPPED) {
+            let mut name = String::with_capacity("x-amzn-Remapped-".len() + k.len());
+            name.push_str("x-amzn-Remapped-");
+            // hyper hands names over lowercase: `date` becomes `Date`.
+            crate::pipeline::request::push_display_case(&mut name, &k);
+            out.push((name, v));
             continue;
         }
-        if !rest && matches!(lower.as_str(), "connection" | "content-length") {
+        if !rest && named_in(&k, &["connection", "content-length"]) {
             continue;
         }
         out.push((k, v));
     }
     out
-}
-
-fn title_case(name: &str) -> String {
-    name.split('-')
-        .map(|w| {
-            let mut c = w.chars();
-            c.next()
-                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                .unwrap_or_default()
-        })
-        .collect::<Vec<_>>()
-        .join("-")
 }
 
 /// A REST `requestParameters` source: `method.request.{path|querystring|header}.X` (and the

@@ -64,8 +64,8 @@ pub struct Outgoing<'a> {
     pub method: &'a str,
     /// The whole URL.
     pub url: &'a str,
-    /// Headers in order.
-    pub headers: &'a [(String, String)],
+    /// Headers in order (their strings become the request's without a copy).
+    pub headers: Vec<(String, String)>,
     /// The body.
     pub body: Bytes,
 }
@@ -111,9 +111,10 @@ pub async fn exchange(client: &UpstreamClient, out: Outgoing<'_>) -> Result<Answ
     for (name, value) in out.headers {
         let name = hyper::header::HeaderName::from_bytes(name.as_bytes())
             .map_err(|_| ExchangeError::Invalid(format!("{name:?} is not a valid header name")))?;
-        let value = hyper::header::HeaderValue::from_str(value).map_err(|_| {
-            ExchangeError::Invalid(format!("the value of header {name} is not valid in HTTP"))
-        })?;
+        let value =
+            hyper::header::HeaderValue::from_maybe_shared(Bytes::from(value)).map_err(|_| {
+                ExchangeError::Invalid(format!("the value of header {name} is not valid in HTTP"))
+            })?;
         headers.append(name, value);
     }
     let request = request
