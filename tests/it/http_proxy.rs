@@ -451,6 +451,8 @@ async fn http_api_http_proxy_appends_the_path_maps_parameters_and_says_forwarded
     );
     assert_eq!(h["via"], "HTTP/1.1 AmazonAPIGateway");
     assert!(h.get("x-forwarded-for").is_none(), "{h}");
+    // A body-less request arrives with `content-length: 0`, as captured on AWS.
+    assert_eq!(h["content-length"], "0", "{h}");
     assert_eq!(r.header("server"), Some("echo"));
     assert!(r.header("apigw-requestid").is_some());
 

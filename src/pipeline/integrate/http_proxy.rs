@@ -433,7 +433,8 @@ fn rest_headers(up: &Upstream<'_>, req: &GatewayRequest) -> Vec<(String, String)
 }
 
 /// HTTP APIs: the client's headers without `X-Forwarded-*`, folded into one `Forwarded`
-/// element of the gateway's, then `Via` and the trace id (decision 9.8).
+/// element of the gateway's, then `Via`, the trace id (decision 9.8) and, for a request without
+/// a body, `Content-Length: 0`.
 fn http_headers(up: &Upstream<'_>, req: &GatewayRequest) -> Vec<(String, String)> {
     let mut h: Vec<(String, String)> = passed_headers(req)
         .into_iter()
@@ -471,6 +472,11 @@ fn http_headers(up: &Upstream<'_>, req: &GatewayRequest) -> Vec<(String, String)
     let forwarded = elements.join(",");
     h.push(("Forwarded".to_owned(), forwarded));
     h.push(("Via".to_owned(), "HTTP/1.1 AmazonAPIGateway".to_owned()));
+    // A request without a body still says so (aws-httpapi-semantics.md §5.1, captured);
+    // hyper would send no length at all for a body-less GET.
+    if req.body.is_empty() {
+        h.push(("Content-Length".to_owned(), "0".to_owned()));
+    }
     h.push(("X-Amzn-Trace-Id".to_owned(), up.trace_root.to_owned()));
     h
 }
