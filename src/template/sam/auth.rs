@@ -64,6 +64,15 @@ pub(super) struct ApiAuth {
     pub gateway_responses: IndexMap<String, GatewayResponseSpec>,
 }
 
+/// What the `Auth` layers of an API declare, before each flavour reads its authorizers.
+#[derive(Default)]
+pub(super) struct AuthLayers {
+    /// `DefaultAuthorizer` and where it was written.
+    pub default: Option<(String, String)>,
+    /// `Authorizers`: each entry and where it was written.
+    pub declared: IndexMap<String, (Value, String)>,
+}
+
 impl ApiAuth {
     fn declared(&self) -> String {
         let names: Vec<&str> = self
@@ -111,48 +120,21 @@ impl Builder<'_> {
     /// winning (and later authorizers replacing earlier ones of the same name).
     pub(super) fn sam_auth(&mut self, api: &str, layers: &[Prop<'_>]) -> ApiAuth {
         let mut auth = ApiAuth::default();
-        let mut default: Option<(String, String)> = None;
-        let mut declared: IndexMap<String, (Value, String)> = IndexMap::new();
-        for layer in layers {
-            let Ok(entries) = self.mapping(layer.value, &layer.loc) else {
-                continue;
-            };
-            for (key, value) in &entries {
-                let prop = Prop {
-                    value,
-                    loc: child(&layer.loc, key),
-                };
-                match key.as_str() {
-                    "DefaultAuthorizer" => {
-                        if let Ok(Some(name)) = self.string(&prop) {
-                            default = Some((name, prop.loc));
-                        }
+        let read = self.auth_layers(layers, "Auth", &mut auth, |b, auth, key, prop| {
+            match key {
+                "AddDefaultAuthorizerToCorsPreflight" => {
+                    if let Ok(Some(v)) = b.boolean(prop) {
+                        auth.preflight_open = !v;
                     }
-                    "Authorizers" => {
-                        let Ok(named) = self.mapping(value, &prop.loc) else {
-                            continue;
-                        };
-                        for (name, v) in named {
-                            let loc = child(&prop.loc, &name);
-                            declared.insert(name, (v, loc));
-                        }
-                    }
-                    "AddDefaultAuthorizerToCorsPreflight" => {
-                        if let Ok(Some(b)) = self.boolean(&prop) {
-                            auth.preflight_open = !b;
-                        }
-                    }
-                    "ApiKeyRequired" | "ResourcePolicy" | "UsagePlan" | "InvokeRole" => {
-                        self.r.diags.warn(&prop.loc, not_emulated(key));
-                    }
-                    _ => self.r.diags.warn(
-                        &prop.loc,
-                        format!("property {key} of Auth is not supported by glassgate; ignored"),
-                    ),
                 }
+                "ApiKeyRequired" | "ResourcePolicy" | "UsagePlan" | "InvokeRole" => {
+                    b.r.diags.warn(&prop.loc, not_emulated(key));
+                }
+                _ => return false,
             }
-        }
-        for (name, (value, loc)) in declared {
+            true
+        });
+        for (name, (value, loc)) in read.declared {
             let cognito = value.get("UserPoolArn").is_some();
             let read = if cognito {
                 self.mapping(&value, &loc)
@@ -173,25 +155,90 @@ impl Builder<'_> {
                 }
             }
         }
-        if let Some((name, loc)) = default {
-            if name == Authorizer::IAM {
-                auth.authorizers
-                    .entry(name.clone())
-                    .or_insert_with(|| Authorizer::iam(&name, loc));
-                auth.default = Some(name);
-            } else if auth.knows(&name) {
-                auth.default = Some(name);
-            } else {
-                self.r.diags.error(
-                    &loc,
-                    format!(
-                        "DefaultAuthorizer {name} names no authorizer of API {api} ({}, under Auth.Authorizers)",
-                        auth.declared()
-                    ),
-                );
+        self.settle_default_authorizer(&mut auth, read.default, &format!("API {api}"));
+        auth
+    }
+
+    /// Walk an API's `Auth` layers (later keys win; later authorizers replace earlier ones of
+    /// the same name): `DefaultAuthorizer` and `Authorizers` are gathered here for each
+    /// flavour to read; any other key goes to `other`, which returns false for one it does
+    /// not know (named in a warning as a property of `what` glassgate does not support).
+    pub(super) fn auth_layers(
+        &mut self,
+        layers: &[Prop<'_>],
+        what: &str,
+        auth: &mut ApiAuth,
+        mut other: impl FnMut(&mut Self, &mut ApiAuth, &str, &Prop<'_>) -> bool,
+    ) -> AuthLayers {
+        let mut out = AuthLayers::default();
+        for layer in layers {
+            let Ok(entries) = self.mapping(layer.value, &layer.loc) else {
+                continue;
+            };
+            for (key, value) in &entries {
+                let prop = Prop {
+                    value,
+                    loc: child(&layer.loc, key),
+                };
+                match key.as_str() {
+                    "DefaultAuthorizer" => {
+                        if let Ok(Some(name)) = self.string(&prop) {
+                            out.default = Some((name, prop.loc));
+                        }
+                    }
+                    "Authorizers" => {
+                        let Ok(named) = self.mapping(value, &prop.loc) else {
+                            continue;
+                        };
+                        for (name, v) in named {
+                            let loc = child(&prop.loc, &name);
+                            out.declared.insert(name, (v, loc));
+                        }
+                    }
+                    _ => {
+                        if !other(self, auth, key, &prop) {
+                            self.r.diags.warn(
+                                &prop.loc,
+                                format!(
+                                    "property {key} of {what} is not supported by glassgate; ignored"
+                                ),
+                            );
+                        }
+                    }
+                }
             }
         }
-        auth
+        out
+    }
+
+    /// `DefaultAuthorizer` (with where it was written), once `auth` holds what the API
+    /// declares: SAM's `AWS_IAM` keyword needs no declaration; any other name must be
+    /// declared, or it is an error (a route is never served open for want of its authorizer).
+    pub(super) fn settle_default_authorizer(
+        &mut self,
+        auth: &mut ApiAuth,
+        default: Option<(String, String)>,
+        api: &str,
+    ) {
+        let Some((name, loc)) = default else {
+            return;
+        };
+        if name == Authorizer::IAM {
+            auth.authorizers
+                .entry(name.clone())
+                .or_insert_with(|| Authorizer::iam(&name, loc));
+            auth.default = Some(name);
+        } else if auth.knows(&name) {
+            auth.default = Some(name);
+        } else {
+            self.r.diags.error(
+                &loc,
+                format!(
+                    "DefaultAuthorizer {name} names no authorizer of {api} ({}, under Auth.Authorizers)",
+                    auth.declared()
+                ),
+            );
+        }
     }
 
     /// One entry of SAM `Auth.Authorizers`.

@@ -10,7 +10,6 @@
 
 use std::time::Duration;
 
-use indexmap::IndexMap;
 use serde_json::Value;
 
 use super::auth::{ApiAuth, TTL_RANGE};
@@ -23,43 +22,11 @@ impl Builder<'_> {
     /// (`Globals.HttpApi.Auth` first, the API's own last; later keys win).
     pub(super) fn http_api_authorizers(&mut self, api: &str, layers: &[Prop<'_>]) -> ApiAuth {
         let mut auth = ApiAuth::default();
-        let mut default: Option<(String, String)> = None;
-        let mut declared: IndexMap<String, (Value, String)> = IndexMap::new();
-        for layer in layers {
-            let Ok(entries) = self.mapping(layer.value, &layer.loc) else {
-                continue;
-            };
-            for (key, value) in &entries {
-                let prop = Prop {
-                    value,
-                    loc: child(&layer.loc, key),
-                };
-                match key.as_str() {
-                    "DefaultAuthorizer" => {
-                        if let Ok(Some(name)) = self.string(&prop) {
-                            default = Some((name, prop.loc));
-                        }
-                    }
-                    "Authorizers" => {
-                        let Ok(named) = self.mapping(value, &prop.loc) else {
-                            continue;
-                        };
-                        for (name, v) in named {
-                            let loc = child(&prop.loc, &name);
-                            declared.insert(name, (v, loc));
-                        }
-                    }
-                    "EnableIamAuthorizer" => {}
-                    _ => self.r.diags.warn(
-                        &prop.loc,
-                        format!(
-                            "property {key} of HTTP API Auth is not supported by glassgate; ignored"
-                        ),
-                    ),
-                }
-            }
-        }
-        for (name, (value, loc)) in declared {
+        // `EnableIamAuthorizer` only lets routes name `AWS_IAM`, which glassgate takes anyway.
+        let read = self.auth_layers(layers, "HTTP API Auth", &mut auth, |_, _, key, _| {
+            key == "EnableIamAuthorizer"
+        });
+        for (name, (value, loc)) in read.declared {
             match self.http_authorizer(&name, &value, &loc) {
                 Ok(a) => {
                     // A JWT authorizer's scopes, for the routes that set none of their own.
@@ -81,29 +48,7 @@ impl Builder<'_> {
                 }
             }
         }
-        if let Some((name, loc)) = default {
-            if name == Authorizer::IAM {
-                auth.authorizers
-                    .entry(name.clone())
-                    .or_insert_with(|| Authorizer::iam(&name, loc));
-                auth.default = Some(name);
-            } else if auth.authorizers.contains_key(&name) || auth.broken.contains(&name) {
-                auth.default = Some(name);
-            } else {
-                let names: Vec<&str> = auth.authorizers.keys().map(String::as_str).collect();
-                self.r.diags.error(
-                    &loc,
-                    format!(
-                        "DefaultAuthorizer {name} names no authorizer of HTTP API {api} (it declares {})",
-                        if names.is_empty() {
-                            "none".to_owned()
-                        } else {
-                            names.join(", ")
-                        }
-                    ),
-                );
-            }
-        }
+        self.settle_default_authorizer(&mut auth, read.default, &format!("HTTP API {api}"));
         auth
     }
 
