@@ -30,6 +30,7 @@ macro_rules! assets {
 assets![
     "index.html",
     "style.css",
+    "boot.js",
     "app.js",
     "api.js",
     "ui.js",

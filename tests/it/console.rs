@@ -75,7 +75,11 @@ async fn the_console_is_served_from_the_binary_with_a_strict_policy() {
     let csp = index.header("content-security-policy").expect("CSP");
     assert!(csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"));
     assert_eq!(index.header("x-content-type-options"), Some("nosniff"));
-    assert!(index.text().contains("app.js"));
+    // The page loads the app through boot.js, one frame after its first paint.
+    assert!(index.text().contains(r#"<script src="boot.js" defer></script>"#));
+    let boot = gw.admin_raw("GET", "/console/boot.js", &[], "").await;
+    assert_eq!(boot.status, 200);
+    assert!(boot.text().contains("import('./app.js')"), "{}", boot.text());
 
     let js = gw.admin_raw("GET", "/console/app.js", &[], "").await;
     assert_eq!(js.status, 200);
