@@ -199,6 +199,15 @@ pub async fn serve(
     Ok(())
 }
 
+/// The length of the request target as the client wrote it, without formatting the URI: an
+/// origin-form target (`/path?query`, nearly every request) is its path and query.
+fn request_target_len(uri: &http::Uri) -> usize {
+    if uri.scheme().is_some() || uri.authority().is_some() {
+        return uri.to_string().len();
+    }
+    uri.path_and_query().map_or(1, |pq| pq.as_str().len())
+}
+
 /// Why a request body could not be read whole.
 enum BodyError {
     /// More than API Gateway's 10 MB.
@@ -286,7 +295,7 @@ async fn handle(
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_bytes())),
     ) + parts.method.as_str().len()
-        + parts.uri.to_string().len()
+        + request_target_len(&parts.uri)
         + 11;
     add_forwarding_headers(&mut greq);
     // The body first, against the byte budget: a client that sends it slowly holds only its
@@ -553,4 +562,25 @@ pub fn server_timing(trace: &Trace) -> String {
     }
     let _ = write!(out, "total;dur={}.{:03}", us / 1000, us % 1000);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::request_target_len;
+
+    #[test]
+    fn the_request_target_is_measured_as_written() {
+        for target in [
+            "/",
+            "/a/b?c=d&e",
+            "*",
+            "http://example.com/x?y",
+            "example.com:443",
+        ] {
+            let uri: http::Uri = target.parse().expect(target);
+            assert_eq!(request_target_len(&uri), uri.to_string().len(), "{target}");
+        }
+        let uri: http::Uri = "/orders/1?page=2".parse().expect("uri");
+        assert_eq!(request_target_len(&uri), "/orders/1?page=2".len());
+    }
 }

@@ -76,10 +76,18 @@ async fn the_console_is_served_from_the_binary_with_a_strict_policy() {
     assert!(csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"));
     assert_eq!(index.header("x-content-type-options"), Some("nosniff"));
     // The page loads the app through boot.js, one frame after its first paint.
-    assert!(index.text().contains(r#"<script src="boot.js" defer></script>"#));
+    assert!(
+        index
+            .text()
+            .contains(r#"<script src="boot.js" defer></script>"#)
+    );
     let boot = gw.admin_raw("GET", "/console/boot.js", &[], "").await;
     assert_eq!(boot.status, 200);
-    assert!(boot.text().contains("import('./app.js')"), "{}", boot.text());
+    assert!(
+        boot.text().contains("import('./app.js')"),
+        "{}",
+        boot.text()
+    );
 
     let js = gw.admin_raw("GET", "/console/app.js", &[], "").await;
     assert_eq!(js.status, 200);
