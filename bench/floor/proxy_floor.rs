@@ -26,11 +26,19 @@ fn main() {
     };
     let port: u16 = port.parse().expect("PORT is a number");
     let direct = args.next().as_deref() != Some("reqwest");
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("a tokio runtime");
+    // FLOOR_RUNTIME=current: tokio's current-thread scheduler instead of the multi-thread one
+    // with one worker that `glassgate serve --threads 1` runs.
+    let runtime = if std::env::var("FLOOR_RUNTIME").as_deref() == Ok("current") {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+    }
+    .expect("a tokio runtime");
     runtime.block_on(serve(port, upstream, direct));
 }
 
