@@ -707,3 +707,89 @@ async fn https_upstreams_are_verified_against_the_trust_store() {
     assert_eq!(r.status, 504, "{}", r.text());
     assert_eq!(r.header("x-glassgate-cause"), Some("upstream-tls"));
 }
+
+/// An upstream that takes connections and never answers; it counts them.
+async fn hung_upstream() -> (SocketAddr, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind hung upstream");
+    let addr = listener.local_addr().expect("addr");
+    let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = accepted.clone();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            held.push(stream);
+        }
+    });
+    (addr, accepted)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hung_upstream_holds_up_no_other_route() {
+    let (hung, accepted) = hung_upstream().await;
+    let up = Upstream::start().await;
+    let t = format!(
+        r#"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      DefinitionBody:
+        openapi: '3.0.1'
+        info: {{title: hung, version: '1'}}
+        paths:
+          /hung:
+            get:
+              x-amazon-apigateway-integration:
+                type: http_proxy
+                httpMethod: GET
+                uri: http://{hung}/hung
+                payloadFormatVersion: '1.0'
+                timeoutInMillis: 6000
+          /ok:
+            get:
+              x-amazon-apigateway-integration:
+                type: http_proxy
+                httpMethod: GET
+                uri: http://{ok}/ok
+                payloadFormatVersion: '1.0'
+"#,
+        ok = up.addr
+    );
+    let gw = std::sync::Arc::new(Gateway::start(&t, &[]));
+    // 40 requests wait on the hung service, each on a connection of its own.
+    let waiting: Vec<_> = (0..40)
+        .map(|_| {
+            let gw = gw.clone();
+            tokio::spawn(async move { get(&gw, "/hung", &[]).await })
+        })
+        .collect();
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while accepted.load(std::sync::atomic::Ordering::SeqCst) < 40 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the hung service got {} of 40 connections",
+            accepted.load(std::sync::atomic::Ordering::SeqCst)
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Meanwhile another route answers at once, again and again.
+    for _ in 0..20 {
+        let r = get(&gw, "/ok", &[]).await;
+        assert_eq!(r.status, 200, "{}", r.text());
+        assert_eq!(r.json()["target"], "/ok");
+    }
+    assert!(
+        waiting.iter().all(|w| !w.is_finished()),
+        "the requests to the hung service ended before its timeout"
+    );
+    // They end at their integration timeout, named as such.
+    for w in waiting {
+        let r = w.await.expect("request task");
+        assert_eq!(r.status, 504, "{}", r.text());
+        assert_eq!(r.header("x-glassgate-cause"), Some("upstream-timeout"));
+    }
+}
