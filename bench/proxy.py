@@ -12,7 +12,8 @@ core 1 (`--pin`). The backend is nginx answering `ok`. Sides:
   pipeline, and the same through reqwest's client;
 - glassgate: a REST API whose TOKEN authorizer (Python, TTL 300, so cached after the first
   request) guards an HTTP_PROXY integration to the backend, with the execution log off and on
-  (the default text log, written to a file).
+  (the default text log, written to a file); and the same with the authorizer invoked on every
+  request (TTL 0), beside nginx's `auth_request` without a cache.
 
 Prints requests/s, p99 and CPU microseconds per request of the gateway process (nginx: its
 worker; glassgate: the server and its handler processes). Needs nginx and wrk
@@ -132,7 +133,23 @@ Resources:
               type: token
               authorizerUri: !Sub arn:aws:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/${{Auth.Arn}}/invocations
               authorizerResultTtlInSeconds: 300
+          Fresh:
+            type: apiKey
+            name: Authorization
+            in: header
+            x-amazon-apigateway-authtype: custom
+            x-amazon-apigateway-authorizer:
+              type: token
+              authorizerUri: !Sub arn:aws:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/${{Auth.Arn}}/invocations
+              authorizerResultTtlInSeconds: 0
         paths:
+          /fresh:
+            get:
+              security: [{{Fresh: []}}]
+              x-amazon-apigateway-integration:
+                type: http_proxy
+                httpMethod: GET
+                uri: http://127.0.0.1:{BACKEND_PORT}/hello
           /hello:
             get:
               security: [{{Tok: []}}]
@@ -207,6 +224,11 @@ def main():
             proc, url = start_glassgate(template, fmt, log_file, args.pin)
             procs.append(proc)
             sides[f"glassgate, log {fmt}"] = (url + "/hello", lambda p=proc: glassgate_pids(p))
+            if fmt == "off":
+                # The same gateway, its authorizer invoked on every request (TTL 0): the
+                # counterpart of nginx auth_request without a cache.
+                sides["glassgate, authorizer on every request, log off"] = (
+                    url + "/fresh", lambda p=proc: glassgate_pids(p))
         if args.compare:
             log_file = open(os.path.join(tmp, "glassgate-compare.log"), "w")
             proc, url = start_glassgate(template, "off", log_file, args.pin, binary=args.compare)
