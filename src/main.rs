@@ -311,22 +311,25 @@ fn default_threads() -> usize {
 /// Run `serve` on `threads` gateway threads. One thread is tokio's current-thread scheduler
 /// rather than the multi-thread one with a single worker: nothing to steal from or hand
 /// over, no second thread driving the accept loop: 13-19 us less CPU per proxied request on
-/// the benchmark machine (BENCHMARKS.md). That thread is named as tokio names its workers,
-/// so the scaling policy's meter of the gateway's own demand (`lambda::cpu_meter`) finds it,
-/// and gets the main thread's 8 MiB stack, as the loading of a template had on it.
+/// the benchmark machine (BENCHMARKS.md). Either way the gateway's threads carry
+/// [`glassgate::lambda::GATEWAY_THREAD_NAME`], by which the scaling policy measures the gateway's own demand; the
+/// one thread gets the main thread's 8 MiB stack, as the loading of a template had on it.
 fn serve_on(threads: usize, args: ServeArgs) -> anyhow::Result<()> {
+    use glassgate::lambda::GATEWAY_THREAD_NAME;
     if threads > 1 {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(threads)
+            .thread_name(GATEWAY_THREAD_NAME)
             .enable_all()
             .build()?;
         return rt.block_on(app::serve(args));
     }
     let rt = tokio::runtime::Builder::new_current_thread()
+        .thread_name(GATEWAY_THREAD_NAME)
         .enable_all()
         .build()?;
     std::thread::Builder::new()
-        .name("tokio-rt-worker".to_owned())
+        .name(GATEWAY_THREAD_NAME.to_owned())
         .stack_size(8 << 20)
         .spawn(move || rt.block_on(app::serve(args)))?
         .join()

@@ -4,7 +4,8 @@
 //! Owns: sampling (every [`SAMPLE_EVERY`] while some function's requests queue, by a
 //! background task that does nothing otherwise) the per-CPU counters of
 //! `/proc/stat` over the cores in the server's affinity mask (so `taskset -c 0 glassgate
-//! serve` counts core 0 only) and the `schedstat` of the gateway's tokio worker threads, and
+//! serve` counts core 0 only) and the `schedstat` of the gateway's runtime threads (named
+//! [`super::GATEWAY_THREAD_NAME`]), and
 //! turning the samples into shares over a recent window. A window is only offered when it
 //! lies within the period the caller asks about (the current queueing episode), so a burst is
 //! never judged by the quiet spell before it. Where procfs is missing the meter says nothing
@@ -187,7 +188,7 @@ impl CpuMeter {
     }
 }
 
-/// CPU demand (run plus run-queue wait, ns) of this process's tokio worker threads, and how
+/// CPU demand (run plus run-queue wait, ns) of this process's runtime threads, and how
 /// many there are.
 fn gateway_demand() -> Option<(u64, usize)> {
     let mut demand = 0u64;
@@ -195,7 +196,7 @@ fn gateway_demand() -> Option<(u64, usize)> {
     for task in std::fs::read_dir("/proc/self/task").ok()?.flatten() {
         let path = task.path();
         let is_worker = std::fs::read_to_string(path.join("comm"))
-            .is_ok_and(|c| c.starts_with("tokio-rt-worker"));
+            .is_ok_and(|c| c.trim_end() == super::GATEWAY_THREAD_NAME);
         if !is_worker {
             continue;
         }

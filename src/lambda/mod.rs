@@ -30,6 +30,10 @@ use std::time::Duration;
 use bytes::Bytes;
 
 pub use env::{EnvOverrides, EnvVarsError};
+
+/// The name `serve` gives the gateway's runtime threads: the scaling policy's meter finds the
+/// gateway's own CPU demand by it (`comm` holds at most 15 bytes; this fits).
+pub const GATEWAY_THREAD_NAME: &str = "glassgate-rt";
 pub use pool::PoolSnapshot;
 pub use scaling::{StartReason, WaitReason};
 
