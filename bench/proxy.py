@@ -109,6 +109,27 @@ def write_template(tmp):
     os.makedirs(code, exist_ok=True)
     with open(os.path.join(code, "auth.py"), "w") as f:
         f.write(AUTHORIZER)
+    # One TOKEN authorizer scheme and one guarded HTTP_PROXY path per (path, scheme, TTL):
+    # /hello behind the cached decision, /fresh behind the same function invoked every time.
+    routes = [("/hello", "Tok", 300), ("/fresh", "Fresh", 0)]
+    schemes = "".join(f"""
+          {scheme}:
+            type: apiKey
+            name: Authorization
+            in: header
+            x-amazon-apigateway-authtype: custom
+            x-amazon-apigateway-authorizer:
+              type: token
+              authorizerUri: !Sub arn:aws:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/${{Auth.Arn}}/invocations
+              authorizerResultTtlInSeconds: {ttl}""" for _, scheme, ttl in routes)
+    paths = "".join(f"""
+          {route}:
+            get:
+              security: [{{{scheme}: []}}]
+              x-amazon-apigateway-integration:
+                type: http_proxy
+                httpMethod: GET
+                uri: http://127.0.0.1:{BACKEND_PORT}/hello""" for route, scheme, _ in routes)
     path = os.path.join(tmp, "template.yaml")
     with open(path, "w") as f:
         f.write(f"""Transform: AWS::Serverless-2016-10-31
@@ -123,40 +144,8 @@ Resources:
       DefinitionBody:
         swagger: '2.0'
         info: {{title: bench, version: '1'}}
-        securityDefinitions:
-          Tok:
-            type: apiKey
-            name: Authorization
-            in: header
-            x-amazon-apigateway-authtype: custom
-            x-amazon-apigateway-authorizer:
-              type: token
-              authorizerUri: !Sub arn:aws:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/${{Auth.Arn}}/invocations
-              authorizerResultTtlInSeconds: 300
-          Fresh:
-            type: apiKey
-            name: Authorization
-            in: header
-            x-amazon-apigateway-authtype: custom
-            x-amazon-apigateway-authorizer:
-              type: token
-              authorizerUri: !Sub arn:aws:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/${{Auth.Arn}}/invocations
-              authorizerResultTtlInSeconds: 0
-        paths:
-          /fresh:
-            get:
-              security: [{{Fresh: []}}]
-              x-amazon-apigateway-integration:
-                type: http_proxy
-                httpMethod: GET
-                uri: http://127.0.0.1:{BACKEND_PORT}/hello
-          /hello:
-            get:
-              security: [{{Tok: []}}]
-              x-amazon-apigateway-integration:
-                type: http_proxy
-                httpMethod: GET
-                uri: http://127.0.0.1:{BACKEND_PORT}/hello
+        securityDefinitions:{schemes}
+        paths:{paths}
 """)
     return path
 
