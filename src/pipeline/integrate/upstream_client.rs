@@ -3,9 +3,9 @@
 //!
 //! It is hyper-util's pooled client over hyper-rustls, with the platform's certificate
 //! verifier (the stack reqwest builds on). reqwest's own layer on top (URL parsing and
-//! conversion, its header and body wrappers, its boxed futures) cost about 17 us of CPU per
-//! proxied request on the benchmark machine, nearly half of what the whole hyper stack costs
-//! (BENCHMARKS.md, "the HTTP_PROXY path"); this module does the few things glassgate needs
+//! conversion, its header and body wrappers, its boxed futures) cost 12-17 us of CPU per
+//! proxied request on the benchmark machine, about half of what the whole hyper stack costs
+//! (BENCHMARKS.md, "the HTTP_PROXY path without reqwest"); this module does the few things glassgate needs
 //! from it itself: the URL checked once, the headers set, the body collected.
 
 use std::time::{Duration, Instant};
