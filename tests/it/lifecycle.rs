@@ -64,7 +64,7 @@ async fn serve_runs_the_worker_threads_it_is_given() {
         .filter_map(Result::ok)
         .filter(|task| {
             std::fs::read_to_string(task.path().join("comm"))
-                .is_ok_and(|name| name.starts_with("tokio-rt-worker"))
+                .is_ok_and(|name| name.trim_end() == glassgate::lambda::GATEWAY_THREAD_NAME)
         })
         .count();
     // Blocking-pool threads share the name, so this is a lower bound.
