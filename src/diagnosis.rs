@@ -219,7 +219,8 @@ pub fn diagnose(trace: &Trace) -> Option<Diagnosis> {
         Cause::UpstreamUnreachable
         | Cause::UpstreamTimeout
         | Cause::UpstreamTls
-        | Cause::UpstreamBroken => (
+        | Cause::UpstreamBroken
+        | Cause::UpstreamTooLarge => (
             format!(
                 "{status} came from the HTTP_PROXY integration, not from your service: {}; the request was authorized and routed.",
                 f.detail
@@ -380,6 +381,9 @@ fn upstream_steps(cause: Cause) -> Vec<String> {
         ],
         Cause::UpstreamBroken => &[
             "the service closed the connection or answered with broken HTTP: look at its own log for this request",
+        ],
+        Cause::UpstreamTooLarge => &[
+            "API Gateway passes at most 10 MB of an integration's answer: page the response, or hand out a presigned S3 URL for large downloads",
         ],
         _ => &[],
     };

@@ -145,6 +145,9 @@ pub enum Cause {
     UpstreamTls,
     /// An `HTTP_PROXY` upstream broke the exchange (closed mid-response, bad HTTP).
     UpstreamBroken,
+    /// An `HTTP_PROXY` upstream answered a body larger than API Gateway's 10 MB payload
+    /// limit; glassgate stops reading it there.
+    UpstreamTooLarge,
     /// A `MOCK` integration's request template gives no integer `statusCode`, or no
     /// integration response takes the status.
     MockConfiguration,
@@ -187,7 +190,7 @@ pub enum Cause {
 
 impl Cause {
     /// Every cause.
-    pub const ALL: [Cause; 55] = [
+    pub const ALL: [Cause; 56] = [
         Cause::NoRoute,
         Cause::IdentityMissing,
         Cause::IdentityInvalid,
@@ -229,6 +232,7 @@ impl Cause {
         Cause::UpstreamTimeout,
         Cause::UpstreamTls,
         Cause::UpstreamBroken,
+        Cause::UpstreamTooLarge,
         Cause::MockConfiguration,
         Cause::MappingTemplate,
         Cause::BodyNotJson,
@@ -295,6 +299,7 @@ impl Cause {
             Cause::UpstreamTimeout => "upstream-timeout",
             Cause::UpstreamTls => "upstream-tls",
             Cause::UpstreamBroken => "upstream-broken",
+            Cause::UpstreamTooLarge => "upstream-too-large",
             Cause::MockConfiguration => "mock-configuration",
             Cause::MappingTemplate => "mapping-template",
             Cause::BodyNotJson => "body-not-json",
@@ -356,6 +361,7 @@ impl Cause {
             | Cause::UpstreamTimeout
             | Cause::UpstreamTls
             | Cause::UpstreamBroken
+            | Cause::UpstreamTooLarge
             | Cause::MockConfiguration
             | Cause::MappingTemplate
             | Cause::BodyNotJson

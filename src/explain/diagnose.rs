@@ -595,6 +595,12 @@ fn explain(c: Cause, status: u16, n: &Notes) -> (String, Vec<String>) {
             ),
             s(&["check that the endpoint is up and answers within the integration timeout"]),
         ),
+        Cause::UpstreamTooLarge => (
+            format!(
+                "{head}: the HTTP endpoint of the integration answered more than API Gateway's 10 MB payload limit, so its answer was not passed on."
+            ),
+            s(&["page the response, or hand out a presigned S3 URL for large downloads"]),
+        ),
         Cause::IamSignatureMissing
         | Cause::IamSignatureIncomplete
         | Cause::IamUnknownAccessKey

@@ -15,7 +15,8 @@ use crate::support::{Gateway, Resp};
 
 /// A small HTTP/1.1 service: `/slow/MS` answers after MS ms, `/status/N` with status N,
 /// `/cut` closes after half its body, `/count` answers the length and byte sum of the body
-/// it got, `/bytes/N` answers N bytes of binary, anything else echoes the request as JSON.
+/// it got, `/bytes/N` answers N bytes of binary (`/chunked/N` the same without a declared
+/// length), anything else echoes the request as JSON.
 struct Upstream {
     addr: SocketAddr,
 }
@@ -127,6 +128,27 @@ async fn serve_connection(mut stream: impl AsyncRead + AsyncWrite + Unpin) {
             if stream.write_all(out.as_bytes()).await.is_err()
                 || stream.write_all(&bytes).await.is_err()
             {
+                return;
+            }
+            continue;
+        }
+        if let Some(n) = path.strip_prefix("/chunked/") {
+            // N bytes with no declared length, in chunks of 64 KiB.
+            let bytes = binary(n.parse().unwrap_or(0));
+            let head = "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
+            if stream.write_all(head.as_bytes()).await.is_err() {
+                return;
+            }
+            for chunk in bytes.chunks(64 * 1024) {
+                let size = format!("{:x}\r\n", chunk.len());
+                if stream.write_all(size.as_bytes()).await.is_err()
+                    || stream.write_all(chunk).await.is_err()
+                    || stream.write_all(b"\r\n").await.is_err()
+                {
+                    return;
+                }
+            }
+            if stream.write_all(b"0\r\n\r\n").await.is_err() {
                 return;
             }
             continue;
@@ -510,6 +532,76 @@ async fn large_and_binary_bodies_pass_through_unchanged() {
         assert!(
             r.body[..] == binary(4_194_304)[..],
             "the binary answer changed on its way"
+        );
+    }
+}
+
+/// An upstream answer above API Gateway's 10 MB payload limit is refused as the integration's
+/// failure (`upstream-too-large`), whether its head declares the length or it streams without
+/// one; 10 MB exactly, and a streamed answer under the limit, pass whole; the gateway keeps
+/// serving afterwards.
+#[tokio::test]
+async fn upstream_answers_above_the_payload_limit_are_refused() {
+    const LIMIT: usize = 10 * 1024 * 1024;
+    let up = Upstream::start().await;
+    let code = authorizer_code();
+    std::fs::write(
+        code.path().join("simple.py"),
+        "def handler(event, context):\n    return {'isAuthorized': True}\n",
+    )
+    .expect("write authorizer");
+    let rest = Gateway::start(&rest_template(up.addr, code.path()), &[]);
+    let http = Gateway::start(&http_template(up.addr, code.path()), &[]);
+    for (gw, auth, refused) in [
+        (&rest, Some(("Authorization", "Bearer ok")), 504),
+        (&http, None, 500),
+    ] {
+        let headers: Vec<_> = auth.into_iter().collect();
+        let r = gw
+            .request("GET", &format!("/bytes/{LIMIT}"), &headers, "")
+            .await;
+        assert_eq!(r.status, 200, "10 MB exactly is within the limit");
+        assert!(r.body[..] == binary(LIMIT)[..], "the 10 MB answer changed");
+        let r = gw.request("GET", "/chunked/200000", &headers, "").await;
+        assert_eq!(r.status, 200);
+        assert!(
+            r.body[..] == binary(200_000)[..],
+            "the streamed answer changed"
+        );
+        for (path, says) in [
+            (
+                format!("/bytes/{}", LIMIT + 1),
+                format!("a body of {} bytes (its Content-Length)", LIMIT + 1),
+            ),
+            (
+                format!("/chunked/{}", LIMIT + 1_000_000),
+                "reading stopped at".to_owned(),
+            ),
+        ] {
+            let r = gw.request("GET", &path, &headers, "").await;
+            assert_eq!(r.status, refused, "{path}: {}", r.text());
+            assert_eq!(r.header("x-glassgate-layer"), Some("integration"), "{path}");
+            assert_eq!(
+                r.header("x-glassgate-cause"),
+                Some("upstream-too-large"),
+                "{path}"
+            );
+            let id = r
+                .header("x-amzn-RequestId")
+                .or(r.header("apigw-requestid"))
+                .expect("a request id");
+            let trace = gw.trace(id);
+            let detail = trace["failure"]["detail"].as_str().unwrap_or_default();
+            assert!(detail.contains(&says), "{path}: {detail}");
+            assert!(
+                detail.contains("payload limit of 10485760 bytes"),
+                "{path}: {detail}"
+            );
+        }
+        let r = gw.request("GET", "/status/200", &headers, "").await;
+        assert_eq!(
+            r.status, 200,
+            "the gateway serves on after refusing an answer"
         );
     }
 }

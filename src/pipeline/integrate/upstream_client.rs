@@ -17,6 +17,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 
 use crate::outcome::{Cause, Failure};
+use crate::pipeline::MAX_BODY;
 
 /// The shared client.
 pub type UpstreamClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
@@ -92,6 +93,9 @@ pub enum ExchangeError {
     Request(hyper_util::client::legacy::Error),
     /// The response broke off in its body.
     Body(hyper::Error),
+    /// The response body is larger than API Gateway's payload limit: the length its head
+    /// declared, or (`declared` false) the bytes read when reading stopped.
+    TooLarge { bytes: u64, declared: bool },
 }
 
 /// Send `out` and read the whole answer (the caller bounds the time).
@@ -137,16 +141,60 @@ pub async fn exchange(client: &UpstreamClient, out: Outgoing<'_>) -> Result<Answ
             )
         })
         .collect();
-    let body = body
-        .collect()
-        .await
-        .map_err(ExchangeError::Body)?
-        .to_bytes();
+    let body = bounded_body(&head.headers, body).await?;
     Ok(Answer {
         status: head.status.as_u16(),
         headers,
         body,
         first_byte,
+    })
+}
+
+/// The whole body, refused once it passes [`MAX_BODY`]: before reading when the head declares
+/// more, otherwise at the frame that crosses it (dropping the body closes the connection, so
+/// the rest is never read). A body of one frame is kept as it came, without a copy.
+async fn bounded_body(
+    head: &hyper::HeaderMap,
+    mut body: hyper::body::Incoming,
+) -> Result<Bytes, ExchangeError> {
+    let declared = head
+        .get(hyper::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if let Some(n) = declared.filter(|&n| n > MAX_BODY as u64) {
+        return Err(ExchangeError::TooLarge {
+            bytes: n,
+            declared: true,
+        });
+    }
+    let mut first: Option<Bytes> = None;
+    let mut rest = bytes::BytesMut::new();
+    let mut len = 0usize;
+    while let Some(frame) = body.frame().await {
+        let Ok(data) = frame.map_err(ExchangeError::Body)?.into_data() else {
+            continue; // trailers: API Gateway passes none
+        };
+        len += data.len();
+        if len > MAX_BODY {
+            return Err(ExchangeError::TooLarge {
+                bytes: len as u64,
+                declared: false,
+            });
+        }
+        match &first {
+            None => first = Some(data),
+            Some(head) => {
+                if rest.is_empty() {
+                    rest.extend_from_slice(head);
+                }
+                rest.extend_from_slice(&data);
+            }
+        }
+    }
+    Ok(if rest.is_empty() {
+        first.unwrap_or_default()
+    } else {
+        rest.freeze()
     })
 }
 
@@ -191,6 +239,19 @@ pub fn failure(url: &str, e: &ExchangeError) -> Failure {
                 format!(
                     "{url} closed the connection in the middle of its response: {}",
                     deepest(e)
+                ),
+            );
+        }
+        ExchangeError::TooLarge { bytes, declared } => {
+            let size = if *declared {
+                format!("a body of {bytes} bytes (its Content-Length)")
+            } else {
+                format!("a body of more than {MAX_BODY} bytes (reading stopped at {bytes})")
+            };
+            return Failure::new(
+                Cause::UpstreamTooLarge,
+                format!(
+                    "{url} answered {size}, more than API Gateway's payload limit of {MAX_BODY} bytes; it was not passed on"
                 ),
             );
         }

@@ -65,8 +65,12 @@ pub(super) fn fixed(cause: Cause) -> (u16, &'static str) {
         // Both observed: the integration timeout after ~30 s, throttling at once.
         Cause::IntegrationTimeout | Cause::Throttled => (503, UNAVAILABLE),
         // An HTTP upstream's failures (§5.1): 500, and 504 for one slower than the timeout
-        // (its body unverified, written in HTTP APIs' style).
-        Cause::UpstreamUnreachable | Cause::UpstreamTls | Cause::UpstreamBroken => {
+        // (its body unverified, written in HTTP APIs' style). A body above the 10 MB payload
+        // limit is unverified too, and taken as a failed exchange.
+        Cause::UpstreamUnreachable
+        | Cause::UpstreamTls
+        | Cause::UpstreamBroken
+        | Cause::UpstreamTooLarge => {
             (500, INTERNAL)
         }
         Cause::UpstreamTimeout => (504, r#"{"message":"Gateway Timeout"}"#),

@@ -233,8 +233,12 @@ fn builtin(cause: Cause) -> Builtin {
             Some("Internal server error"),
         ),
         // An HTTP upstream's network or TLS failure is INTEGRATION_FAILURE, whose documented
-        // status is 504 (aws-semantics.md §8.4, §7.1).
-        Cause::UpstreamUnreachable | Cause::UpstreamTls | Cause::UpstreamBroken => b(
+        // status is 504 (aws-semantics.md §8.4, §7.1). What AWS answers for a body above the
+        // 10 MB payload limit is not documented; it is taken as the same failure.
+        Cause::UpstreamUnreachable
+        | Cause::UpstreamTls
+        | Cause::UpstreamBroken
+        | Cause::UpstreamTooLarge => b(
             Some(T::INTEGRATION_FAILURE),
             504,
             "InternalServerErrorException",
