@@ -293,16 +293,8 @@ impl Builder<'_> {
                 ),
             }
         }
-        let function = match function {
-            Some((given, fn_loc)) => self.authorizer_function(name, &given, &fn_loc),
-            None if props.contains_key("FunctionArn") => Err(Reported),
-            None => Err(self.r.diags.error(
-                loc,
-                format!(
-                    "authorizer {name} has no FunctionArn (e.g. FunctionArn: !GetAtt AuthFunction.Arn)"
-                ),
-            )),
-        };
+        let function =
+            self.sam_authorizer_function(name, function, props.contains_key("FunctionArn"), loc);
         let kind = self.sam_identity(name, loc, request, identity.as_ref());
         let (function, (kind, ttl)) = (function?, kind?);
         if failed {
@@ -429,6 +421,28 @@ impl Builder<'_> {
             ));
         }
         Ok((AuthorizerKind::rest_request(identity_sources), ttl_duration))
+    }
+
+    /// The function of a SAM Lambda authorizer, REST or HTTP API: its `FunctionArn` resolved,
+    /// or the error that it has none (`given` is `None` with `has_key` when the key is there
+    /// but did not read, which was reported already).
+    pub(super) fn sam_authorizer_function(
+        &mut self,
+        name: &str,
+        given: Option<(String, String)>,
+        has_key: bool,
+        loc: &str,
+    ) -> Result<String, Reported> {
+        match given {
+            Some((given, fn_loc)) => self.authorizer_function(name, &given, &fn_loc),
+            None if has_key => Err(Reported),
+            None => Err(self.r.diags.error(
+                loc,
+                format!(
+                    "authorizer {name} has no FunctionArn (e.g. FunctionArn: !GetAtt AuthFunction.Arn)"
+                ),
+            )),
+        }
     }
 
     /// The logical id of the function an authorizer's `FunctionArn`/`AuthorizerUri` names:
@@ -644,11 +658,15 @@ impl Builder<'_> {
         if failed { Err(Reported) } else { Ok(out) }
     }
 
-    /// SAM `Auth` of an `Api` event, and its `AuthorizationScopes` (checked by Cognito
-    /// authorizers only; `settle_routes` warns when another kind gets them).
+    /// SAM `Auth` of an `Api` or `HttpApi` event: an authorizer by name, `NONE`, or (absent)
+    /// the API's `DefaultAuthorizer`; and its `AuthorizationScopes` (on REST checked by Cognito
+    /// authorizers only; `settle_routes` warns when another kind gets them). `not_emulated`
+    /// are the keys the event kind has that glassgate names in a warning (REST's
+    /// `ApiKeyRequired`, `ResourcePolicy`, `InvokeRole`); any other key is unknown.
     pub(super) fn event_auth(
         &mut self,
         prop: &Prop<'_>,
+        not_emulated_keys: &[&str],
     ) -> Result<(RouteAuth, Vec<String>), Reported> {
         let entries = self.mapping(prop.value, &prop.loc)?;
         let mut auth = RouteAuth::Inherit;
@@ -675,7 +693,7 @@ impl Builder<'_> {
                     Ok(s) => scopes = s,
                     Err(Reported) => failed = true,
                 },
-                "ApiKeyRequired" | "ResourcePolicy" | "InvokeRole" => {
+                k if not_emulated_keys.contains(&k) => {
                     self.r.diags.warn(&at.loc, not_emulated(key));
                 }
                 _ => self.r.diags.warn(

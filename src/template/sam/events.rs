@@ -109,7 +109,9 @@ impl<'t> Builder<'t> {
                         Err(Reported) => ok = false,
                     }
                 }
-                "Auth" => match self.event_auth(&prop) {
+                "Auth" => match self
+                    .event_auth(&prop, &["ApiKeyRequired", "ResourcePolicy", "InvokeRole"])
+                {
                     Ok((a, s)) => (route_auth, scopes) = (a, s),
                     Err(Reported) => ok = false,
                 },

@@ -211,7 +211,7 @@ impl<'t> Builder<'t> {
                         Err(Reported) => ok = false,
                     }
                 }
-                "Auth" => match self.http_event_auth(&prop) {
+                "Auth" => match self.event_auth(&prop, &[]) {
                     Ok((a, s)) => {
                         route_auth = a;
                         route_scopes = s;
@@ -353,47 +353,6 @@ impl<'t> Builder<'t> {
             Err(Reported)
         } else {
             Ok(Some(cors))
-        }
-    }
-
-    /// `Auth` of an `HttpApi` event: an authorizer by name, `NONE`, or (absent) the API's
-    /// `DefaultAuthorizer`.
-    fn http_event_auth(&mut self, prop: &Prop<'_>) -> Result<(RouteAuth, Vec<String>), Reported> {
-        let entries = self.mapping(prop.value, &prop.loc)?;
-        let mut auth = RouteAuth::Inherit;
-        let mut scopes = Vec::new();
-        let mut failed = false;
-        for (key, value) in &entries {
-            let at = Prop {
-                value,
-                loc: child(&prop.loc, key),
-            };
-            match key.as_str() {
-                "Authorizer" => match self.string(&at) {
-                    Ok(Some(name)) if name == "NONE" => auth = RouteAuth::Open,
-                    Ok(Some(name)) => {
-                        auth = RouteAuth::Named {
-                            name,
-                            loc: at.loc.clone(),
-                        };
-                    }
-                    Ok(None) => {}
-                    Err(Reported) => failed = true,
-                },
-                "AuthorizationScopes" => match self.string_list(&at) {
-                    Ok(s) => scopes = s,
-                    Err(Reported) => failed = true,
-                },
-                _ => self.r.diags.warn(
-                    &at.loc,
-                    format!("property {key} of event Auth is not supported by glassgate; ignored"),
-                ),
-            }
-        }
-        if failed {
-            Err(Reported)
-        } else {
-            Ok((auth, scopes))
         }
     }
 

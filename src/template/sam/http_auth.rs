@@ -100,16 +100,8 @@ impl Builder<'_> {
                 ),
             }
         }
-        let function = match function {
-            Some((given, fn_loc)) => self.authorizer_function(name, &given, &fn_loc),
-            None if props.contains_key("FunctionArn") => Err(Reported),
-            None => Err(self.r.diags.error(
-                loc,
-                format!(
-                    "authorizer {name} has no FunctionArn (e.g. FunctionArn: !GetAtt AuthFunction.Arn)"
-                ),
-            )),
-        };
+        let function =
+            self.sam_authorizer_function(name, function, props.contains_key("FunctionArn"), loc);
         let payload = match payload {
             Some(p) => Ok(p),
             None if props.contains_key("AuthorizerPayloadFormatVersion") => Err(Reported),
