@@ -483,7 +483,7 @@ pub fn client_headers(headers: &[(String, String)], trace: &Trace, faithful: boo
         // A header the handler named or valued illegally cannot be sent; dropping it is
         // what a proxy in front of API Gateway would do too.
         if let (Ok(k), Ok(v)) = (
-            HeaderName::from_bytes(k.as_bytes()),
+            crate::pipeline::header_name::header_name(k),
             HeaderValue::from_str(v),
         ) {
             h.append(k, v);

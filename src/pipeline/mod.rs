@@ -9,6 +9,7 @@ pub mod access_log;
 pub mod authorize;
 pub mod context;
 pub mod cors;
+pub mod header_name;
 pub mod integrate;
 pub mod invoke;
 pub mod payload;

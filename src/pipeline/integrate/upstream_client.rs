@@ -113,7 +113,7 @@ pub async fn exchange(client: &UpstreamClient, out: Outgoing<'_>) -> Result<Answ
     let mut request = hyper::Request::builder().method(method).uri(uri);
     let headers = request.headers_mut().expect("a fresh builder has no error");
     for (name, value) in out.headers {
-        let name = hyper::header::HeaderName::from_bytes(name.as_bytes())
+        let name = crate::pipeline::header_name::header_name(&name)
             .map_err(|_| ExchangeError::Invalid(format!("{name:?} is not a valid header name")))?;
         let value =
             hyper::header::HeaderValue::from_maybe_shared(Bytes::from(value)).map_err(|_| {
