@@ -66,6 +66,17 @@ pub(super) fn scalar(v: &Value) -> Option<String> {
     }
 }
 
+/// [`scalar`] of a value that is given away: a string is moved, not copied; anything else
+/// that is not a scalar (`null` included) comes back as the error.
+fn into_scalar(v: Value) -> Result<String, Value> {
+    match v {
+        Value::String(s) => Ok(s),
+        Value::Number(n) => Ok(n.to_string()),
+        Value::Bool(b) => Ok(b.to_string()),
+        other => Err(other),
+    }
+}
+
 /// Parse a function's payload as a proxy response.
 ///
 /// # Errors
@@ -84,10 +95,12 @@ pub fn parse(payload: &[u8]) -> Result<ProxyResponse, MalformedResponse> {
     let mut multi: Vec<(String, Vec<String>)> = Vec::new();
     let mut body = bytes::Bytes::new();
     let mut b64 = false;
-    for (k, v) in &map {
+    // The parsed document is consumed: names, header values and the body are moved out of it
+    // rather than copied (this runs for every response of every Lambda proxy integration).
+    for (k, v) in map {
         match k.as_str() {
             "statusCode" => {
-                let n = match v {
+                let n = match &v {
                     Value::Number(n) => n.as_u64(),
                     Value::String(s) => s.trim().parse::<u64>().ok(),
                     Value::Null => Some(200),
@@ -107,27 +120,25 @@ pub fn parse(payload: &[u8]) -> Result<ProxyResponse, MalformedResponse> {
                 Value::Null => {}
                 Value::Object(h) => {
                     for (name, value) in h {
-                        match value {
-                            Value::Null => {}
-                            other => single.push((
-                                name.clone(),
-                                scalar(other).ok_or_else(|| {
-                                    bad(
-                                        &format!("headers.{name}"),
-                                        format!(
-                                            "expected a string, number or boolean, got {}",
-                                            kind(other)
-                                        ),
-                                    )
-                                })?,
-                            )),
+                        match into_scalar(value) {
+                            Err(Value::Null) => {}
+                            Ok(text) => single.push((name, text)),
+                            Err(other) => {
+                                return Err(bad(
+                                    &format!("headers.{name}"),
+                                    format!(
+                                        "expected a string, number or boolean, got {}",
+                                        kind(&other)
+                                    ),
+                                ));
+                            }
                         }
                     }
                 }
                 other => {
                     return Err(bad(
                         "headers",
-                        format!("expected an object, got {}", kind(other)),
+                        format!("expected an object, got {}", kind(&other)),
                     ));
                 }
             },
@@ -138,49 +149,55 @@ pub fn parse(payload: &[u8]) -> Result<ProxyResponse, MalformedResponse> {
                         let Value::Array(items) = values else {
                             return Err(bad(
                                 &format!("multiValueHeaders.{name}"),
-                                format!("expected a list, got {}", kind(values)),
+                                format!("expected a list, got {}", kind(&values)),
                             ));
                         };
                         let mut out = Vec::with_capacity(items.len());
                         for item in items {
-                            out.push(scalar(item).ok_or_else(|| {
-                                bad(
-                                    &format!("multiValueHeaders.{name}"),
-                                    format!("expected a list of strings, found {}", kind(item)),
-                                )
-                            })?);
+                            match into_scalar(item) {
+                                Ok(text) => out.push(text),
+                                Err(other) => {
+                                    return Err(bad(
+                                        &format!("multiValueHeaders.{name}"),
+                                        format!(
+                                            "expected a list of strings, found {}",
+                                            kind(&other)
+                                        ),
+                                    ));
+                                }
+                            }
                         }
-                        multi.push((name.clone(), out));
+                        multi.push((name, out));
                     }
                 }
                 other => {
                     return Err(bad(
                         "multiValueHeaders",
-                        format!("expected an object, got {}", kind(other)),
+                        format!("expected an object, got {}", kind(&other)),
                     ));
                 }
             },
             "body" => match v {
                 Value::Null => {}
-                Value::String(s) => body = bytes::Bytes::from(s.clone()),
+                Value::String(s) => body = bytes::Bytes::from(s),
                 other => {
                     return Err(bad(
                         "body",
-                        format!("expected a string, got {}", kind(other)),
+                        format!("expected a string, got {}", kind(&other)),
                     ));
                 }
             },
             "isBase64Encoded" => match v {
                 Value::Null => {}
-                Value::Bool(b) => b64 = *b,
+                Value::Bool(b) => b64 = b,
                 other => {
                     return Err(bad(
                         "isBase64Encoded",
-                        format!("expected a boolean, got {}", kind(other)),
+                        format!("expected a boolean, got {}", kind(&other)),
                     ));
                 }
             },
-            other => return Err(MalformedResponse::UnknownKey(other.to_owned())),
+            _ => return Err(MalformedResponse::UnknownKey(k)),
         }
     }
     Ok(ProxyResponse {
