@@ -47,8 +47,14 @@ mod tests {
         for w in WRITTEN {
             assert_eq!(header_name(&w.to_ascii_uppercase()).unwrap().as_str(), *w);
         }
-        assert_eq!(header_name("X-Own-Header").unwrap().as_str(), "x-own-header");
-        assert_eq!(header_name("Content-Type").unwrap(), hyper::header::CONTENT_TYPE);
+        assert_eq!(
+            header_name("X-Own-Header").unwrap().as_str(),
+            "x-own-header"
+        );
+        assert_eq!(
+            header_name("Content-Type").unwrap(),
+            hyper::header::CONTENT_TYPE
+        );
         assert!(header_name("bad name").is_err());
         assert!(header_name("").is_err());
     }
