@@ -53,6 +53,19 @@ pub struct JwtClaims {
 }
 
 impl AuthContext {
+    /// What a verified token carries: its claims and (JWT authorizers, on routes with scopes)
+    /// its scopes, with no principal or Lambda context.
+    pub fn from_token(jwt: JwtClaims) -> Self {
+        AuthContext {
+            principal_id: None,
+            context: Arc::default(),
+            integration_latency_ms: 0,
+            json_context: None,
+            jwt: Some(jwt),
+            iam: None,
+        }
+    }
+
     /// `requestContext.authorizer` of a payload 2.0 event: `{"lambda": context}`, the context
     /// values keeping their JSON types (aws-httpapi-semantics.md §2.7).
     pub fn lambda_block(&self) -> serde_json::Value {

@@ -819,18 +819,11 @@ impl Authorizers {
             Ok(v) => {
                 facts.decision = Some("allow");
                 facts.principal_id = v.claims.get("sub").cloned();
-                Ok(AuthContext {
-                    principal_id: None,
-                    context: Arc::default(),
-                    integration_latency_ms: 0,
-                    json_context: None,
-                    jwt: Some(super::context::JwtClaims {
-                        claims: v.claims,
-                        scopes: v.scopes,
-                        cognito: false,
-                    }),
-                    iam: None,
-                })
+                Ok(AuthContext::from_token(super::context::JwtClaims {
+                    claims: v.claims,
+                    scopes: v.scopes,
+                    cognito: false,
+                }))
             }
             Err(f) => {
                 facts.decision = Some("deny");
@@ -943,18 +936,11 @@ impl Authorizers {
             Ok(v) => {
                 facts.decision = Some("allow");
                 facts.principal_id = v.claims.get("sub").cloned();
-                Ok(AuthContext {
-                    principal_id: None,
-                    context: Arc::default(),
-                    integration_latency_ms: 0,
-                    json_context: None,
-                    jwt: Some(super::context::JwtClaims {
-                        claims: v.claims,
-                        scopes: None,
-                        cognito: true,
-                    }),
-                    iam: None,
-                })
+                Ok(AuthContext::from_token(super::context::JwtClaims {
+                    claims: v.claims,
+                    scopes: None,
+                    cognito: true,
+                }))
             }
             Err(f) => {
                 facts.decision = Some("deny");
