@@ -4,62 +4,15 @@
 //! (delivery, resume with Last-Event-ID, reset, end on shutdown), a request whole with its
 //! secrets masked, replay, flushing one cache entry, and `Server-Timing`.
 
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::support::Gateway;
-
-fn code() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/_handlers/python")
-}
-
-/// A TOKEN authorizer cached 300 s (its policy covers only the method ARN it was asked
-/// about) in front of an echo backend on /a and /b.
-fn template() -> String {
-    format!(
-        r#"
-Transform: AWS::Serverless-2016-10-31
-Resources:
-  Api:
-    Type: AWS::Serverless::Api
-    Properties:
-      StageName: test
-      Auth:
-        DefaultAuthorizer: Tok
-        Authorizers:
-          Tok:
-            FunctionArn: !GetAtt AuthFn.Arn
-            Identity: {{ReauthorizeEvery: 300}}
-  AuthFn:
-    Type: AWS::Serverless::Function
-    Properties:
-      Runtime: python3.12
-      CodeUri: {code}
-      Handler: auth.token_modes
-      Timeout: 2
-  Backend:
-    Type: AWS::Serverless::Function
-    Properties:
-      Runtime: python3.12
-      CodeUri: {code}
-      Handler: backend.echo
-      Events:
-        A: {{Type: Api, Properties: {{RestApiId: !Ref Api, Path: /a, Method: get}}}}
-        B: {{Type: Api, Properties: {{RestApiId: !Ref Api, Path: /b, Method: get}}}}
-"#,
-        code = code().display()
-    )
-}
-
-fn enc(id: &str) -> String {
-    percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC).to_string()
-}
+use crate::support::{Gateway, enc, token_api_template};
 
 #[tokio::test]
 async fn the_console_is_served_from_the_binary_with_a_strict_policy() {
-    let gw = Gateway::start(&template(), &[]);
+    let gw = Gateway::start(&token_api_template(300), &[]);
     assert!(
         gw.stdout_banner
             .contains(&format!("Console on http://{}/console/", gw.admin)),
@@ -126,7 +79,7 @@ async fn the_console_is_served_from_the_binary_with_a_strict_policy() {
 
 #[tokio::test]
 async fn the_admin_port_refuses_other_hosts_and_changes_a_web_page_could_make() {
-    let gw = Gateway::start(&template(), &[]);
+    let gw = Gateway::start(&token_api_template(300), &[]);
     // DNS rebinding: another site's name pointed at 127.0.0.1.
     let r = gw
         .admin_raw("GET", "/health", &[("host", "evil.example:3001")], "")
@@ -257,7 +210,7 @@ fn events(seen: &str, name: &str) -> Vec<serde_json::Value> {
 
 #[tokio::test]
 async fn the_event_stream_delivers_resumes_and_ends_on_shutdown() {
-    let mut gw = Gateway::start(&template(), &[]);
+    let mut gw = Gateway::start(&token_api_template(300), &[]);
     let mut live = Events::open(&gw, None).await;
 
     let r = gw
@@ -324,7 +277,7 @@ async fn the_event_stream_delivers_resumes_and_ends_on_shutdown() {
 
 #[tokio::test]
 async fn a_request_whole_masks_its_secrets_and_replays_with_and_without_the_cache() {
-    let gw = Gateway::start(&template(), &[]);
+    let gw = Gateway::start(&token_api_template(300), &[]);
     let token = "Bearer allow-this-secret-4321";
     let a = gw
         .request("GET", "/a?x=1", &[("Authorization", token)], "")
@@ -462,7 +415,7 @@ async fn a_request_whole_masks_its_secrets_and_replays_with_and_without_the_cach
 
 #[tokio::test]
 async fn one_cache_entry_is_flushed_by_the_id_its_request_names() {
-    let gw = Gateway::start(&template(), &[]);
+    let gw = Gateway::start(&token_api_template(300), &[]);
     let one = gw
         .request(
             "GET",
@@ -519,7 +472,7 @@ async fn one_cache_entry_is_flushed_by_the_id_its_request_names() {
 
 #[tokio::test]
 async fn faithful_responses_carry_no_server_timing() {
-    let gw = Gateway::start(&template(), &["--faithful"]);
+    let gw = Gateway::start(&token_api_template(300), &["--faithful"]);
     let r = gw
         .request("GET", "/a", &[("Authorization", "Bearer allow-this-x")], "")
         .await;

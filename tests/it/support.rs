@@ -23,6 +23,46 @@ pub fn handlers(kind: &str) -> PathBuf {
         .join(kind)
 }
 
+/// A REST API behind a TOKEN authorizer cached `ttl` s (the conformance handlers'
+/// `auth.token_modes`, whose policy covers only the method ARN it was asked about) in front of
+/// an echo backend on /a and /b: the API the console and unmasking tests share.
+pub fn token_api_template(ttl: u32) -> String {
+    let code = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/_handlers/python");
+    format!(
+        r#"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: test
+      Auth:
+        DefaultAuthorizer: Tok
+        Authorizers:
+          Tok:
+            FunctionArn: !GetAtt AuthFn.Arn
+            Identity: {{ReauthorizeEvery: {ttl}}}
+  AuthFn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      CodeUri: {code}
+      Handler: auth.token_modes
+      Timeout: 2
+  Backend:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      CodeUri: {code}
+      Handler: backend.echo
+      Events:
+        A: {{Type: Api, Properties: {{RestApiId: !Ref Api, Path: /a, Method: get}}}}
+        B: {{Type: Api, Properties: {{RestApiId: !Ref Api, Path: /b, Method: get}}}}
+"#,
+        code = code.display()
+    )
+}
+
 /// A fresh code folder holding `app.py` with `source`, and a template serving its `handler`
 /// as one Python function (`logical_id`, `Timeout` 30) on `GET path`.
 pub fn python_function(logical_id: &str, source: &str, path: &str) -> (tempfile::TempDir, String) {

@@ -2,54 +2,11 @@
 //! `invoke`, `--faithful`, and the traps `validate` reports. All through real HTTP and real
 //! processes.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::json;
 
-use crate::support::{Gateway, fail, glassgate, succeed};
-
-fn conformance_handlers() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/_handlers/python")
-}
-
-/// A TOKEN authorizer (cached 300 s) in front of an echo backend on /a and /b, plus an
-/// open /crash route whose handler exits.
-fn template(ttl: u32) -> String {
-    let code = conformance_handlers();
-    format!(
-        r#"
-Transform: AWS::Serverless-2016-10-31
-Resources:
-  Api:
-    Type: AWS::Serverless::Api
-    Properties:
-      StageName: test
-      Auth:
-        DefaultAuthorizer: Tok
-        Authorizers:
-          Tok:
-            FunctionArn: !GetAtt AuthFn.Arn
-            Identity: {{ReauthorizeEvery: {ttl}}}
-  AuthFn:
-    Type: AWS::Serverless::Function
-    Properties:
-      Runtime: python3.12
-      CodeUri: {code}
-      Handler: auth.token_modes
-      Timeout: 2
-  Backend:
-    Type: AWS::Serverless::Function
-    Properties:
-      Runtime: python3.12
-      CodeUri: {code}
-      Handler: backend.echo
-      Events:
-        A: {{Type: Api, Properties: {{RestApiId: !Ref Api, Path: /a, Method: get}}}}
-        B: {{Type: Api, Properties: {{RestApiId: !Ref Api, Path: /b, Method: get}}}}
-"#,
-        code = code.display()
-    )
-}
+use crate::support::{Gateway, fail, glassgate, succeed, token_api_template as template};
 
 #[tokio::test]
 async fn admin_api_lists_requests_routes_and_cache_entries_and_flushes() {
