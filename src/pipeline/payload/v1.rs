@@ -48,8 +48,8 @@ struct Event<'a> {
     resource: &'a str,
     path: &'a str,
     http_method: &'a str,
-    headers: Option<IndexMap<&'a str, &'a str>>,
-    multi_value_headers: Option<IndexMap<&'a str, Vec<&'a str>>>,
+    headers: Option<SingleHeaders<'a>>,
+    multi_value_headers: Option<MultiHeaders<'a>>,
     query_string_parameters: Option<&'a IndexMap<String, String>>,
     multi_value_query_string_parameters: Option<&'a IndexMap<String, Vec<String>>>,
     path_parameters: Option<&'a IndexMap<String, String>>,
@@ -132,6 +132,67 @@ pub fn build(req: &GatewayRequest, ctx: &EventContext<'_>) -> Vec<u8> {
     with_event(req, ctx, |e| serde_json::to_vec(e).unwrap_or_default())
 }
 
+/// `headers`: each name once, in the order of its first appearance, with its last value.
+///
+/// Written straight from the request's list instead of through a map built per request:
+/// a request has a few dozen headers at most, so finding a name's other values by scanning
+/// the list costs less than the map's allocations.
+struct SingleHeaders<'a>(&'a [(String, String)]);
+
+/// `multiValueHeaders`: each name once, in the order of its first appearance, with all its
+/// values in order.
+struct MultiHeaders<'a>(&'a [(String, String)]);
+
+/// The names of `headers` at their first appearance, with the index of that appearance.
+fn first_names(headers: &[(String, String)]) -> impl Iterator<Item = (usize, &str)> {
+    headers
+        .iter()
+        .enumerate()
+        .filter(|(i, (k, _))| !headers[..*i].iter().any(|(seen, _)| seen == k))
+        .map(|(i, (k, _))| (i, k.as_str()))
+}
+
+impl Serialize for SingleHeaders<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        for (i, name) in first_names(self.0) {
+            let last = self.0[i..]
+                .iter()
+                .rev()
+                .find(|(k, _)| k == name)
+                .map_or("", |(_, v)| v.as_str());
+            map.serialize_entry(name, last)?;
+        }
+        map.end()
+    }
+}
+
+impl Serialize for MultiHeaders<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        for (i, name) in first_names(self.0) {
+            map.serialize_entry(name, &ValuesOf(&self.0[i..], name))?;
+        }
+        map.end()
+    }
+}
+
+/// The values `name` has in `headers`, in order, as a JSON list.
+struct ValuesOf<'a>(&'a [(String, String)], &'a str);
+
+impl Serialize for ValuesOf<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(
+            self.0
+                .iter()
+                .filter(|(k, _)| k == self.1)
+                .map(|(_, v)| v.as_str()),
+        )
+    }
+}
+
 /// Build the event as a JSON value (the REST `REQUEST` authorizer event starts from it).
 pub fn value(req: &GatewayRequest, ctx: &EventContext<'_>) -> serde_json::Value {
     with_event(req, ctx, |e| serde_json::to_value(e).unwrap_or_default())
@@ -145,13 +206,10 @@ fn with_event<T>(
     let (headers, multi_headers) = if req.headers.is_empty() {
         (None, None)
     } else {
-        let mut single: IndexMap<&str, &str> = IndexMap::with_capacity(req.headers.len());
-        let mut multi: IndexMap<&str, Vec<&str>> = IndexMap::with_capacity(req.headers.len());
-        for (k, v) in &req.headers {
-            single.insert(k.as_str(), v.as_str());
-            multi.entry(k.as_str()).or_default().push(v.as_str());
-        }
-        (Some(single), Some(multi))
+        (
+            Some(SingleHeaders(&req.headers)),
+            Some(MultiHeaders(&req.headers)),
+        )
     };
     let query = req.query_params();
     let (body, is_b64) = if req.body.is_empty() {
@@ -256,6 +314,24 @@ mod tests {
             (None, None)
         );
         assert_eq!(crate::pipeline::request::parse_query(None), (None, None));
+    }
+
+    #[test]
+    fn repeated_headers_keep_first_order_last_value_and_every_value() {
+        let h: Vec<(String, String)> = [("A", "1"), ("B", "2"), ("A", "3"), ("a", "4")]
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        // Names are as the request spelled them: `a` is another key, as in the map before.
+        assert_eq!(
+            serde_json::to_string(&SingleHeaders(&h)).unwrap(),
+            r#"{"A":"3","B":"2","a":"4"}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&MultiHeaders(&h)).unwrap(),
+            r#"{"A":["1","3"],"B":["2"],"a":["4"]}"#
+        );
+        assert_eq!(serde_json::to_string(&MultiHeaders(&[])).unwrap(), "{}");
     }
 
     #[test]
